@@ -1,0 +1,54 @@
+//! Panic capture. `wasm32-unknown-unknown` aborts on panic and the host
+//! only sees an `unreachable` trap, so the message must be recorded in the
+//! slot before the abort.
+
+use alloc::vec::Vec;
+
+use super::exports::{GuestCell, publish, write_message};
+use crate::contract::Status;
+
+static PANIC_MESSAGE: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
+
+/// Longest panic message kept; the rest is cut so that a runaway message
+/// cannot exhaust the guest's memory while it dies.
+const MAX_PANIC_MESSAGE: usize = 16 * 1024;
+
+/// Records a panic where the host will find it after the trap.
+///
+/// With the `std` feature the runtime installs a panic hook that calls
+/// this; a `no_std` plugin calls it from its own `#[panic_handler]`.
+pub fn record_panic(message: &dyn core::fmt::Display) {
+    // SAFETY: single-threaded guest (see `GuestCell`); a panic while
+    // formatting here aborts instead of re-entering.
+    let buf = unsafe { &mut *PANIC_MESSAGE.get() };
+    buf.clear();
+    write_message(buf, format_args!("{message}"));
+    if buf.len() > MAX_PANIC_MESSAGE {
+        let mut end = MAX_PANIC_MESSAGE;
+        while !is_char_boundary(buf, end) {
+            end -= 1;
+        }
+        buf.truncate(end);
+    }
+    publish(buf.as_ptr(), buf.len(), Status::Panic);
+}
+
+fn is_char_boundary(bytes: &[u8], at: usize) -> bool {
+    // A UTF-8 continuation byte is 0b10xx_xxxx.
+    at >= bytes.len() || (bytes[at] as i8) >= -0x40
+}
+
+/// Installs the panic hook once, on the guest's first call.
+#[cfg(all(feature = "std", target_arch = "wasm32"))]
+pub(super) fn install_hook() {
+    use core::sync::atomic::{AtomicBool, Ordering};
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if !INSTALLED.swap(true, Ordering::Relaxed) {
+        std::panic::set_hook(alloc::boxed::Box::new(|info| record_panic(info)));
+    }
+}
+
+/// Natively the test harness owns the panic hook, and without `std` the
+/// plugin's `#[panic_handler]` calls [`record_panic`] itself.
+#[cfg(not(all(feature = "std", target_arch = "wasm32")))]
+pub(super) fn install_hook() {}

@@ -1,0 +1,119 @@
+//! The numbers and names of the wire contract. `docs/ABI.md` is the prose
+//! version; `abi/tests/contract.rs` fails when anything here changes while
+//! [`ABI_VERSION`] stays the same.
+
+use alloc::string::String;
+
+/// The version of the contract described in `docs/ABI.md`.
+///
+/// A host refuses, at load time, a module whose metadata names another
+/// version. Bump it whenever anything in this module, the metadata record
+/// format or the guest runtime's observable behaviour changes.
+pub const ABI_VERSION: u32 = 1;
+
+/// The name of the custom section that holds the plugin's metadata records.
+pub const METADATA_SECTION: &str = "wasmer-plugin";
+
+/// The guest's linear memory export.
+pub const MEMORY_EXPORT: &str = "memory";
+
+/// `(len: i32) -> i32`: allocates `len` bytes aligned to [`GUEST_ALIGN`]
+/// and returns their address, or 0 when the guest is out of memory.
+pub const ALLOC_EXPORT: &str = "__wasmer_plugin_alloc";
+
+/// `(ptr: i32, len: i32) -> ()`: releases a buffer obtained from
+/// [`ALLOC_EXPORT`] with the same `len`.
+pub const FREE_EXPORT: &str = "__wasmer_plugin_free";
+
+/// An immutable `i32` global holding the address of the guest's [`Slot`].
+pub const SLOT_EXPORT: &str = "__wasmer_plugin_slot";
+
+/// Plugin function `name` is exported as `FUNCTION_EXPORT_PREFIX + name`,
+/// with the signature `(ptr: i32, len: i32) -> i32`.
+pub const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
+
+/// The alignment of every buffer [`ALLOC_EXPORT`] returns.
+pub const GUEST_ALIGN: usize = 8;
+
+/// The export name of plugin function `name`.
+pub fn function_export_name(name: &str) -> String {
+    let mut export = String::with_capacity(FUNCTION_EXPORT_PREFIX.len() + name.len());
+    export.push_str(FUNCTION_EXPORT_PREFIX);
+    export.push_str(name);
+    export
+}
+
+/// Where a guest reports the outcome of its last call: twelve bytes of
+/// little-endian `u32`s at the address [`SLOT_EXPORT`] names.
+///
+/// The guest writes it before a plugin export returns, and from its panic
+/// hook before it aborts; the host reads it after the call returns or traps.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// Length in bytes of the output at `ptr`.
+    pub len: u32,
+    /// A [`Status`] code saying what the output bytes are.
+    pub status: u32,
+    /// Address of the output; the same value the export returns.
+    pub ptr: u32,
+}
+
+/// Size in bytes of the [`Slot`].
+pub const SLOT_SIZE: usize = 12;
+/// Offset of [`Slot::len`] within the slot.
+pub const SLOT_LEN_OFFSET: usize = 0;
+/// Offset of [`Slot::status`] within the slot.
+pub const SLOT_STATUS_OFFSET: usize = 4;
+/// Offset of [`Slot::ptr`] within the slot.
+pub const SLOT_PTR_OFFSET: usize = 8;
+
+const _: () = {
+    assert!(core::mem::size_of::<Slot>() == SLOT_SIZE);
+    assert!(core::mem::offset_of!(Slot, len) == SLOT_LEN_OFFSET);
+    assert!(core::mem::offset_of!(Slot, status) == SLOT_STATUS_OFFSET);
+    assert!(core::mem::offset_of!(Slot, ptr) == SLOT_PTR_OFFSET);
+};
+
+/// What the output bytes of a call are.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The encoded return value.
+    Ok = 0,
+    /// The guest could not decode the arguments; the output is a UTF-8
+    /// message saying why.
+    DecodeError = 1,
+    /// The guest could not encode its return value; the output is a UTF-8
+    /// message saying why.
+    EncodeError = 2,
+    /// The guest panicked; the output is the UTF-8 panic message with its
+    /// source location. Only ever seen after the call trapped.
+    Panic = 3,
+}
+
+impl Status {
+    /// Every status, for exhaustive checks.
+    pub const ALL: [Status; 4] = [
+        Status::Ok,
+        Status::DecodeError,
+        Status::EncodeError,
+        Status::Panic,
+    ];
+
+    /// The status with this code, if there is one.
+    pub const fn from_code(code: u32) -> Option<Status> {
+        match code {
+            0 => Some(Status::Ok),
+            1 => Some(Status::DecodeError),
+            2 => Some(Status::EncodeError),
+            3 => Some(Status::Panic),
+            _ => None,
+        }
+    }
+
+    /// The code written into [`Slot::status`].
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+}

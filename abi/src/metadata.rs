@@ -1,0 +1,396 @@
+//! The records of the [`METADATA_SECTION`] custom section.
+//!
+//! The section is a concatenation of records (the linker appends one per
+//! plugin function). Each record starts with a header that every version of
+//! the contract keeps as it is, so any host can read a record's version:
+//!
+//! ```text
+//! abi_version: u32 LE | kind: u32 LE | body_len: u32 LE | body: [u8; body_len]
+//! ```
+//!
+//! A [`RECORD_KIND_FUNCTION`] body is four strings, each a `u32 LE` byte
+//! length followed by UTF-8: the function name, the codec name, the argument
+//! type text and the return type text.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::contract::{ABI_VERSION, METADATA_SECTION};
+
+/// Size of the header that starts every record.
+pub const RECORD_HEADER_SIZE: usize = 12;
+
+/// The record kind of a plugin function.
+pub const RECORD_KIND_FUNCTION: u32 = 1;
+
+const FUNCTION_FIELDS: [&str; 4] = ["function name", "codec", "argument type", "return type"];
+
+/// One plugin function, as its metadata record describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FunctionRecord {
+    /// The function's name; its export is `function_export_name(name)`.
+    pub name: String,
+    /// The [`Codec::NAME`](crate::Codec::NAME) of the codec it was built with.
+    pub codec: String,
+    /// The Rust type of its arguments as the host must encode them: the bare
+    /// type for one argument, a tuple for several, `()` for none.
+    pub args: String,
+    /// The Rust type of its return value.
+    pub ret: String,
+}
+
+impl FunctionRecord {
+    /// The bytes of this record, as a guest's section holds them.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let fields = [&*self.name, &*self.codec, &*self.args, &*self.ret];
+        let mut out = Vec::with_capacity(function_record_len(fields));
+        write_function_record(&mut out, fields);
+        out
+    }
+}
+
+fn write_function_record(out: &mut Vec<u8>, fields: [&str; 4]) {
+    let body_len = function_record_len(fields) - RECORD_HEADER_SIZE;
+    out.extend_from_slice(&ABI_VERSION.to_le_bytes());
+    out.extend_from_slice(&RECORD_KIND_FUNCTION.to_le_bytes());
+    out.extend_from_slice(&(body_len as u32).to_le_bytes());
+    for field in fields {
+        out.extend_from_slice(&(field.len() as u32).to_le_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+}
+
+/// The length of a function record with these four fields.
+pub const fn function_record_len(fields: [&str; 4]) -> usize {
+    let mut len = RECORD_HEADER_SIZE;
+    let mut i = 0;
+    while i < fields.len() {
+        len += 4 + fields[i].len();
+        i += 1;
+    }
+    len
+}
+
+/// The function record for `fields`, computed at compile time by the code
+/// `#[wasmer_plugin]` generates. `N` must be [`function_record_len`].
+pub const fn function_record<const N: usize>(fields: [&str; 4]) -> [u8; N] {
+    assert!(N == function_record_len(fields), "record length mismatch");
+    let mut out = [0u8; N];
+    let mut at = put_u32(&mut out, 0, ABI_VERSION);
+    at = put_u32(&mut out, at, RECORD_KIND_FUNCTION);
+    at = put_u32(&mut out, at, (N - RECORD_HEADER_SIZE) as u32);
+    let mut i = 0;
+    while i < fields.len() {
+        let bytes = fields[i].as_bytes();
+        at = put_u32(&mut out, at, bytes.len() as u32);
+        let mut j = 0;
+        while j < bytes.len() {
+            out[at] = bytes[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+const fn put_u32(out: &mut [u8], at: usize, value: u32) -> usize {
+    let bytes = value.to_le_bytes();
+    out[at] = bytes[0];
+    out[at + 1] = bytes[1];
+    out[at + 2] = bytes[2];
+    out[at + 3] = bytes[3];
+    at + 4
+}
+
+/// Why a [`METADATA_SECTION`] could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MetadataError {
+    /// A record was written for another version of the contract.
+    VersionMismatch {
+        /// The version the record names.
+        found: u32,
+    },
+    /// The section ends inside a record.
+    Truncated {
+        /// Byte offset in the section where the short item starts.
+        offset: usize,
+        /// What was being read.
+        what: &'static str,
+        /// Bytes it needs.
+        needed: usize,
+        /// Bytes left in the section or record.
+        available: usize,
+    },
+    /// A record of a kind this version does not define.
+    UnknownKind {
+        /// Byte offset of the record.
+        offset: usize,
+        /// The kind it names.
+        kind: u32,
+    },
+    /// A string field is not UTF-8.
+    NotUtf8 {
+        /// Byte offset of the record.
+        offset: usize,
+        /// Which field.
+        field: &'static str,
+    },
+    /// A record's body is longer than its fields.
+    TrailingBytes {
+        /// Byte offset of the record.
+        offset: usize,
+        /// Bytes left over.
+        extra: usize,
+    },
+    /// Two records describe functions of the same name.
+    DuplicateFunction {
+        /// The repeated name.
+        name: String,
+    },
+}
+
+impl fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetadataError::VersionMismatch { found } => write!(
+                f,
+                "a `{METADATA_SECTION}` record is for ABI version {found}, this side speaks version {ABI_VERSION}"
+            ),
+            MetadataError::Truncated {
+                offset,
+                what,
+                needed,
+                available,
+            } => write!(
+                f,
+                "`{METADATA_SECTION}` section truncated at byte {offset}: the {what} needs {needed} bytes, {available} are left"
+            ),
+            MetadataError::UnknownKind { offset, kind } => write!(
+                f,
+                "`{METADATA_SECTION}` record at byte {offset} has unknown kind {kind}"
+            ),
+            MetadataError::NotUtf8 { offset, field } => write!(
+                f,
+                "`{METADATA_SECTION}` record at byte {offset}: the {field} is not UTF-8"
+            ),
+            MetadataError::TrailingBytes { offset, extra } => write!(
+                f,
+                "`{METADATA_SECTION}` record at byte {offset} has {extra} bytes after its last field"
+            ),
+            MetadataError::DuplicateFunction { name } => write!(
+                f,
+                "`{METADATA_SECTION}` section describes function `{name}` twice"
+            ),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for MetadataError {}
+
+/// Reads every record of a [`METADATA_SECTION`] section.
+///
+/// Fails on the first record of another ABI version, so that a host can
+/// tell a version mismatch apart from a damaged section.
+pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataError> {
+    let mut records: Vec<FunctionRecord> = Vec::new();
+    let mut offset = 0;
+    while offset < section.len() {
+        let rest = &section[offset..];
+        let header = take(rest, 0, RECORD_HEADER_SIZE, offset, "record header")?;
+        let version = read_u32(header, 0);
+        if version != ABI_VERSION {
+            return Err(MetadataError::VersionMismatch { found: version });
+        }
+        let kind = read_u32(header, 4);
+        let body_len = read_u32(header, 8) as usize;
+        let body = take(rest, RECORD_HEADER_SIZE, body_len, offset, "record body")?;
+        if kind != RECORD_KIND_FUNCTION {
+            return Err(MetadataError::UnknownKind { offset, kind });
+        }
+        let record = parse_function(body, offset)?;
+        if records.iter().any(|r| r.name == record.name) {
+            return Err(MetadataError::DuplicateFunction { name: record.name });
+        }
+        records.push(record);
+        offset += RECORD_HEADER_SIZE + body_len;
+    }
+    Ok(records)
+}
+
+fn parse_function(body: &[u8], offset: usize) -> Result<FunctionRecord, MetadataError> {
+    let body_offset = offset + RECORD_HEADER_SIZE;
+    let mut at = 0;
+    let mut fields: [String; 4] = Default::default();
+    for (slot, what) in fields.iter_mut().zip(FUNCTION_FIELDS) {
+        let len = read_u32(take(body, at, 4, body_offset, what)?, 0) as usize;
+        let bytes = take(body, at + 4, len, body_offset, what)?;
+        *slot = core::str::from_utf8(bytes)
+            .map_err(|_| MetadataError::NotUtf8 {
+                offset,
+                field: what,
+            })?
+            .into();
+        at += 4 + len;
+    }
+    if at != body.len() {
+        return Err(MetadataError::TrailingBytes {
+            offset,
+            extra: body.len() - at,
+        });
+    }
+    let [name, codec, args, ret] = fields;
+    Ok(FunctionRecord {
+        name,
+        codec,
+        args,
+        ret,
+    })
+}
+
+/// `len` bytes of `bytes` from `at`, or a `Truncated` error that names the
+/// section offset of the record (`base`) and what was being read.
+fn take<'a>(
+    bytes: &'a [u8],
+    at: usize,
+    len: usize,
+    base: usize,
+    what: &'static str,
+) -> Result<&'a [u8], MetadataError> {
+    let available = bytes.len().saturating_sub(at);
+    if len > available {
+        return Err(MetadataError::Truncated {
+            offset: base + at,
+            what,
+            needed: len,
+            available,
+        });
+    }
+    Ok(&bytes[at..at + len])
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    fn record(name: &str) -> FunctionRecord {
+        FunctionRecord {
+            name: name.into(),
+            codec: "bincode".into(),
+            args: "(&str, u32)".into(),
+            ret: "Result<String, String>".into(),
+        }
+    }
+
+    #[test]
+    fn const_encoding_matches_runtime_encoding() {
+        const FIELDS: [&str; 4] = ["greet", "bincode", "(&str, u32)", "Result<String, String>"];
+        const LEN: usize = function_record_len(FIELDS);
+        const BYTES: [u8; LEN] = function_record::<LEN>(FIELDS);
+        assert_eq!(BYTES.to_vec(), record("greet").to_bytes());
+    }
+
+    #[test]
+    fn parses_concatenated_records() {
+        let mut section = record("a").to_bytes();
+        section.extend(record("b").to_bytes());
+        let parsed = parse_metadata(&section).unwrap();
+        assert_eq!(parsed, [record("a"), record("b")]);
+        assert_eq!(parse_metadata(&[]).unwrap(), []);
+    }
+
+    #[test]
+    fn every_truncation_is_an_error() {
+        let section = record("a").to_bytes();
+        for cut in 1..section.len() {
+            let err = parse_metadata(&section[..cut]).unwrap_err();
+            assert!(
+                matches!(err, MetadataError::Truncated { .. }),
+                "cut at {cut}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_version_is_reported_as_such() {
+        let mut section = record("a").to_bytes();
+        section[..4].copy_from_slice(&7u32.to_le_bytes());
+        let err = parse_metadata(&section).unwrap_err();
+        assert_eq!(err, MetadataError::VersionMismatch { found: 7 });
+        assert!(err.to_string().contains("version 7"), "{err}");
+    }
+
+    #[test]
+    fn damaged_records_are_rejected() {
+        let good = record("a").to_bytes();
+
+        let mut kind = good.clone();
+        kind[4..8].copy_from_slice(&9u32.to_le_bytes());
+        assert_eq!(
+            parse_metadata(&kind).unwrap_err(),
+            MetadataError::UnknownKind { offset: 0, kind: 9 }
+        );
+
+        let mut utf8 = good.clone();
+        utf8[RECORD_HEADER_SIZE + 4] = 0xff;
+        assert_eq!(
+            parse_metadata(&utf8).unwrap_err(),
+            MetadataError::NotUtf8 {
+                offset: 0,
+                field: "function name"
+            }
+        );
+
+        let mut trailing = good.clone();
+        trailing.push(0);
+        let body_len = (trailing.len() - RECORD_HEADER_SIZE) as u32;
+        trailing[8..12].copy_from_slice(&body_len.to_le_bytes());
+        assert_eq!(
+            parse_metadata(&trailing).unwrap_err(),
+            MetadataError::TrailingBytes {
+                offset: 0,
+                extra: 1
+            }
+        );
+
+        let mut twice = good.clone();
+        twice.extend(&good);
+        assert_eq!(
+            parse_metadata(&twice).unwrap_err(),
+            MetadataError::DuplicateFunction { name: "a".into() }
+        );
+    }
+
+    #[test]
+    fn huge_lengths_do_not_overflow() {
+        let mut section = record("a").to_bytes();
+        section[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            parse_metadata(&section).unwrap_err(),
+            MetadataError::Truncated { .. }
+        ));
+        let mut field = record("a").to_bytes();
+        field[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            parse_metadata(&field).unwrap_err(),
+            MetadataError::Truncated { .. }
+        ));
+    }
+
+    #[test]
+    fn messages_name_the_section() {
+        let err = parse_metadata(&[1, 0]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`wasmer-plugin` section truncated at byte 0: the record header needs 12 bytes, 2 are left"
+        );
+    }
+}

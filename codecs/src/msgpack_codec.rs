@@ -1,0 +1,46 @@
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+use wasmer_plugin_abi::Codec;
+
+/// MessagePack via rmp-serde, structs written as maps with field names so
+/// that other languages can read them and fields can be added later.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MsgPack;
+
+/// Errors of [`MsgPack`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MsgPackError {
+    /// Encoding failed.
+    Encode(rmp_serde::encode::Error),
+    /// Decoding failed.
+    Decode(rmp_serde::decode::Error),
+}
+
+impl core::fmt::Display for MsgPackError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MsgPackError::Encode(err) => err.fmt(f),
+            MsgPackError::Decode(err) => err.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for MsgPackError {}
+
+impl Codec for MsgPack {
+    const NAME: &'static str = "msgpack";
+    type Error = MsgPackError;
+
+    #[inline]
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
+        rmp_serde::encode::write_named(out, value).map_err(MsgPackError::Encode)
+    }
+
+    #[inline]
+    fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
+        let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+        T::deserialize(&mut de).map_err(MsgPackError::Decode)
+    }
+}

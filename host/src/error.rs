@@ -1,0 +1,191 @@
+use std::path::PathBuf;
+
+use wasmer_plugin_abi::MetadataError;
+
+/// Everything that can go wrong loading or calling a plugin.
+///
+/// Errors that name a `function` come from a call; the others from
+/// loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap) or a
+/// [`BadOutput`](Error::BadOutput) the host discards the plugin instance
+/// and the next call runs on a fresh one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The plugin file could not be read.
+    #[error("could not read plugin file {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// wasmer could not compile the bytes as a WebAssembly module.
+    #[error("could not compile the plugin: {0}")]
+    Compile(#[source] wasmer::CompileError),
+    /// The module has no metadata section: it was not built with
+    /// `#[wasmer_plugin]` functions.
+    #[error(
+        "the module is not a wasmer-plugin plugin: it has no `{section}` custom section (a plugin needs at least one #[wasmer_plugin] function)",
+        section = wasmer_plugin_abi::METADATA_SECTION
+    )]
+    NotAPlugin,
+    /// The plugin was built for another version of the contract.
+    #[error(
+        "the plugin was built for wasmer-plugin ABI version {plugin}, this host speaks version {host}: rebuild the plugin with a matching wasmer-plugin"
+    )]
+    AbiMismatch {
+        /// The version in the plugin's metadata.
+        plugin: u32,
+        /// This host's [`ABI_VERSION`](wasmer_plugin_abi::ABI_VERSION).
+        host: u32,
+    },
+    /// The metadata section is damaged.
+    #[error("the plugin's metadata is damaged: {0}")]
+    Metadata(#[source] MetadataError),
+    /// wasmer could not instantiate the module (for example, it imports
+    /// something the host does not provide).
+    #[error("could not instantiate the plugin: {0}")]
+    Instantiate(#[source] Box<wasmer::InstantiationError>),
+    /// An export the contract requires is missing or has the wrong type.
+    #[error("the plugin's export `{export}` is unusable: {reason}")]
+    BadExport {
+        /// The export's name.
+        export: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The plugin has no function of this name.
+    #[error("the plugin has no function `{name}`; it has {available}")]
+    UnknownFunction {
+        /// The name asked for.
+        name: String,
+        /// The functions it does have, for the message.
+        available: String,
+    },
+    /// The plugin function was built with another codec than this host's.
+    #[error(
+        "plugin function `{function}` uses the {plugin} codec but this host uses {host}: call it through a Host of the plugin's codec"
+    )]
+    CodecMismatch {
+        /// The function.
+        function: String,
+        /// The codec in the plugin's metadata.
+        plugin: String,
+        /// The host's codec.
+        host: &'static str,
+    },
+    /// A function handle was used with a host it did not come from.
+    #[error("function handle for `{function}` belongs to another Host")]
+    ForeignFunction {
+        /// The function the handle names.
+        function: String,
+    },
+    /// The host could not encode the arguments.
+    #[error("could not encode the arguments of `{function}` with {codec}: {message}")]
+    Encode {
+        /// The function.
+        function: String,
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// The host could not decode the plugin's return value as the type it
+    /// asked for.
+    #[error(
+        "could not decode the return value of `{function}` as `{expected}` with {codec}: {message}"
+    )]
+    Decode {
+        /// The function.
+        function: String,
+        /// The type the host asked for.
+        expected: &'static str,
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// The plugin could not decode the arguments it was sent: usually the
+    /// host passed another type than the function takes.
+    #[error("plugin function `{function}` rejected its arguments: {message}")]
+    GuestDecode {
+        /// The function.
+        function: String,
+        /// The plugin's message, naming the type it expected.
+        message: String,
+    },
+    /// The plugin could not encode its return value.
+    #[error("plugin function `{function}` could not encode its return value: {message}")]
+    GuestEncode {
+        /// The function.
+        function: String,
+        /// The plugin's message.
+        message: String,
+    },
+    /// The plugin panicked.
+    #[error("plugin function `{function}` {message}")]
+    Panic {
+        /// The function.
+        function: String,
+        /// The panic message with its source location, as Rust prints it
+        /// (`panicked at src/lib.rs:3:5:\n…`).
+        message: String,
+    },
+    /// The plugin trapped for another reason than a panic.
+    #[error("plugin function `{function}` trapped: {message}")]
+    Trap {
+        /// The function.
+        function: String,
+        /// wasmer's description of the trap.
+        message: String,
+        /// The engine's trap code in words (`"unreachable"`, `"call stack
+        /// exhausted"`…), when the engine raised the trap.
+        code: Option<String>,
+    },
+    /// The plugin reported an output outside its memory, or a status the
+    /// contract does not define.
+    #[error("plugin function `{function}` returned a bad output: {reason}")]
+    BadOutput {
+        /// The function.
+        function: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The plugin's output is longer than the host accepts.
+    #[error(
+        "plugin function `{function}` returned {len} bytes, over this host's {limit}-byte output limit"
+    )]
+    OutputTooLarge {
+        /// The function.
+        function: String,
+        /// The length the plugin reported.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The encoded arguments are longer than the host sends.
+    #[error(
+        "the arguments of `{function}` encode to {len} bytes, over this host's {limit}-byte input limit"
+    )]
+    InputTooLarge {
+        /// The function.
+        function: String,
+        /// The encoded length.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The plugin's allocator failed to provide the input buffer.
+    #[error(
+        "the plugin could not allocate {len} bytes for the arguments of `{function}`: {reason}"
+    )]
+    GuestAlloc {
+        /// The function.
+        function: String,
+        /// The bytes asked for.
+        len: u64,
+        /// What the allocator did.
+        reason: String,
+    },
+}

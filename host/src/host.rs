@@ -1,0 +1,311 @@
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer::{Engine, Module};
+use wasmer_plugin_abi::{
+    ABI_VERSION, Codec, FunctionRecord, METADATA_SECTION, MetadataError, parse_metadata,
+};
+use wasmer_plugin_codecs::Bincode;
+
+use crate::Error;
+use crate::instance::{CallError, Live};
+use crate::limits::Limits;
+
+/// A loaded plugin, ready to call.
+///
+/// `C` is the codec the host speaks; it must match the codec each called
+/// function was built with (checked per call, from the plugin's metadata).
+///
+/// ```no_run
+/// use wasmer_plugin_host::{Bincode, Host};
+///
+/// # fn main() -> Result<(), wasmer_plugin_host::Error> {
+/// let mut host = Host::<Bincode>::from_file("plugin.wasm")?;
+/// let greeting: String = host.call("greet", &("wasm", 2u32))?;
+///
+/// // In a hot loop, look the function up once:
+/// let greet = host.function::<(&str, u32), String>("greet")?;
+/// for i in 0..1000 {
+///     let greeting = host.call_function(&greet, &("wasm", i))?;
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// A host owns one plugin instance at a time. When a call traps (a panic,
+/// an out-of-bounds access…) the instance is dropped with its memory and the
+/// next call runs on a fresh one, so one failed call never spoils the next;
+/// state the plugin kept in statics is lost then. A `Host` is not `Send`:
+/// keep one per thread.
+pub struct Host<C: Codec = Bincode> {
+    id: u64,
+    engine: Engine,
+    module: Module,
+    functions: Vec<FunctionRecord>,
+    limits: Limits,
+    live: Option<Live>,
+    /// Reused for every call's encoded arguments.
+    args: Vec<u8>,
+    codec: PhantomData<fn() -> C>,
+}
+
+/// A plugin function looked up once, for calling many times with
+/// [`Host::call_function`] without a lookup by name.
+pub struct Function<A: ?Sized, R> {
+    host: u64,
+    index: usize,
+    types: PhantomData<fn(&A) -> R>,
+}
+
+impl<A: ?Sized, R> Clone for Function<A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A: ?Sized, R> Copy for Function<A, R> {}
+
+impl<A: ?Sized, R> fmt::Debug for Function<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Function")
+            .field("index", &self.index)
+            .field("args", &std::any::type_name::<A>())
+            .field("ret", &std::any::type_name::<R>())
+            .finish()
+    }
+}
+
+/// Configures a [`Host`] before loading a plugin.
+///
+/// ```no_run
+/// use wasmer_plugin_host::{Host, Postcard};
+///
+/// # fn main() -> Result<(), wasmer_plugin_host::Error> {
+/// # let wasm: Vec<u8> = vec![];
+/// let host = Host::<Postcard>::builder()
+///     .max_output_bytes(1 << 20)
+///     .build(&wasm)?;
+/// # Ok(()) }
+/// ```
+pub struct HostBuilder<C: Codec = Bincode> {
+    limits: Limits,
+    codec: PhantomData<fn() -> C>,
+}
+
+impl<C: Codec> HostBuilder<C> {
+    /// The longest output a call may return; longer is
+    /// [`Error::OutputTooLarge`]. Default 64 MiB.
+    pub fn max_output_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_output_bytes = bytes;
+        self
+    }
+
+    /// The longest encoded arguments a call may send; longer is
+    /// [`Error::InputTooLarge`]. Default 64 MiB; at most 4 GiB - 1, the
+    /// most a wasm32 guest can address.
+    pub fn max_input_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_input_bytes = bytes.min(u32::MAX as u64);
+        self
+    }
+
+    /// Compiles and instantiates the plugin in `wasm` (binary or, for
+    /// tests, text format).
+    pub fn build(self, wasm: impl AsRef<[u8]>) -> Result<Host<C>, Error> {
+        Host::load(wasm.as_ref(), self.limits)
+    }
+
+    /// Like [`build`](HostBuilder::build), reading the plugin from a file.
+    pub fn build_from_file(self, path: impl AsRef<Path>) -> Result<Host<C>, Error> {
+        let path = path.as_ref();
+        let wasm = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.build(wasm)
+    }
+}
+
+static NEXT_HOST_ID: AtomicU64 = AtomicU64::new(0);
+
+impl<C: Codec> Host<C> {
+    /// Compiles and instantiates the plugin in `wasm` with default limits.
+    pub fn new(wasm: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::builder().build(wasm)
+    }
+
+    /// Reads, compiles and instantiates the plugin file at `path`.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        Self::builder().build_from_file(path)
+    }
+
+    /// A builder for a host with non-default limits.
+    pub fn builder() -> HostBuilder<C> {
+        HostBuilder {
+            limits: Limits::default(),
+            codec: PhantomData,
+        }
+    }
+
+    fn load(wasm: &[u8], limits: Limits) -> Result<Self, Error> {
+        let engine = Engine::default();
+        let module = Module::new(&engine, wasm).map_err(Error::Compile)?;
+        let functions = read_metadata(&module)?;
+        let live = Live::new(&engine, &module, &functions)?;
+        Ok(Host {
+            id: NEXT_HOST_ID.fetch_add(1, Ordering::Relaxed),
+            engine,
+            module,
+            functions,
+            limits,
+            live: Some(live),
+            args: Vec::new(),
+            codec: PhantomData,
+        })
+    }
+
+    /// The plugin's functions, as its metadata describes them.
+    pub fn functions(&self) -> &[FunctionRecord] {
+        &self.functions
+    }
+
+    /// Calls plugin function `name` with `args` and decodes its return
+    /// value as `R`.
+    ///
+    /// `args` is the bare value for a one-argument function, a tuple for
+    /// several, `&()` for none.
+    pub fn call<A, R>(&mut self, name: &str, args: &A) -> Result<R, Error>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let function = self.function::<A, R>(name)?;
+        self.call_function(&function, args)
+    }
+
+    /// Looks up plugin function `name` once, checking that it uses this
+    /// host's codec, for calling with [`call_function`](Host::call_function).
+    pub fn function<A: ?Sized, R>(&self, name: &str) -> Result<Function<A, R>, Error> {
+        let index = self
+            .functions
+            .iter()
+            .position(|function| function.name == name)
+            .ok_or_else(|| Error::UnknownFunction {
+                name: name.to_owned(),
+                available: self.function_list(),
+            })?;
+        let record = &self.functions[index];
+        if record.codec != C::NAME {
+            return Err(Error::CodecMismatch {
+                function: record.name.clone(),
+                plugin: record.codec.clone(),
+                host: C::NAME,
+            });
+        }
+        Ok(Function {
+            host: self.id,
+            index,
+            types: PhantomData,
+        })
+    }
+
+    /// Calls a function looked up with [`function`](Host::function).
+    pub fn call_function<A, R>(&mut self, function: &Function<A, R>, args: &A) -> Result<R, Error>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let name = &self
+            .functions
+            .get(function.index)
+            .filter(|_| function.host == self.id)
+            .ok_or_else(|| Error::ForeignFunction {
+                function: std::any::type_name::<Function<A, R>>().to_owned(),
+            })?
+            .name;
+
+        self.args.clear();
+        C::encode(args, &mut self.args).map_err(|err| Error::Encode {
+            function: name.clone(),
+            codec: C::NAME,
+            message: err.to_string(),
+        })?;
+        if self.args.len() as u64 > self.limits.max_input_bytes {
+            return Err(Error::InputTooLarge {
+                function: name.clone(),
+                len: self.args.len() as u64,
+                limit: self.limits.max_input_bytes,
+            });
+        }
+
+        let live = match &mut self.live {
+            Some(live) => live,
+            empty => empty.insert(Live::new(&self.engine, &self.module, &self.functions)?),
+        };
+        let decode = |output: &[u8]| {
+            C::decode::<R>(output).map_err(|err| Error::Decode {
+                function: name.clone(),
+                expected: std::any::type_name::<R>(),
+                codec: C::NAME,
+                message: err.to_string(),
+            })
+        };
+        match live.call(function.index, name, &self.args, &self.limits, decode) {
+            Ok(value) => Ok(value),
+            Err(CallError::Recoverable(err)) => Err(err),
+            Err(CallError::Poisoned(err)) => {
+                self.live = None;
+                Err(err)
+            }
+        }
+    }
+
+    /// The size in bytes of the current instance's linear memory, or
+    /// `None` between a trap and the next call. Useful to check that a
+    /// plugin does not leak across calls.
+    pub fn memory_size(&self) -> Option<u64> {
+        self.live.as_ref().map(Live::memory_size)
+    }
+
+    fn function_list(&self) -> String {
+        if self.functions.is_empty() {
+            return "none".to_owned();
+        }
+        let names: Vec<String> = self
+            .functions
+            .iter()
+            .map(|function| format!("`{}`", function.name))
+            .collect();
+        names.join(", ")
+    }
+}
+
+impl<C: Codec> fmt::Debug for Host<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Host")
+            .field("codec", &C::NAME)
+            .field("functions", &self.functions)
+            .field("limits", &self.limits)
+            .field("instantiated", &self.live.is_some())
+            .finish()
+    }
+}
+
+/// The plugin's function records, from every `wasmer-plugin` section of
+/// the module.
+fn read_metadata(module: &Module) -> Result<Vec<FunctionRecord>, Error> {
+    let mut sections = module.custom_sections(METADATA_SECTION).peekable();
+    if sections.peek().is_none() {
+        return Err(Error::NotAPlugin);
+    }
+    let section: Vec<u8> = sections.flat_map(|bytes| bytes.into_vec()).collect();
+    parse_metadata(&section).map_err(|err| match err {
+        MetadataError::VersionMismatch { found } => Error::AbiMismatch {
+            plugin: found,
+            host: ABI_VERSION,
+        },
+        other => Error::Metadata(other),
+    })
+}

@@ -1,0 +1,137 @@
+//! Writes the export, the metadata record and the decoding glue.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::ext::IdentExt;
+use syn::{Ident, ItemFn};
+
+use crate::options::{self, Options};
+use crate::signature::{self, ArgKind, Signature};
+use crate::type_text;
+
+// `FUNCTION_EXPORT_PREFIX` and `METADATA_SECTION` of `wasmer-plugin-abi`.
+// A proc-macro crate cannot use the guest runtime's crate without building
+// it for the compiler's host as well, so the two names are repeated here;
+// the end-to-end tests fail if they ever disagree.
+const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
+const METADATA_SECTION: &str = "wasmer-plugin";
+
+/// The whole attribute: on any error, the user's item is still emitted
+/// unchanged beside the `compile_error!`s, so that code calling it does not
+/// pile follow-on errors on top.
+pub fn wasmer_plugin(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let function: ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let error = syn::Error::new(Span::call_site(), "`#[wasmer_plugin]` goes on a `pub fn`");
+            return with_errors(item, error);
+        }
+    };
+    let options = options::parse(attr);
+    let signature = signature::check(&function);
+    match (options, signature) {
+        (Ok(options), Ok(signature)) => {
+            let glue = export(&function, &signature, &options);
+            quote!(#function #glue)
+        }
+        (Err(mut first), Err(second)) => {
+            first.combine(second);
+            with_errors(item, first)
+        }
+        (Err(error), _) | (_, Err(error)) => with_errors(item, error),
+    }
+}
+
+fn with_errors(item: TokenStream, error: syn::Error) -> TokenStream {
+    let errors = error.to_compile_error();
+    quote!(#item #errors)
+}
+
+/// The hidden items that make `function` callable from a host.
+fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenStream {
+    let krate = &options.krate;
+    let private = quote!(#krate::__private);
+    let codec = options.codec_type();
+    let user_fn = &function.sig.ident;
+    let name = user_fn.unraw().to_string();
+    let export_name = format!("{FUNCTION_EXPORT_PREFIX}{name}");
+    let args_text = type_text::of_args(&signature.arg_types());
+    let ret_text = match &signature.ret {
+        Some(ty) => type_text::of(ty),
+        None => "()".to_owned(),
+    };
+
+    // Locals get mixed-site hygiene, so that they neither shadow nor are
+    // shadowed by the user's names (a plugin function may well be called
+    // `input`). Items cannot be hygienic; theirs carry a long prefix.
+    let bindings: Vec<_> = (0..signature.args.len())
+        .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
+        .collect();
+    let input = Ident::new("input", Span::mixed_site());
+    let len = Ident::new("len", Span::mixed_site());
+    let wire_types: Vec<TokenStream> = signature
+        .args
+        .iter()
+        .map(|arg| match &arg.kind {
+            ArgKind::Owned => {
+                let ty = &arg.ty;
+                quote!(#ty)
+            }
+            ArgKind::Str => quote!(#private::StrArg<'_>),
+            ArgKind::Bytes => quote!(#private::BytesArg<'_>),
+            ArgKind::Ref(inner) => quote!(#inner),
+        })
+        .collect();
+    let call_args: Vec<TokenStream> = signature
+        .args
+        .iter()
+        .zip(&bindings)
+        .map(|(arg, binding)| match arg.kind {
+            ArgKind::Owned => quote!(#binding),
+            ArgKind::Str | ArgKind::Bytes => quote!(&*#binding),
+            ArgKind::Ref(_) => quote!(&#binding),
+        })
+        .collect();
+    // One argument crosses as the bare value, several as a tuple, none as `()`.
+    let (pattern, wire_type) = match (&bindings[..], &wire_types[..]) {
+        ([binding], [ty]) => (quote!(#binding), quote!(#ty)),
+        _ => (quote!((#(#bindings,)*)), quote!((#(#wire_types,)*))),
+    };
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code, clippy::all)]
+        const _: () = {
+            const __WASMER_PLUGIN_FIELDS: [&str; 4] = [
+                #name,
+                <#codec as #private::Codec>::NAME,
+                #args_text,
+                #ret_text,
+            ];
+            const __WASMER_PLUGIN_RECORD_LEN: usize =
+                #private::function_record_len(__WASMER_PLUGIN_FIELDS);
+
+            // The linker appends every function's record to one section.
+            #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
+            static __WASMER_PLUGIN_RECORD: [u8; __WASMER_PLUGIN_RECORD_LEN] =
+                #private::function_record::<__WASMER_PLUGIN_RECORD_LEN>(__WASMER_PLUGIN_FIELDS);
+
+            static __WASMER_PLUGIN_INFO: #private::FunctionInfo = #private::FunctionInfo {
+                args: #args_text,
+                ret: #ret_text,
+            };
+
+            #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #export_name))]
+            unsafe extern "C" fn __wasmer_plugin_export(#input: *const u8, #len: usize) -> *const u8 {
+                // SAFETY: only the host calls this export, one call at a time,
+                // with `len` bytes it wrote at `input` (docs/ABI.md).
+                unsafe {
+                    #private::run_export::<#codec, _, _>(&__WASMER_PLUGIN_INFO, #input, #len, |#input| {
+                        let #pattern: #wire_type = <#codec as #private::Codec>::decode(#input)?;
+                        ::core::result::Result::Ok(#user_fn(#(#call_args),*))
+                    })
+                }
+            }
+        };
+    }
+}

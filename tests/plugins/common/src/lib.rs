@@ -1,0 +1,201 @@
+//! What the test plugins and the tests that call them share: the data
+//! types, a user-defined codec, and the set of plugin functions every
+//! codec's plugin exports.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A nested value with every shape the codecs must carry: structs, enums
+/// with data, options, vectors and maps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: u64,
+    pub customer: Customer,
+    pub lines: Vec<Line>,
+    pub notes: Option<String>,
+    pub tags: HashMap<String, u32>,
+    pub priority: Priority,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub sku: String,
+    pub quantity: u32,
+    pub unit_cents: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Priority {
+    Low,
+    Rush { by_hour: u8 },
+    Custom(String),
+}
+
+/// What the `summarize` plugin function computes from an [`Order`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: u64,
+    pub total_cents: i64,
+    pub items: u32,
+    pub first_sku: Option<String>,
+    pub tag_total: u32,
+    pub greeting: String,
+    pub rush: bool,
+}
+
+/// The error of the `divide` plugin function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MathError {
+    DivideByZero { dividend: i64 },
+    Overflow,
+}
+
+/// The reference implementation of `summarize`, run natively by the tests.
+pub fn summarize(order: &Order) -> Summary {
+    Summary {
+        id: order.id,
+        total_cents: order
+            .lines
+            .iter()
+            .map(|line| line.quantity as i64 * line.unit_cents)
+            .sum(),
+        items: order.lines.iter().map(|line| line.quantity).sum(),
+        first_sku: order.lines.first().map(|line| line.sku.clone()),
+        tag_total: order.tags.values().sum(),
+        greeting: format!("Dear {}", order.customer.name),
+        rush: matches!(order.priority, Priority::Rush { .. }),
+    }
+}
+
+/// FNV-1a, so that plugin and test agree on a checksum of large inputs.
+pub fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `len` bytes of a repeating pattern, so that plugin and test agree on
+/// large outputs.
+pub fn pattern(len: u32) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// A codec the framework does not ship, to show that any `Codec` works:
+/// JSON under another name.
+pub struct CustomJson;
+
+impl wasmer_plugin_abi::Codec for CustomJson {
+    const NAME: &'static str = "custom-json";
+    type Error = serde_json::Error;
+
+    fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
+        serde_json::to_writer(out, value)
+    }
+
+    fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
+        serde_json::from_slice(bytes)
+    }
+}
+
+/// Defines the plugin functions every codec's test plugin exports, all
+/// with the codec named by the literal `$codec`.
+#[macro_export]
+macro_rules! plugin_functions {
+    ($codec:tt) => {
+        use ::std::collections::HashMap;
+        use ::wasmer_plugin::wasmer_plugin;
+        use $crate::{MathError, Order, Summary};
+
+        /// No arguments.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn answer() -> u32 {
+            42
+        }
+
+        /// No arguments, no return value.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn nothing() {}
+
+        /// One argument.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn double(x: i64) -> i64 {
+            x.wrapping_mul(2)
+        }
+
+        /// Three arguments.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn describe(name: String, age: u8, scores: Vec<f64>) -> String {
+            let total: f64 = scores.iter().sum();
+            format!("{name} ({age}) scored {total}")
+        }
+
+        /// A borrowed string and a number.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn repeat(text: &str, times: u32) -> String {
+            text.repeat(times as usize)
+        }
+
+        /// Borrowed bytes.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn checksum(bytes: &[u8]) -> u64 {
+            $crate::checksum(bytes)
+        }
+
+        /// A unit return with an argument.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn ignore(_value: Option<String>) {}
+
+        /// `Result` crosses as a value.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn divide(dividend: i64, divisor: i64) -> Result<i64, MathError> {
+            if divisor == 0 {
+                return Err(MathError::DivideByZero { dividend });
+            }
+            dividend.checked_div(divisor).ok_or(MathError::Overflow)
+        }
+
+        /// Nested structs, enums, options, vectors and maps.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn summarize(order: &Order) -> Summary {
+            $crate::summarize(order)
+        }
+
+        /// Maps in and out.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn invert(map: HashMap<String, u32>) -> HashMap<u32, Vec<String>> {
+            let mut inverted: HashMap<u32, Vec<String>> = HashMap::new();
+            for (key, value) in map {
+                inverted.entry(value).or_default().push(key);
+            }
+            for keys in inverted.values_mut() {
+                keys.sort();
+            }
+            inverted
+        }
+
+        /// A large input, returned as its length and checksum.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn digest(bytes: Vec<u8>) -> (u64, u64) {
+            (bytes.len() as u64, $crate::checksum(&bytes))
+        }
+
+        /// A large output.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn generate(len: u32) -> Vec<u8> {
+            $crate::pattern(len)
+        }
+
+        /// Panics with the given message.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn fail(message: String) -> u32 {
+            panic!("plugin gave up: {message}")
+        }
+    };
+}

@@ -1,0 +1,77 @@
+//! Write WebAssembly plugins for Rust hosts as plain Rust functions.
+//!
+//! Mark a `pub fn` with [`#[wasmer_plugin]`](macro@wasmer_plugin), build the
+//! crate as a `cdylib` for `wasm32-unknown-unknown`, and a host built on
+//! `wasmer-plugin-host` can call it with typed Rust values:
+//!
+//! ```
+//! use wasmer_plugin::*;
+//!
+//! #[wasmer_plugin]
+//! pub fn greet(name: &str, times: u32) -> String {
+//!     format!("Hello, {name}! ").repeat(times as usize)
+//! }
+//!
+//! // Still an ordinary function, callable and testable natively:
+//! assert_eq!(greet("wasm", 2), "Hello, wasm! Hello, wasm! ");
+//! ```
+//!
+//! The host side is `Host::<Bincode>::new(&wasm)?.call::<_, String>("greet", &("wasm", 2))`.
+//!
+//! # The attribute
+//!
+//! - Any number of arguments. One argument crosses as the bare value,
+//!   several as a tuple, none as `()`: the host passes `&x`, `&(a, b, c)`
+//!   or `&()`.
+//! - Argument and return types implement serde's `Deserialize` and
+//!   `Serialize`. `&str` and `&[u8]` arguments borrow from the input
+//!   without a copy where the codec allows it; any other `&T` is decoded
+//!   as `T` and passed by reference.
+//! - A missing return type is `()`. `Result<T, E>` is an ordinary value:
+//!   the host receives the plugin's `Err` as a value, not as a failure.
+//! - `#[wasmer_plugin(codec = "postcard")]` picks a codec by name
+//!   (`"bincode"`, the default, `"msgpack"`, `"postcard"`, `"json"`; each
+//!   behind the cargo feature of the same name), and
+//!   `codec = path::to::MyCodec` any type implementing [`Codec`]. One
+//!   crate may mix codecs function by function.
+//! - `crate = "::renamed"` names this crate when it is a renamed
+//!   dependency.
+//! - A panic reaches the host as an error holding its message and source
+//!   location.
+//!
+//! The generated export is named `__wasmer_plugin_fn_<name>` and lives in
+//! an anonymous `const _` block, so it collides with nothing of yours.
+//! `docs/ABI.md` in the repository describes the wire contract.
+//!
+//! # When not to use it
+//!
+//! For plugins in several languages with rich interface types, the
+//! WebAssembly component model is the standard route. This crate is for
+//! Rust hosts calling Rust plugins (or anything that speaks its small
+//! documented ABI) with the least per-call cost.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(feature = "std")]
+extern crate std;
+
+pub use wasmer_plugin_abi::Codec;
+#[cfg(feature = "bincode")]
+pub use wasmer_plugin_codecs::Bincode;
+#[cfg(feature = "json")]
+pub use wasmer_plugin_codecs::Json;
+#[cfg(feature = "msgpack")]
+pub use wasmer_plugin_codecs::MsgPack;
+#[cfg(feature = "postcard")]
+pub use wasmer_plugin_codecs::Postcard;
+pub use wasmer_plugin_macros::wasmer_plugin;
+
+mod convert;
+pub use convert::{convert_ret, convert_slice};
+
+/// What the code `#[wasmer_plugin]` generates refers to. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use wasmer_plugin_abi::__private::*;
+    pub use wasmer_plugin_abi::Codec;
+}
