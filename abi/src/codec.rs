@@ -1,5 +1,5 @@
 use alloc::vec::Vec;
-use core::fmt::Display;
+use core::fmt::{Debug, Display};
 use serde::{Deserialize, Serialize};
 
 /// How values cross the boundary between host and plugin.
@@ -18,7 +18,7 @@ pub trait Codec {
     const NAME: &'static str;
 
     /// The error both directions report. Its text reaches users verbatim.
-    type Error: Display;
+    type Error: Debug + Display;
 
     /// Appends the encoding of `value` to `out`; bytes already in `out`
     /// are kept, so a caller can reuse one buffer for many calls.

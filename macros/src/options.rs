@@ -32,6 +32,12 @@ pub fn parse(attr: TokenStream) -> syn::Result<Options> {
     let mut codec: Option<CodecChoice> = None;
     let mut krate: Option<Path> = None;
     let parser = syn::meta::parser(|meta| {
+        if !meta.input.peek(syn::Token![=]) {
+            return Err(syn::Error::new_spanned(
+                &meta.path,
+                "`#[wasmer_plugin]` arguments take a value: `codec = \"postcard\"` or `crate = \"::wasmer_plugin\"`",
+            ));
+        }
         if meta.path.is_ident("codec") {
             if codec.is_some() {
                 return Err(meta.error("`codec` is given twice"));

@@ -14,7 +14,7 @@ pub enum ArgKind {
     /// `&[u8]`: decoded as a `BytesArg` that borrows the input where it can.
     Bytes,
     /// `&T`: `T` is decoded and the call gets a reference to it.
-    Ref(Type),
+    Ref(Box<Type>),
 }
 
 pub struct Arg {
@@ -139,17 +139,19 @@ fn classify(ty: &Type) -> Result<ArgKind, &'static str> {
                     "`#[wasmer_plugin]` arguments cannot be `&mut`: the host never sees changes made to them; take the value and return what changed",
                 );
             }
-            if let Some(lifetime) = &reference.lifetime {
-                if lifetime.ident != "_" && lifetime.ident != "static" {
-                    return Err("`#[wasmer_plugin]` arguments cannot name lifetimes: elide them");
-                }
+            if let Some(lifetime) = &reference.lifetime
+                && lifetime.ident != "_"
+            {
+                return Err(
+                    "`#[wasmer_plugin]` arguments cannot name lifetimes: they borrow from the call's input, so elide them",
+                );
             }
             Ok(match &*reference.elem {
                 Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => {
                     ArgKind::Str
                 }
                 Type::Slice(slice) if is_u8(&slice.elem) => ArgKind::Bytes,
-                elem => ArgKind::Ref(elem.clone()),
+                elem => ArgKind::Ref(Box::new(elem.clone())),
             })
         }
         Type::ImplTrait(_) => Err(

@@ -1,0 +1,158 @@
+//! Guards the wire contract: the fingerprint of everything a host and a
+//! guest must agree on is recorded per ABI version in `contract.lock`.
+//! Changing the contract without bumping `ABI_VERSION` fails here.
+//!
+//! After a deliberate change: bump `ABI_VERSION`, update `docs/ABI.md`,
+//! then run `WASMER_PLUGIN_BLESS=1 cargo test -p wasmer-plugin-abi --test contract`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use wasmer_plugin_abi::*;
+
+/// Every observable fact of the contract, one per line.
+fn contract_description() -> String {
+    let mut text = String::new();
+    let mut line = |key: &str, value: &dyn std::fmt::Display| {
+        writeln!(text, "{key} = {value}").unwrap();
+    };
+    line("METADATA_SECTION", &METADATA_SECTION);
+    line("MEMORY_EXPORT", &MEMORY_EXPORT);
+    line("ALLOC_EXPORT", &ALLOC_EXPORT);
+    line("FREE_EXPORT", &FREE_EXPORT);
+    line("SLOT_EXPORT", &SLOT_EXPORT);
+    line("FUNCTION_EXPORT_PREFIX", &FUNCTION_EXPORT_PREFIX);
+    line("GUEST_ALIGN", &GUEST_ALIGN);
+    line("SLOT_SIZE", &SLOT_SIZE);
+    line("SLOT_LEN_OFFSET", &SLOT_LEN_OFFSET);
+    line("SLOT_STATUS_OFFSET", &SLOT_STATUS_OFFSET);
+    line("SLOT_PTR_OFFSET", &SLOT_PTR_OFFSET);
+    for status in Status::ALL {
+        line(&format!("Status::{status:?}"), &status.code());
+    }
+    line("RECORD_HEADER_SIZE", &RECORD_HEADER_SIZE);
+    line("RECORD_KIND_FUNCTION", &RECORD_KIND_FUNCTION);
+    let record = FunctionRecord {
+        name: "name".into(),
+        codec: "codec".into(),
+        args: "(A, B)".into(),
+        ret: "R".into(),
+    };
+    let mut bytes = record.to_bytes();
+    // The version is recorded beside the fingerprint, not inside it.
+    bytes[..4].fill(0);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    line("function record", &hex);
+    line("function export of `f`", &function_export_name("f"));
+    text
+}
+
+fn fingerprint(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn lock_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contract.lock")
+}
+
+/// `(abi_version, fingerprint)` from `contract.lock`.
+fn read_lock() -> Option<(u32, u64)> {
+    let text = std::fs::read_to_string(lock_path()).ok()?;
+    let value = |key: &str| {
+        text.lines().find_map(|line| {
+            let rest = line.strip_prefix(key)?.trim_start().strip_prefix('=')?;
+            Some(rest.trim().to_owned())
+        })
+    };
+    let version = value("abi_version")?.parse().ok()?;
+    let fingerprint =
+        u64::from_str_radix(value("fingerprint")?.trim_start_matches("0x"), 16).ok()?;
+    Some((version, fingerprint))
+}
+
+#[test]
+fn contract_changes_come_with_a_version_bump() {
+    let description = contract_description();
+    let current = fingerprint(&description);
+    let bless = std::env::var_os("WASMER_PLUGIN_BLESS").is_some();
+    match read_lock() {
+        Some((version, recorded)) if version == ABI_VERSION => assert_eq!(
+            recorded, current,
+            "the wire contract changed but ABI_VERSION is still {ABI_VERSION}: bump ABI_VERSION, \
+             update docs/ABI.md, then run `WASMER_PLUGIN_BLESS=1 cargo test -p wasmer-plugin-abi --test contract`.\n\
+             The contract now reads:\n{description}"
+        ),
+        recorded if bless => {
+            let lock = format!(
+                "# The wire contract's fingerprint for the current ABI version, written by\n\
+                 # abi/tests/contract.rs. Never edit by hand: bump ABI_VERSION instead.\n\
+                 abi_version = {ABI_VERSION}\nfingerprint = {current:#018x}\n"
+            );
+            std::fs::write(lock_path(), lock).unwrap();
+            eprintln!("recorded the contract of ABI version {ABI_VERSION} (was {recorded:?})");
+        }
+        recorded => panic!(
+            "ABI_VERSION is {ABI_VERSION} but contract.lock records {recorded:?}: after checking docs/ABI.md, \
+             record the new version with `WASMER_PLUGIN_BLESS=1 cargo test -p wasmer-plugin-abi --test contract`"
+        ),
+    }
+}
+
+#[test]
+fn the_spec_names_every_part_of_the_contract() {
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ABI.md");
+    let spec = std::fs::read_to_string(&spec_path).unwrap();
+    assert!(
+        spec.contains(&format!("ABI version {ABI_VERSION}")),
+        "docs/ABI.md does not describe ABI version {ABI_VERSION}"
+    );
+    let mut facts = vec![
+        format!("`{METADATA_SECTION}`"),
+        format!("`{MEMORY_EXPORT}`"),
+        format!("`{ALLOC_EXPORT}`"),
+        format!("`{FREE_EXPORT}`"),
+        format!("`{SLOT_EXPORT}`"),
+        format!("`{FUNCTION_EXPORT_PREFIX}<name>`"),
+        format!("aligned to {GUEST_ALIGN}"),
+        format!("{SLOT_SIZE} (`SLOT_SIZE`)"),
+        format!("{SLOT_LEN_OFFSET} (`SLOT_LEN_OFFSET`)"),
+        format!("{SLOT_STATUS_OFFSET} (`SLOT_STATUS_OFFSET`)"),
+        format!("{SLOT_PTR_OFFSET} (`SLOT_PTR_OFFSET`)"),
+        format!("{RECORD_KIND_FUNCTION} (`RECORD_KIND_FUNCTION`)"),
+        format!("{RECORD_HEADER_SIZE}-byte header"),
+    ];
+    for status in Status::ALL {
+        facts.push(format!("| {} | `{status:?}` |", status.code()));
+    }
+    for fact in facts {
+        assert!(spec.contains(&fact), "docs/ABI.md does not say {fact}");
+    }
+}
+
+/// The attribute and the guest runtime spell some names as literals
+/// (attributes and proc-macro crates cannot use the constants); they must
+/// match the constants.
+#[test]
+fn literal_copies_of_the_names_agree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let runtime = read("abi/src/__private/exports.rs");
+    for export in [ALLOC_EXPORT, FREE_EXPORT, SLOT_EXPORT] {
+        assert!(
+            runtime.contains(&format!("export_name = \"{export}\"")),
+            "abi/src/__private/exports.rs does not export `{export}`"
+        );
+    }
+    let expand = read("macros/src/expand.rs");
+    for (name, value) in [
+        ("FUNCTION_EXPORT_PREFIX", FUNCTION_EXPORT_PREFIX),
+        ("METADATA_SECTION", METADATA_SECTION),
+    ] {
+        assert!(
+            expand.contains(&format!("const {name}: &str = \"{value}\";")),
+            "macros/src/expand.rs disagrees with {name} = {value:?}"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! Every shipped codec: round trips, borrowing, and rejected input.
+#![cfg(all(
+    feature = "bincode",
+    feature = "msgpack",
+    feature = "postcard",
+    feature = "json"
+))]
+
+use serde::{Deserialize, Serialize};
+use wasmer_plugin_abi::__private::{BytesArg, StrArg};
+use wasmer_plugin_abi::Codec;
+use wasmer_plugin_codecs::{Bincode, Json, MsgPack, Postcard};
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Shape {
+    Circle { radius: f64 },
+    Polygon(Vec<(i32, i32)>),
+    Empty,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Sample {
+    id: u64,
+    name: String,
+    shapes: Vec<Shape>,
+    parent: Option<Box<Sample>>,
+}
+
+fn sample() -> Sample {
+    Sample {
+        id: u64::MAX,
+        name: "ünïcode \"and\" escapes\n".into(),
+        shapes: vec![
+            Shape::Circle { radius: 1.5 },
+            Shape::Polygon(vec![(0, 0), (-3, 4)]),
+            Shape::Empty,
+        ],
+        parent: Some(Box::new(Sample {
+            id: 1,
+            name: String::new(),
+            shapes: vec![],
+            parent: None,
+        })),
+    }
+}
+
+fn encode<C: Codec, T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    C::encode(value, &mut out).unwrap_or_else(|err| panic!("{}: {err}", C::NAME));
+    out
+}
+
+fn round_trips<C: Codec>() {
+    let bytes = encode::<C, _>(&sample());
+    assert_eq!(
+        C::decode::<Sample>(&bytes).unwrap(),
+        sample(),
+        "{}",
+        C::NAME
+    );
+
+    // Encoding appends, so one buffer serves many calls.
+    let mut out = b"prefix".to_vec();
+    C::encode(&7u32, &mut out).unwrap();
+    assert_eq!(&out[..6], b"prefix");
+    assert_eq!(C::decode::<u32>(&out[6..]).unwrap(), 7);
+}
+
+fn truncated_input_is_an_error<C: Codec>() {
+    let bytes = encode::<C, _>(&sample());
+    for cut in 0..bytes.len() {
+        assert!(
+            C::decode::<Sample>(&bytes[..cut]).is_err(),
+            "{}: a cut at {cut} of {} decoded",
+            C::NAME,
+            bytes.len()
+        );
+    }
+}
+
+fn wrong_type_is_an_error_with_a_message<C: Codec>() {
+    let bytes = encode::<C, _>(&"text");
+    let err = C::decode::<Vec<Sample>>(&bytes).expect_err("decoding must fail");
+    assert!(!err.to_string().is_empty(), "{}", C::NAME);
+}
+
+fn strings_borrow<C: Codec>() {
+    let bytes = encode::<C, _>(&("plain", 1u8));
+    let (text, _): (StrArg<'_>, u8) = C::decode(&bytes).unwrap();
+    assert_eq!(&*text, "plain");
+    assert!(text.is_borrowed(), "{} copied a plain string", C::NAME);
+}
+
+fn bytes_arrive_either_way<C: Codec>(borrowed_when_sent_as_bytes: bool) {
+    let data: Vec<u8> = (0..=255).collect();
+    // A plain `&[u8]` serializes as a sequence of numbers…
+    let bytes = encode::<C, _>(data.as_slice());
+    let arg: BytesArg<'_> = C::decode(&bytes).unwrap();
+    assert_eq!(&*arg, data.as_slice());
+    // …`serde_bytes` as a byte string, which most formats can lend.
+    let bytes = encode::<C, _>(serde_bytes::Bytes::new(&data));
+    let arg: BytesArg<'_> = C::decode(&bytes).unwrap();
+    assert_eq!(&*arg, data.as_slice());
+    assert_eq!(
+        arg.is_borrowed(),
+        borrowed_when_sent_as_bytes,
+        "{}",
+        C::NAME
+    );
+}
+
+macro_rules! for_every_codec {
+    ($($test:ident),*) => {
+        $(
+            #[test]
+            fn $test() {
+                super::$test::<super::Bincode>();
+                super::$test::<super::MsgPack>();
+                super::$test::<super::Postcard>();
+                super::$test::<super::Json>();
+            }
+        )*
+    };
+}
+
+mod every_codec {
+    for_every_codec!(
+        round_trips,
+        truncated_input_is_an_error,
+        wrong_type_is_an_error_with_a_message,
+        strings_borrow
+    );
+}
+
+#[test]
+fn bytes_borrow_where_the_format_stores_them_raw() {
+    bytes_arrive_either_way::<Bincode>(true);
+    bytes_arrive_either_way::<Postcard>(true);
+    bytes_arrive_either_way::<MsgPack>(true);
+    // JSON writes bytes as an array of numbers: always a copy.
+    bytes_arrive_either_way::<Json>(false);
+}
+
+#[test]
+fn json_copies_escaped_strings_rather_than_failing() {
+    let bytes = encode::<Json, _>(&"tab\there");
+    let text: StrArg<'_> = Json::decode(&bytes).unwrap();
+    assert_eq!(&*text, "tab\there");
+    assert!(!text.is_borrowed());
+}
+
+#[test]
+fn trailing_bytes_are_rejected_where_the_format_can_tell() {
+    for (name, result) in [
+        (
+            "bincode",
+            Bincode::decode::<u8>(&[1, 2]).map_err(|e| e.to_string()),
+        ),
+        (
+            "postcard",
+            Postcard::decode::<u8>(&[1, 2]).map_err(|e| e.to_string()),
+        ),
+        (
+            "json",
+            Json::decode::<u8>(b"1 2").map_err(|e| e.to_string()),
+        ),
+    ] {
+        let err = result.expect_err(name);
+        assert!(!err.is_empty(), "{name}");
+    }
+    assert_eq!(
+        Bincode::decode::<u8>(&[1, 2]).unwrap_err().to_string(),
+        "1 bytes left over after the value"
+    );
+}
+
+#[test]
+fn names_are_distinct() {
+    let names = [Bincode::NAME, MsgPack::NAME, Postcard::NAME, Json::NAME];
+    assert_eq!(names, ["bincode", "msgpack", "postcard", "json"]);
+}
