@@ -69,6 +69,11 @@ pub use wasmer_plugin_macros::wasmer_plugin;
 mod convert;
 pub use convert::{convert_ret, convert_slice};
 
+/// The README's examples, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 /// What the code `#[wasmer_plugin]` generates refers to. Not a public API.
 #[doc(hidden)]
 pub mod __private {
