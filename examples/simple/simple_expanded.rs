@@ -11,17 +11,17 @@ pub fn double(pair: (u8, String)) -> (u8, String) {
 #[doc(hidden)]
 #[allow(non_upper_case_globals, dead_code, clippy::all)]
 const _: () = {
-    const __WASMER_PLUGIN_FIELDS: [&str; 4] = [
+    const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
         "double",
         <::wasmer_plugin::Bincode as ::wasmer_plugin::__private::Codec>::NAME,
         "(u8, String)",
         "(u8, String)",
     ];
-    const __WASMER_PLUGIN_RECORD_LEN: usize = ::wasmer_plugin::__private::function_record_len(
+    const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize = ::wasmer_plugin::__private::function_record_len(
         __WASMER_PLUGIN_FIELDS,
     );
     #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = "wasmer-plugin"))]
-    static __WASMER_PLUGIN_RECORD: [u8; __WASMER_PLUGIN_RECORD_LEN] = ::wasmer_plugin::__private::function_record::<
+    static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] = ::wasmer_plugin::__private::function_record::<
         __WASMER_PLUGIN_RECORD_LEN,
     >(__WASMER_PLUGIN_FIELDS);
     static __WASMER_PLUGIN_INFO: ::wasmer_plugin::__private::FunctionInfo = ::wasmer_plugin::__private::FunctionInfo {
@@ -33,9 +33,9 @@ const _: () = {
         unsafe(export_name = "__wasmer_plugin_fn_double")
     )]
     unsafe extern "C" fn __wasmer_plugin_export(
-        input: *const u8,
-        len: usize,
-    ) -> *const u8 {
+        input: *const ::core::primitive::u8,
+        len: ::core::primitive::usize,
+    ) -> *const ::core::primitive::u8 {
         unsafe {
             ::wasmer_plugin::__private::run_export::<
                 ::wasmer_plugin::Bincode,

@@ -111,8 +111,7 @@ impl<C: Codec> HostBuilder<C> {
         self
     }
 
-    /// Compiles and instantiates the plugin in `wasm` (binary or, for
-    /// tests, text format).
+    /// Compiles and instantiates the plugin module in `wasm`.
     pub fn build(self, wasm: impl AsRef<[u8]>) -> Result<Host<C>, Error> {
         Host::load(wasm.as_ref(), self.limits)
     }

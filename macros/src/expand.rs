@@ -102,18 +102,18 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code, clippy::all)]
         const _: () = {
-            const __WASMER_PLUGIN_FIELDS: [&str; 4] = [
+            const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
                 #name,
                 <#codec as #private::Codec>::NAME,
                 #args_text,
                 #ret_text,
             ];
-            const __WASMER_PLUGIN_RECORD_LEN: usize =
+            const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize =
                 #private::function_record_len(__WASMER_PLUGIN_FIELDS);
 
             // The linker appends every function's record to one section.
             #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
-            static __WASMER_PLUGIN_RECORD: [u8; __WASMER_PLUGIN_RECORD_LEN] =
+            static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] =
                 #private::function_record::<__WASMER_PLUGIN_RECORD_LEN>(__WASMER_PLUGIN_FIELDS);
 
             static __WASMER_PLUGIN_INFO: #private::FunctionInfo = #private::FunctionInfo {
@@ -122,7 +122,10 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
             };
 
             #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #export_name))]
-            unsafe extern "C" fn __wasmer_plugin_export(#input: *const u8, #len: usize) -> *const u8 {
+            unsafe extern "C" fn __wasmer_plugin_export(
+                #input: *const ::core::primitive::u8,
+                #len: ::core::primitive::usize,
+            ) -> *const ::core::primitive::u8 {
                 // SAFETY: only the host calls this export, one call at a time,
                 // with `len` bytes it wrote at `input` (docs/ABI.md).
                 unsafe {

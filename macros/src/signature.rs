@@ -1,8 +1,9 @@
 //! Checks that a function can be a plugin function and works out how each
 //! argument is decoded.
 
-use proc_macro2::TokenTree;
+use proc_macro2::TokenStream;
 use quote::ToTokens;
+use syn::visit::{self, Visit};
 use syn::{FnArg, GenericParam, ItemFn, ReturnType, Type, Visibility};
 
 /// How one argument is decoded and handed to the user's function.
@@ -106,7 +107,7 @@ pub fn check(item: &ItemFn) -> syn::Result<Signature> {
     let ret = match &sig.output {
         ReturnType::Default => None,
         ReturnType::Type(_, ty) => {
-            if let Some(at) = borrowed_reference(ty.to_token_stream()) {
+            if let Some(at) = borrowed_part(ty) {
                 fail(
                     &at,
                     "`#[wasmer_plugin]` return values cannot borrow: they are encoded after the call, when the arguments are gone; return an owned type such as `String` or `Vec<u8>`",
@@ -166,40 +167,29 @@ fn is_u8(ty: &Type) -> bool {
     matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident("u8"))
 }
 
-/// The first `&` in `tokens` not followed by `'static`, or the first
-/// lifetime other than `'static`.
-fn borrowed_reference(tokens: proc_macro2::TokenStream) -> Option<proc_macro2::TokenStream> {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        match token {
-            TokenTree::Group(group) => {
-                if let Some(span) = borrowed_reference(group.stream()) {
-                    return Some(span);
+/// The first reference or lifetime in `ty` that is not `'static`.
+fn borrowed_part(ty: &Type) -> Option<TokenStream> {
+    struct FindBorrow(Option<TokenStream>);
+    impl<'ast> Visit<'ast> for FindBorrow {
+        fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {
+            match &reference.lifetime {
+                Some(lifetime) if lifetime.ident == "static" => {
+                    visit::visit_type_reference(self, reference)
+                }
+                _ => {
+                    self.0.get_or_insert_with(|| reference.to_token_stream());
                 }
             }
-            TokenTree::Punct(punct) if punct.as_char() == '&' => {
-                let is_static = matches!(
-                    (tokens.get(i + 1), tokens.get(i + 2)),
-                    (Some(TokenTree::Punct(apostrophe)), Some(TokenTree::Ident(name)))
-                        if apostrophe.as_char() == '\'' && name == "static"
-                );
-                if !is_static {
-                    return Some(tokens[i..].iter().take(2).cloned().collect());
-                }
+        }
+        fn visit_lifetime(&mut self, lifetime: &'ast syn::Lifetime) {
+            if lifetime.ident != "static" {
+                self.0.get_or_insert_with(|| lifetime.to_token_stream());
             }
-            TokenTree::Punct(punct) if punct.as_char() == '\'' => {
-                if let Some(TokenTree::Ident(name)) = tokens.get(i + 1) {
-                    let after_ampersand = i > 0
-                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '&');
-                    if name != "static" && !after_ampersand {
-                        return Some(tokens[i..i + 2].iter().cloned().collect());
-                    }
-                }
-            }
-            _ => {}
         }
     }
-    None
+    let mut finder = FindBorrow(None);
+    finder.visit_type(ty);
+    finder.0
 }
 
 impl Signature {

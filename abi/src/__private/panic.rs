@@ -43,7 +43,9 @@ fn is_char_boundary(bytes: &[u8], at: usize) -> bool {
 pub(super) fn install_hook() {
     use core::sync::atomic::{AtomicBool, Ordering};
     static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if !INSTALLED.swap(true, Ordering::Relaxed) {
+    // A load on every call, a store once.
+    if !INSTALLED.load(Ordering::Relaxed) {
+        INSTALLED.store(true, Ordering::Relaxed);
         std::panic::set_hook(alloc::boxed::Box::new(|info| record_panic(info)));
     }
 }

@@ -20,4 +20,9 @@ pub fn static_argument(x: &'static str) -> usize {
     x.len()
 }
 
+#[wasmer_plugin]
+pub fn nested_borrow(x: &str) -> Option<std::borrow::Cow<'_, str>> {
+    Some(x.into())
+}
+
 fn main() {}
