@@ -31,6 +31,7 @@ mod metadata;
 #[doc(hidden)]
 pub mod __private;
 
+pub use __private::record_panic;
 pub use codec::Codec;
 pub use contract::{
     ABI_VERSION, ALLOC_EXPORT, FREE_EXPORT, FUNCTION_EXPORT_PREFIX, GUEST_ALIGN, MEMORY_EXPORT,

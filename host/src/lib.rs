@@ -22,7 +22,7 @@
 //!
 //! The codec types are re-exported: [`Bincode`] always, [`MsgPack`],
 //! [`Postcard`] and [`Json`] behind the cargo features `msgpack`,
-//! `postcard` and `json`.
+//! `postcard` and `json`, which are on by default.
 //!
 //! # When not to use it
 //!

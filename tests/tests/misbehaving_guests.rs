@@ -48,43 +48,33 @@ fn assert_recovers(host: &mut Host<Bincode>) {
     assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
 }
 
-#[test]
-fn output_outside_memory_is_a_bad_output() {
-    let wasm = module(
-        "",
-        r#"(func (export "__wasmer_plugin_fn_past_the_end") (param i32 i32) (result i32)
-             (call $answer (i32.const 65530) (i32.const 100) (i32.const 0)))
-           (func (export "__wasmer_plugin_fn_wrapping") (param i32 i32) (result i32)
-             (call $answer (i32.const -16) (i32.const 32) (i32.const 0)))"#,
-        &["past_the_end", "wrapping"],
-    );
-    let mut host = Host::<Bincode>::new(wasm).unwrap();
-    for function in ["past_the_end", "wrapping"] {
-        let err = host.call::<_, u32>(function, &()).unwrap_err();
-        assert!(
-            matches!(&err, Error::BadOutput { function: f, reason } if f == function && reason.contains("outside")),
-            "{err:?}"
-        );
-        assert_recovers(&mut host);
-    }
-}
+/// Exported functions that answer `(ptr, len, status)`, and what the
+/// host's error must say about each.
+const BAD_OUTPUTS: [(&str, [i32; 3], &str); 4] = [
+    ("past_the_end", [65530, 100, 0], "outside"),
+    ("wrapping", [-16, 32, 0], "outside"),
+    ("unknown_status", [64, 1, 9], "status 9"),
+    ("panic_status", [64, 1, 3], "status 3"),
+];
 
 #[test]
-fn status_a_returning_call_cannot_report_is_a_bad_output() {
-    let wasm = module(
-        "",
-        r#"(func (export "__wasmer_plugin_fn_unknown_status") (param i32 i32) (result i32)
-             (call $answer (i32.const 64) (i32.const 1) (i32.const 9)))
-           (func (export "__wasmer_plugin_fn_panic_status") (param i32 i32) (result i32)
-             (call $answer (i32.const 64) (i32.const 1) (i32.const 3)))"#,
-        &["unknown_status", "panic_status"],
-    );
-    let mut host = Host::<Bincode>::new(wasm).unwrap();
-    for (function, status) in [("unknown_status", "9"), ("panic_status", "3")] {
-        let err = host.call::<_, u32>(function, &()).unwrap_err();
+fn bad_outputs_are_reported_and_the_next_call_works() {
+    let functions: String = BAD_OUTPUTS
+        .iter()
+        .map(|(name, [ptr, len, status], _)| {
+            format!(
+                r#"(func (export "__wasmer_plugin_fn_{name}") (param i32 i32) (result i32)
+                     (call $answer (i32.const {ptr}) (i32.const {len}) (i32.const {status})))"#
+            )
+        })
+        .collect();
+    let names: Vec<&str> = BAD_OUTPUTS.iter().map(|(name, ..)| *name).collect();
+    let mut host = Host::<Bincode>::new(module("", &functions, &names)).unwrap();
+    for (name, _, says) in BAD_OUTPUTS {
+        let err = host.call::<_, u32>(name, &()).unwrap_err();
         assert!(
-            matches!(&err, Error::BadOutput { reason, .. } if reason.contains(&format!("status {status}"))),
-            "{err:?}"
+            matches!(&err, Error::BadOutput { function, reason } if function == name && reason.contains(says)),
+            "{name}: {err:?}"
         );
         assert_recovers(&mut host);
     }

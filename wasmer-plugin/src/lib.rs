@@ -55,7 +55,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use wasmer_plugin_abi::Codec;
+pub use wasmer_plugin_abi::{Codec, record_panic};
 #[cfg(feature = "bincode")]
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]
@@ -78,5 +78,5 @@ pub struct ReadmeExamples;
 #[doc(hidden)]
 pub mod __private {
     pub use wasmer_plugin_abi::__private::*;
-    pub use wasmer_plugin_abi::Codec;
+    pub use wasmer_plugin_abi::{Codec, record_panic};
 }

@@ -13,10 +13,21 @@ static PANIC_MESSAGE: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
 /// cannot exhaust the guest's memory while it dies.
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 
-/// Records a panic where the host will find it after the trap.
+/// Records a panic message where the host will find it after the trap, so
+/// that the host reports `Error::Panic` with this text instead of a bare
+/// `unreachable` trap.
 ///
-/// With the `std` feature the runtime installs a panic hook that calls
-/// this; a `no_std` plugin calls it from its own `#[panic_handler]`.
+/// With the `std` feature (the default) the guest runtime installs a panic
+/// hook that calls this for you. A `no_std` plugin calls it from its own
+/// panic handler before aborting:
+///
+/// ```ignore
+/// #[panic_handler]
+/// fn panic(info: &core::panic::PanicInfo) -> ! {
+///     wasmer_plugin::record_panic(info);
+///     core::arch::wasm32::unreachable()
+/// }
+/// ```
 pub fn record_panic(message: &dyn core::fmt::Display) {
     // SAFETY: single-threaded guest (see `GuestCell`); a panic while
     // formatting here aborts instead of re-entering.
