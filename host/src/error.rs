@@ -75,11 +75,12 @@ pub enum Error {
         /// The host's codec.
         host: &'static str,
     },
-    /// A function handle was used with a host it did not come from.
-    #[error("function handle for `{function}` belongs to another Host")]
+    /// A [`Function`](crate::Function) handle was used with a host other
+    /// than the one that looked it up.
+    #[error("function handle `{handle}` was looked up on another Host")]
     ForeignFunction {
-        /// The function the handle names.
-        function: String,
+        /// The handle's type, naming its argument and return types.
+        handle: &'static str,
     },
     /// The host could not encode the arguments.
     #[error("could not encode the arguments of `{function}` with {codec}: {message}")]
@@ -189,3 +190,9 @@ pub enum Error {
         reason: String,
     },
 }
+
+// Errors cross threads and go into `Box<dyn Error + Send + Sync>`.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Error>();
+};

@@ -220,8 +220,8 @@ impl<C: Codec> Host<C> {
             .functions
             .get(function.index)
             .filter(|_| function.host == self.id)
-            .ok_or_else(|| Error::ForeignFunction {
-                function: std::any::type_name::<Function<A, R>>().to_owned(),
+            .ok_or(Error::ForeignFunction {
+                handle: std::any::type_name::<Function<A, R>>(),
             })?
             .name;
 

@@ -28,9 +28,20 @@ const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 ///     core::arch::wasm32::unreachable()
 /// }
 /// ```
+///
+/// It does nothing outside a single-threaded wasm32 guest, where no host
+/// reads the slot, and nothing when called again while it runs (a panic
+/// inside the message's `Display`).
 pub fn record_panic(message: &dyn core::fmt::Display) {
-    // SAFETY: single-threaded guest (see `GuestCell`); a panic while
-    // formatting here aborts instead of re-entering.
+    use core::sync::atomic::{AtomicBool, Ordering};
+    static RECORDING: AtomicBool = AtomicBool::new(false);
+    if !cfg!(all(target_arch = "wasm32", not(target_feature = "atomics")))
+        || RECORDING.swap(true, Ordering::Acquire)
+    {
+        return;
+    }
+    // SAFETY: single-threaded guest (see `GuestCell`), and `RECORDING`
+    // keeps a nested panic from reaching here while `buf` is borrowed.
     let buf = unsafe { &mut *PANIC_MESSAGE.get() };
     buf.clear();
     write_message(buf, format_args!("{message}"));
@@ -42,6 +53,7 @@ pub fn record_panic(message: &dyn core::fmt::Display) {
         buf.truncate(end);
     }
     publish(buf.as_ptr(), buf.len(), Status::Panic);
+    RECORDING.store(false, Ordering::Release);
 }
 
 fn is_char_boundary(bytes: &[u8], at: usize) -> bool {
