@@ -138,3 +138,39 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn expand(item: proc_macro2::TokenStream) -> String {
+        super::wasmer_plugin(quote!(), item).to_string()
+    }
+
+    #[test]
+    fn borrowed_arguments_decode_through_the_borrowing_wrappers() {
+        let out = expand(quote!(
+            pub fn f(text: &str, bytes: &[u8], point: &Point, n: u32) -> u32 {
+                n
+            }
+        ));
+        assert!(out.contains("StrArg < '_ >"), "{out}");
+        assert!(out.contains("BytesArg < '_ >"), "{out}");
+        // `&Point` decodes a `Point` and lends it; `n` is moved.
+        assert!(
+            out.contains("f (& * arg0 , & * arg1 , & arg2 , arg3)"),
+            "{out}"
+        );
+        assert!(out.contains("\"(&str, &[u8], &Point, u32)\""), "{out}");
+    }
+
+    #[test]
+    fn an_error_keeps_the_item() {
+        let out = expand(quote!(
+            fn private() {}
+        ));
+        assert!(out.contains("fn private () { }"), "{out}");
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("__wasmer_plugin_export"), "{out}");
+    }
+}
