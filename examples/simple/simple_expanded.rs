@@ -46,9 +46,9 @@ const _: () = {
                 input,
                 len,
                 |input| {
-                    let arg0: (u8, String) = <::wasmer_plugin::Bincode as ::wasmer_plugin::__private::Codec>::decode(
-                        input,
-                    )?;
+                    let arg0: (u8, String) = <::wasmer_plugin::Bincode as ::wasmer_plugin::__private::Codec>::decode::<
+                        (u8, String),
+                    >(input)?;
                     ::core::result::Result::Ok(double(arg0))
                 },
             )

@@ -1,8 +1,9 @@
 //! Writes the export, the metadata record and the decoding glue.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use crate::options::{self, Options};
@@ -98,6 +99,22 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         _ => (quote!((#(#bindings,)*)), quote!((#(#wire_types,)*))),
     };
 
+    // A type without serde's traits fails the bound of `decode` (arguments)
+    // or of `run_export` (return value). Spanning those calls on the user's
+    // type puts the error on the signature rather than on the attribute;
+    // for a tuple of arguments rustc reports it at the attribute anyway.
+    let args_span = match &signature.args[..] {
+        [single] => single.ty.span(),
+        _ => Span::call_site(),
+    };
+    let decode =
+        quote_spanned!(args_span=> <#codec as #private::Codec>::decode::<#wire_type>(#input));
+    let ret_span = match &function.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => function.sig.ident.span(),
+    };
+    let run_export = quote_spanned!(ret_span=> #private::run_export::<#codec, _, _>);
+
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code, clippy::all)]
@@ -129,8 +146,8 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
                 // SAFETY: only the host calls this export, one call at a time,
                 // with `len` bytes it wrote at `input` (docs/ABI.md).
                 unsafe {
-                    #private::run_export::<#codec, _, _>(&__WASMER_PLUGIN_INFO, #input, #len, |#input| {
-                        let #pattern: #wire_type = <#codec as #private::Codec>::decode(#input)?;
+                    #run_export(&__WASMER_PLUGIN_INFO, #input, #len, |#input| {
+                        let #pattern: #wire_type = #decode?;
                         ::core::result::Result::Ok(#user_fn(#(#call_args),*))
                     })
                 }
