@@ -1,9 +1,9 @@
 //! The `#[wasmer_plugin]` attribute. Plugin authors use it through the
 //! `wasmer-plugin` crate, which documents it; this crate has no other API.
 //!
-//! The work runs in three steps, each in its own module: [`options`] reads
-//! the attribute's arguments, [`signature`] checks the function and works
-//! out how each argument crosses the wire, [`expand`] writes the export
+//! The work runs in three steps, each in its own module: `options` reads
+//! the attribute's arguments, `signature` checks the function and works
+//! out how each argument crosses the wire, `expand` writes the export
 //! and the metadata record.
 
 use proc_macro::TokenStream;
