@@ -125,12 +125,12 @@ pub enum Error {
         message: String,
     },
     /// The plugin panicked.
-    #[error("plugin function `{function}` {message}")]
+    #[error("plugin function `{function}` panicked: {message}")]
     Panic {
         /// The function.
         function: String,
-        /// The panic message with its source location, as Rust prints it
-        /// (`panicked at src/lib.rs:3:5:\n…`).
+        /// The panic message after its source location
+        /// (`src/lib.rs:3:5: index out of bounds…`).
         message: String,
     },
     /// The plugin trapped for another reason than a panic.

@@ -263,7 +263,7 @@ impl Live {
         match view.read(ptr, &mut message) {
             Ok(()) => Some(String::from_utf8_lossy(&message).into_owned()),
             Err(_) => Some(format!(
-                "panicked, but its message ({len} bytes at address {ptr}) lies outside memory"
+                "its message ({len} bytes at address {ptr}) lies outside memory"
             )),
         }
     }

@@ -77,11 +77,10 @@ fn space_between(before: &str, after: &str) -> bool {
     if tight_after.contains(&before) || tight_before.contains(&after) {
         return false;
     }
-    if after == "(" || after == "[" {
-        // `fn(u32)` and `Fn(u32)` but `dyn (A)` is not a thing worth handling.
-        return false;
-    }
-    true
+    // A call-like group hugs the word before it (`Fn(u32)`, `fn(u8)`); a
+    // tuple or array after a comma or arrow keeps its space.
+    let after_word = before.ends_with(|c: char| c.is_alphanumeric() || c == '_');
+    !((after == "(" || after == "[") && after_word)
 }
 
 #[cfg(test)]
@@ -109,6 +108,9 @@ mod tests {
             "Box<dyn Fn(u32) -> u32>",
             "()",
             "*const u8",
+            "(u32, [u8; 4])",
+            "(A, (B, C))",
+            "fn(u8) -> (u8, u8)",
         ] {
             assert_eq!(text(src), src);
         }

@@ -24,10 +24,15 @@ const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 /// ```ignore
 /// #[panic_handler]
 /// fn panic(info: &core::panic::PanicInfo) -> ! {
-///     wasmer_plugin::record_panic(info);
+///     if let Some(at) = info.location() {
+///         wasmer_plugin::record_panic(&format_args!("{at}: {}", info.message()));
+///     }
 ///     core::arch::wasm32::unreachable()
 /// }
 /// ```
+///
+/// The convention, which the host's message relies on, is
+/// `file:line:column: message`.
 ///
 /// It does nothing outside a single-threaded wasm32 guest, where no host
 /// reads the slot, and nothing when called again while it runs (a panic
@@ -69,7 +74,15 @@ pub(super) fn install_hook() {
     // A load on every call, a store once.
     if !INSTALLED.load(Ordering::Relaxed) {
         INSTALLED.store(true, Ordering::Relaxed);
-        std::panic::set_hook(alloc::boxed::Box::new(|info| record_panic(info)));
+        std::panic::set_hook(alloc::boxed::Box::new(|info| {
+            // `file:line:column: message`, without std's "panicked at"
+            // prefix: the host's error supplies its own wording.
+            let message = info.payload_as_str().unwrap_or("Box<dyn Any>");
+            match info.location() {
+                Some(at) => record_panic(&format_args!("{at}: {message}")),
+                None => record_panic(&message),
+            }
+        }));
     }
 }
 
