@@ -5,9 +5,12 @@ use wasmer_plugin_abi::MetadataError;
 /// Everything that can go wrong loading or calling a plugin.
 ///
 /// Errors that name a `function` come from a call; the others from
-/// loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap) or a
-/// [`BadOutput`](Error::BadOutput) the host discards the plugin instance
-/// and the next call runs on a fresh one.
+/// loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap),
+/// [`OutOfFuel`](Error::OutOfFuel), [`MemoryLimit`](Error::MemoryLimit),
+/// [`BadOutput`](Error::BadOutput), [`OutputTooLarge`](Error::OutputTooLarge)
+/// or [`GuestAlloc`](Error::GuestAlloc) the host discards the plugin
+/// instance and the next call runs on a fresh one; after the others the
+/// instance is intact and kept.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -175,6 +178,26 @@ pub enum Error {
         /// The encoded length.
         len: u64,
         /// The limit.
+        limit: u64,
+    },
+    /// The call ran through its fuel budget (see
+    /// [`HostBuilder::fuel_per_call`](crate::HostBuilder::fuel_per_call)):
+    /// usually an endless loop.
+    #[error("plugin function `{function}` ran out of fuel: it executed more than {budget} wasm instructions")]
+    OutOfFuel {
+        /// The function.
+        function: String,
+        /// The budget per call.
+        budget: u64,
+    },
+    /// The plugin tried to grow its memory past the host's limit (see
+    /// [`HostBuilder::max_memory_bytes`](crate::HostBuilder::max_memory_bytes))
+    /// and trapped or gave up for it.
+    #[error("plugin function `{function}` needed more memory than this host's {limit}-byte limit per plugin")]
+    MemoryLimit {
+        /// The function.
+        function: String,
+        /// The limit in bytes.
         limit: u64,
     },
     /// The plugin's allocator failed to provide the input buffer.

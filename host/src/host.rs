@@ -13,7 +13,9 @@ use wasmer_plugin_codecs::Bincode;
 
 use crate::Error;
 use crate::instance::{CallError, Live};
+use crate::engine::plugin_engine;
 use crate::limits::Limits;
+use crate::memory_limit::GrowRefused;
 
 /// A loaded plugin, ready to call.
 ///
@@ -44,6 +46,7 @@ pub struct Host<C: Codec = Bincode> {
     id: u64,
     engine: Engine,
     module: Module,
+    grow_refused: GrowRefused,
     functions: Vec<FunctionRecord>,
     limits: Limits,
     live: Option<Live>,
@@ -111,6 +114,26 @@ impl<C: Codec> HostBuilder<C> {
         self
     }
 
+    /// The most memory one plugin instance may have, in bytes (rounded
+    /// down to whole 64 KiB wasm pages). A plugin that tries to grow past
+    /// it gets [`Error::MemoryLimit`]; one that declares more initial
+    /// memory fails to load. Default 512 MiB; at most 4 GiB, all a wasm32
+    /// guest can address.
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_memory_bytes = bytes;
+        self
+    }
+
+    /// Meters every call: a call that executes more than `instructions`
+    /// wasm instructions (allocating its input included) stops with
+    /// [`Error::OutOfFuel`]. Default: no metering, which is right for
+    /// trusted plugins; set it for any plugin that could loop forever.
+    /// Metering costs a little speed in loop-heavy plugin code.
+    pub fn fuel_per_call(mut self, instructions: u64) -> Self {
+        self.limits.fuel_per_call = Some(instructions);
+        self
+    }
+
     /// Compiles and instantiates the plugin module in `wasm`.
     pub fn build(self, wasm: impl AsRef<[u8]>) -> Result<Host<C>, Error> {
         Host::load(wasm.as_ref(), self.limits)
@@ -149,14 +172,16 @@ impl<C: Codec> Host<C> {
     }
 
     fn load(wasm: &[u8], limits: Limits) -> Result<Self, Error> {
-        let engine = Engine::default();
+        let grow_refused = GrowRefused::default();
+        let engine = plugin_engine(&limits, grow_refused.clone());
         let module = Module::new(&engine, wasm).map_err(Error::Compile)?;
         let functions = read_metadata(&module)?;
-        let live = Live::new(&engine, &module, &functions)?;
+        let live = Live::new(&engine, &module, &functions, &limits, grow_refused.clone())?;
         Ok(Host {
             id: NEXT_HOST_ID.fetch_add(1, Ordering::Relaxed),
             engine,
             module,
+            grow_refused,
             functions,
             limits,
             live: Some(live),
@@ -187,14 +212,7 @@ impl<C: Codec> Host<C> {
     /// Looks up plugin function `name` once, checking that it uses this
     /// host's codec, for calling with [`call_function`](Host::call_function).
     pub fn function<A: ?Sized, R>(&self, name: &str) -> Result<Function<A, R>, Error> {
-        let index = self
-            .functions
-            .iter()
-            .position(|function| function.name == name)
-            .ok_or_else(|| Error::UnknownFunction {
-                name: name.to_owned(),
-                available: self.function_list(),
-            })?;
+        let index = self.index_of(name)?;
         let record = &self.functions[index];
         if record.codec != C::NAME {
             return Err(Error::CodecMismatch {
@@ -216,21 +234,51 @@ impl<C: Codec> Host<C> {
         A: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        let name = &self
-            .functions
-            .get(function.index)
-            .filter(|_| function.host == self.id)
-            .ok_or(Error::ForeignFunction {
+        if function.host != self.id || function.index >= self.functions.len() {
+            return Err(Error::ForeignFunction {
                 handle: std::any::type_name::<Function<A, R>>(),
-            })?
-            .name;
-
+            });
+        }
         self.args.clear();
-        C::encode(args, &mut self.args).map_err(|err| Error::Encode {
-            function: name.clone(),
-            codec: C::NAME,
-            message: err.to_string(),
-        })?;
+        if let Err(err) = C::encode(args, &mut self.args) {
+            return Err(Error::Encode {
+                function: self.functions[function.index].name.clone(),
+                codec: C::NAME,
+                message: err.to_string(),
+            });
+        }
+        self.send_args(function.index, |name, output| {
+            C::decode::<R>(output).map_err(|err| Error::Decode {
+                function: name.to_owned(),
+                expected: std::any::type_name::<R>(),
+                codec: C::NAME,
+                message: err.to_string(),
+            })
+        })
+    }
+
+    /// Calls plugin function `name` with arguments the caller encoded
+    /// and returns its output as the plugin encoded it, for hosts that
+    /// forward bytes already in the function's codec. The codec is not
+    /// checked: `input` must be in the one [`functions`](Host::functions)
+    /// names for `name`. A typed [`call`](Host::call) is simpler and as
+    /// fast.
+    pub fn call_raw(&mut self, name: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
+        let index = self.index_of(name)?;
+        self.args.clear();
+        self.args.extend_from_slice(input);
+        self.send_args(index, |_, output| Ok(output.to_vec()))
+    }
+
+    /// Sends the encoded arguments in `self.args` to function `index` on
+    /// the live instance (a fresh one after a failure) and decodes the
+    /// answer with `decode(function name, output)`.
+    fn send_args<T>(
+        &mut self,
+        index: usize,
+        decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let name = &self.functions[index].name;
         if self.args.len() as u64 > self.limits.max_input_bytes {
             return Err(Error::InputTooLarge {
                 function: name.clone(),
@@ -238,20 +286,18 @@ impl<C: Codec> Host<C> {
                 limit: self.limits.max_input_bytes,
             });
         }
-
         let live = match &mut self.live {
             Some(live) => live,
-            empty => empty.insert(Live::new(&self.engine, &self.module, &self.functions)?),
+            empty => empty.insert(Live::new(
+                &self.engine,
+                &self.module,
+                &self.functions,
+                &self.limits,
+                self.grow_refused.clone(),
+            )?),
         };
-        let decode = |output: &[u8]| {
-            C::decode::<R>(output).map_err(|err| Error::Decode {
-                function: name.clone(),
-                expected: std::any::type_name::<R>(),
-                codec: C::NAME,
-                message: err.to_string(),
-            })
-        };
-        match live.call(function.index, name, &self.args, &self.limits, decode) {
+        let decode = |output: &[u8]| decode(name, output);
+        match live.call(index, name, &self.args, &self.limits, decode) {
             Ok(value) => Ok(value),
             Err(CallError::Recoverable(err)) => Err(err),
             Err(CallError::Poisoned(err)) => {
@@ -266,6 +312,16 @@ impl<C: Codec> Host<C> {
     /// plugin does not leak across calls.
     pub fn memory_size(&self) -> Option<u64> {
         self.live.as_ref().map(Live::memory_size)
+    }
+
+    fn index_of(&self, name: &str) -> Result<usize, Error> {
+        self.functions
+            .iter()
+            .position(|function| function.name == name)
+            .ok_or_else(|| Error::UnknownFunction {
+                name: name.to_owned(),
+                available: self.function_list(),
+            })
     }
 
     fn function_list(&self) -> String {

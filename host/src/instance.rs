@@ -1,16 +1,23 @@
 //! One live instance of a plugin module and the mechanics of a call:
-//! input buffer, export call, slot, output bounds.
+//! input buffer, fuel, export call, slot, and what a trap means.
 
 use wasmer::{
-    Engine, Instance, Memory, Module, RuntimeError, Store, TypedFunction, Value, imports,
+    Engine, Global, Instance, Memory, MemoryView, Module, RuntimeError, Store, TypedFunction,
+    Value, imports,
 };
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, FunctionRecord, MEMORY_EXPORT, SLOT_EXPORT, SLOT_LEN_OFFSET,
-    SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status, function_export_name,
+    ALLOC_EXPORT, FREE_EXPORT, FunctionRecord, MEMORY_EXPORT, SLOT_EXPORT, SLOT_SIZE,
+    function_export_name,
 };
 
 use crate::Error;
 use crate::limits::Limits;
+use crate::memory_limit::GrowRefused;
+use crate::reply::{Reply, panic_message, read_reply, slot_at};
+
+/// Globals the metering middleware adds to every instance it compiled.
+const FUEL_REMAINING_GLOBAL: &str = "wasmer_metering_remaining_points";
+const FUEL_EXHAUSTED_GLOBAL: &str = "wasmer_metering_points_exhausted";
 
 /// A plugin instance with everything a call needs looked up once.
 pub(crate) struct Live {
@@ -21,17 +28,28 @@ pub(crate) struct Live {
     memory: Memory,
     alloc: TypedFunction<u32, u32>,
     free: TypedFunction<(u32, u32), ()>,
-    /// One export per metadata record, in the same order.
-    exports: Vec<TypedFunction<(u32, u32), u32>>,
+    /// One export per metadata record, in the same order; a record whose
+    /// export is missing or mistyped keeps the reason, reported when that
+    /// function is called.
+    exports: Vec<Result<TypedFunction<(u32, u32), u32>, String>>,
     slot: u64,
     /// The host-owned input buffer in guest memory, reused across calls.
     input: Option<InputBuffer>,
+    fuel: Option<FuelGauge>,
+    grow_refused: GrowRefused,
 }
 
 #[derive(Clone, Copy)]
 struct InputBuffer {
     ptr: u32,
     capacity: u32,
+}
+
+/// The metering globals of the instance and the budget each call gets.
+struct FuelGauge {
+    budget: u64,
+    remaining: Global,
+    exhausted: Global,
 }
 
 /// What a failed call did to the instance.
@@ -51,6 +69,8 @@ impl Live {
         engine: &Engine,
         module: &Module,
         functions: &[FunctionRecord],
+        limits: &Limits,
+        grow_refused: GrowRefused,
     ) -> Result<Live, Error> {
         let mut store = Store::new(engine.clone());
         let instance = Instance::new(&mut store, module, &imports! {})
@@ -74,14 +94,11 @@ impl Live {
             .iter()
             .map(|function| {
                 let name = function_export_name(&function.name);
-                exports.get_typed_function(&store, &name).map_err(|err| {
-                    bad(
-                        &name,
-                        format!("{err} (the metadata lists function `{}`)", function.name),
-                    )
-                })
+                exports
+                    .get_typed_function(&store, &name)
+                    .map_err(|err| format!("{err} (the metadata lists function `{}`)", function.name))
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
         let slot = match exports
             .get_global(SLOT_EXPORT)
             .map_err(|err| bad(SLOT_EXPORT, err.to_string()))?
@@ -102,6 +119,22 @@ impl Live {
                 format!("slot address {slot} lies outside the {memory_size}-byte memory"),
             ));
         }
+        let fuel = match limits.fuel_per_call {
+            Some(budget) => {
+                let global = |name: &str| {
+                    exports
+                        .get_global(name)
+                        .cloned()
+                        .map_err(|err| bad(name, format!("the fuel meter's global: {err}")))
+                };
+                Some(FuelGauge {
+                    budget,
+                    remaining: global(FUEL_REMAINING_GLOBAL)?,
+                    exhausted: global(FUEL_EXHAUSTED_GLOBAL)?,
+                })
+            }
+            None => None,
+        };
         Ok(Live {
             store,
             memory,
@@ -110,6 +143,8 @@ impl Live {
             exports: plugin_exports,
             slot,
             input: None,
+            fuel,
+            grow_refused,
         })
     }
 
@@ -123,63 +158,73 @@ impl Live {
         limits: &Limits,
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, CallError> {
-        let (ptr, len) = self.write_input(function, input)?;
-        let returned = match self.exports[index].call(&mut self.store, ptr, len) {
+        let export = match &self.exports[index] {
+            Ok(export) => export.clone(),
+            Err(reason) => {
+                return Err(CallError::Recoverable(Error::BadExport {
+                    export: function_export_name(function),
+                    reason: reason.clone(),
+                }));
+            }
+        };
+        self.refuel()?;
+        self.grow_refused.take();
+        let (ptr, len) = self.write_input(function, input, limits)?;
+        let returned = match export.call(&mut self.store, ptr, len) {
             Ok(returned) => returned,
-            Err(trap) => return Err(CallError::Poisoned(self.trap_error(function, trap, limits))),
+            Err(trap) => {
+                let error = self.trap_cause(trap, limits).into_error(function, limits);
+                return Err(CallError::Poisoned(error));
+            }
         };
 
         let view = self.memory.view(&self.store);
-        let memory_size = view.data_size();
-        let mut slot = [0u8; SLOT_SIZE];
+        let memory = guest_bytes(&view);
         // The slot was checked against the memory at instantiation, and
-        // memory never shrinks, so this read does not fail in practice.
-        view.read(self.slot, &mut slot)
-            .map_err(|err| poisoned_output(function, format!("could not read the slot: {err}")))?;
-        let out_len = word(&slot, SLOT_LEN_OFFSET) as u64;
-        let status = word(&slot, SLOT_STATUS_OFFSET);
-        if out_len > limits.max_output_bytes {
-            return Err(CallError::Poisoned(Error::OutputTooLarge {
+        // memory never shrinks.
+        let slot = slot_at(memory, self.slot).expect("the slot lies inside memory");
+        match read_reply(function, &slot, returned, memory, limits.max_output_bytes) {
+            Ok(Reply::Value(output)) => decode(output).map_err(CallError::Recoverable),
+            Ok(Reply::GuestDecode(message)) => Err(CallError::Recoverable(Error::GuestDecode {
                 function: function.to_owned(),
-                len: out_len,
-                limit: limits.max_output_bytes,
-            }));
-        }
-        let start = returned as u64;
-        if start + out_len > memory_size {
-            return Err(poisoned_output(
-                function,
-                format!(
-                    "{out_len} bytes at address {start} lie outside the {memory_size}-byte memory"
-                ),
-            ));
-        }
-        // SAFETY: the slice lives while `view` borrows the store, during
-        // which no wasm code runs and the memory cannot grow or change; the
-        // memory is not shared with other threads. Bounds were checked above.
-        let memory = unsafe { view.data_unchecked() };
-        let output = &memory[start as usize..(start + out_len) as usize];
-        match Status::from_code(status) {
-            Some(Status::Ok) => decode(output).map_err(CallError::Recoverable),
-            Some(Status::DecodeError) => Err(CallError::Recoverable(Error::GuestDecode {
-                function: function.to_owned(),
-                message: String::from_utf8_lossy(output).into_owned(),
+                message,
             })),
-            Some(Status::EncodeError) => Err(CallError::Recoverable(Error::GuestEncode {
+            Ok(Reply::GuestEncode(message)) => Err(CallError::Recoverable(Error::GuestEncode {
                 function: function.to_owned(),
-                message: String::from_utf8_lossy(output).into_owned(),
+                message,
             })),
-            Some(Status::Panic) | None => Err(poisoned_output(
-                function,
-                format!("the slot holds status {status}, which a returning call cannot report"),
-            )),
+            Err(breach) => Err(CallError::Poisoned(breach)),
         }
+    }
+
+    /// Gives the instance a full fuel budget for the coming call, when the
+    /// host meters fuel.
+    fn refuel(&mut self) -> Result<(), CallError> {
+        let Some(fuel) = &self.fuel else {
+            return Ok(());
+        };
+        // Points are an i64 global that the meter treats as unsigned.
+        let set = fuel
+            .remaining
+            .set(&mut self.store, Value::I64(fuel.budget as i64))
+            .and_then(|()| fuel.exhausted.set(&mut self.store, Value::I32(0)));
+        set.map_err(|err| {
+            CallError::Poisoned(Error::BadExport {
+                export: FUEL_REMAINING_GLOBAL.to_owned(),
+                reason: format!("the fuel meter could not be reset: {err}"),
+            })
+        })
     }
 
     /// Copies `input` into the reusable input buffer, growing it through
     /// the guest's allocator when it is too small. An empty input is passed
     /// as `(0, 0)` without touching the allocator.
-    fn write_input(&mut self, function: &str, input: &[u8]) -> Result<(u32, u32), CallError> {
+    fn write_input(
+        &mut self,
+        function: &str,
+        input: &[u8],
+        limits: &Limits,
+    ) -> Result<(u32, u32), CallError> {
         if input.is_empty() {
             return Ok((0, 0));
         }
@@ -197,20 +242,24 @@ impl Live {
             previous => {
                 if let Some(old) = previous {
                     self.input = None;
-                    self.free
-                        .call(&mut self.store, old.ptr, old.capacity)
-                        .map_err(|trap| {
-                            alloc_error(format!("its free export trapped: {}", trap.message()))
-                        })?;
+                    if let Err(trap) = self.free.call(&mut self.store, old.ptr, old.capacity) {
+                        return Err(self.allocator_trap(function, FREE_EXPORT, trap, limits, alloc_error));
+                    }
                 }
                 let capacity = len
                     .checked_next_power_of_two()
                     .unwrap_or(len)
                     .max(MIN_INPUT_CAPACITY);
-                let ptr = self.alloc.call(&mut self.store, capacity).map_err(|trap| {
-                    alloc_error(format!("its alloc export trapped: {}", trap.message()))
-                })?;
+                let ptr = match self.alloc.call(&mut self.store, capacity) {
+                    Ok(ptr) => ptr,
+                    Err(trap) => {
+                        return Err(self.allocator_trap(function, ALLOC_EXPORT, trap, limits, alloc_error));
+                    }
+                };
                 if ptr == 0 {
+                    if self.grow_refused.take() {
+                        return Err(CallError::Poisoned(TrapCause::MemoryLimit.into_error(function, limits)));
+                    }
                     return Err(alloc_error(format!(
                         "its alloc export returned 0 for {capacity} bytes (out of memory)"
                     )));
@@ -233,39 +282,43 @@ impl Live {
         Ok((buffer.ptr, len))
     }
 
-    /// The error for a call that trapped: a panic when the guest's panic
-    /// hook filled the slot first, any other trap otherwise.
-    fn trap_error(&self, function: &str, trap: RuntimeError, limits: &Limits) -> Error {
-        if let Some(message) = self.panic_message(limits) {
-            return Error::Panic {
-                function: function.to_owned(),
-                message,
-            };
-        }
-        let message = trap.message();
-        Error::Trap {
-            function: function.to_owned(),
-            message,
-            code: trap.to_trap().map(|code| code.to_string()),
+    /// The error for a trap in the guest's allocator or free export: a
+    /// limit as such, anything else as a failed allocation.
+    fn allocator_trap(
+        &mut self,
+        function: &str,
+        export: &str,
+        trap: RuntimeError,
+        limits: &Limits,
+        alloc_error: impl Fn(String) -> CallError,
+    ) -> CallError {
+        match self.trap_cause(trap, limits) {
+            TrapCause::Panic(message) => alloc_error(format!("its {export} export panicked: {message}")),
+            TrapCause::Other(trap) => alloc_error(format!("its {export} export trapped: {}", trap.message())),
+            limit => CallError::Poisoned(limit.into_error(function, limits)),
         }
     }
 
-    fn panic_message(&self, limits: &Limits) -> Option<String> {
+    /// Why the guest trapped: fuel first (the meter's trap looks like any
+    /// other), then a panic the guest recorded, then a refused
+    /// `memory.grow` (a Rust guest aborts when allocation fails).
+    fn trap_cause(&mut self, trap: RuntimeError, limits: &Limits) -> TrapCause {
+        if let Some(fuel) = &self.fuel
+            && fuel.exhausted.get(&mut self.store) != Value::I32(0)
+        {
+            return TrapCause::OutOfFuel;
+        }
         let view = self.memory.view(&self.store);
-        let mut slot = [0u8; SLOT_SIZE];
-        view.read(self.slot, &mut slot).ok()?;
-        if Status::from_code(word(&slot, SLOT_STATUS_OFFSET)) != Some(Status::Panic) {
-            return None;
+        let memory = guest_bytes(&view);
+        if let Some(message) = slot_at(memory, self.slot)
+            .and_then(|slot| panic_message(&slot, memory, limits.max_output_bytes))
+        {
+            return TrapCause::Panic(message);
         }
-        let len = (word(&slot, SLOT_LEN_OFFSET) as u64).min(limits.max_output_bytes);
-        let ptr = word(&slot, SLOT_PTR_OFFSET) as u64;
-        let mut message = vec![0; len as usize];
-        match view.read(ptr, &mut message) {
-            Ok(()) => Some(String::from_utf8_lossy(&message).into_owned()),
-            Err(_) => Some(format!(
-                "its message ({len} bytes at address {ptr}) lies outside memory"
-            )),
+        if self.grow_refused.take() {
+            return TrapCause::MemoryLimit;
         }
+        TrapCause::Other(trap)
     }
 
     /// Bytes of guest memory, for tests of the contract's "a call leaks
@@ -275,19 +328,39 @@ impl Live {
     }
 }
 
-/// The little-endian `u32` at `offset` of the slot.
-fn word(slot: &[u8; SLOT_SIZE], offset: usize) -> u32 {
-    u32::from_le_bytes([
-        slot[offset],
-        slot[offset + 1],
-        slot[offset + 2],
-        slot[offset + 3],
-    ])
+enum TrapCause {
+    OutOfFuel,
+    MemoryLimit,
+    Panic(String),
+    Other(RuntimeError),
 }
 
-fn poisoned_output(function: &str, reason: String) -> CallError {
-    CallError::Poisoned(Error::BadOutput {
-        function: function.to_owned(),
-        reason,
-    })
+impl TrapCause {
+    fn into_error(self, function: &str, limits: &Limits) -> Error {
+        let function = function.to_owned();
+        match self {
+            TrapCause::OutOfFuel => Error::OutOfFuel {
+                function,
+                budget: limits.fuel_per_call.unwrap_or_default(),
+            },
+            TrapCause::MemoryLimit => Error::MemoryLimit {
+                function,
+                limit: limits.max_memory_bytes,
+            },
+            TrapCause::Panic(message) => Error::Panic { function, message },
+            TrapCause::Other(trap) => Error::Trap {
+                function,
+                message: trap.message(),
+                code: trap.to_trap().map(|code| code.message().to_owned()),
+            },
+        }
+    }
+}
+
+/// The whole guest memory as a slice.
+fn guest_bytes<'a>(view: &'a MemoryView<'_>) -> &'a [u8] {
+    // SAFETY: the slice lives while `view` borrows the store, during which
+    // no wasm code runs and the memory cannot grow or change; plugin
+    // memories are not shared with other threads.
+    unsafe { view.data_unchecked() }
 }

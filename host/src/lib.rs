@@ -32,10 +32,13 @@
 //! interface types are better served by the WebAssembly component model.
 #![deny(missing_docs)]
 
+mod engine;
 mod error;
 mod host;
 mod instance;
 mod limits;
+mod memory_limit;
+mod reply;
 
 pub use error::Error;
 pub use host::{Function, Host, HostBuilder};

@@ -1,19 +1,28 @@
-/// Bounds a host puts on what crosses into and out of a plugin.
+/// Bounds a host puts on a plugin: what crosses into and out of it, its
+/// memory, and the work one call may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     pub(crate) max_input_bytes: u64,
     pub(crate) max_output_bytes: u64,
+    pub(crate) max_memory_bytes: u64,
+    pub(crate) fuel_per_call: Option<u64>,
 }
 
-/// Default for both limits: 64 MiB, far above ordinary payloads and far
-/// below wasm32's 4 GiB address space.
+/// Default for the input and output limits: 64 MiB, far above ordinary
+/// payloads and far below wasm32's 4 GiB address space.
 pub(crate) const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Default memory limit per plugin instance: 512 MiB, room for the
+/// default input and output several times over.
+pub(crate) const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_input_bytes: DEFAULT_MAX_BYTES,
             max_output_bytes: DEFAULT_MAX_BYTES,
+            max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
+            fuel_per_call: None,
         }
     }
 }

@@ -8,14 +8,20 @@ use wasmer_plugin_tests::append_custom_section;
 
 /// The contract's exports around `functions` (WAT), with a metadata record
 /// for each name in `names`. The slot is at address 16; `good` answers the
-/// bincode encoding of 7u32 from address 64.
+/// bincode encoding of 7u32 from address 64; the allocator answers 1024.
 fn module(imports: &str, functions: &str, names: &[&str]) -> Vec<u8> {
+    module_with_alloc(imports, "(i32.const 1024)", functions, names)
+}
+
+/// Like [`module`], with `alloc` (WAT instructions that see the requested
+/// size as `(local.get 0)`) as the allocator's body.
+fn module_with_alloc(imports: &str, alloc: &str, functions: &str, names: &[&str]) -> Vec<u8> {
     let text = format!(
         r#"(module
              {imports}
              (memory (export "memory") 1)
              (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
-             (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
+             (func (export "__wasmer_plugin_alloc") (param i32) (result i32) {alloc})
              (func (export "__wasmer_plugin_free") (param i32 i32))
              (data (i32.const 64) "\07")
              (func $answer (param $ptr i32) (param $len i32) (param $status i32) (result i32)
@@ -99,32 +105,91 @@ fn trap_without_a_recorded_panic_is_a_trap() {
     assert_recovers(&mut host);
 }
 
+/// Allocator bodies that misbehave for buffers over 1 KiB (the host asks
+/// for at least 1 KiB), and what the host must say about each.
+const BAD_ALLOCATORS: [(&str, &str); 3] = [
+    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 0)) (else (i32.const 1024)))", "returned 0"),
+    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 65000)) (else (i32.const 1024)))", "outside"),
+    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (unreachable)) (else (i32.const 1024)))", "trapped"),
+];
+
 #[test]
-fn allocator_failures_are_reported() {
-    let wasm = {
-        // The contract's exports, but the allocator always answers 0.
-        let wat = r#"(module
-              (memory (export "memory") 1)
-              (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
-              (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 0))
-              (func (export "__wasmer_plugin_free") (param i32 i32))
-              (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32) (i32.const 0)))"#;
-        let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
-        let record = FunctionRecord {
-            name: "good".into(),
-            codec: "bincode".into(),
-            args: "u32".into(),
-            ret: "u32".into(),
-        };
-        append_custom_section(&mut wasm, "wasmer-plugin", &record.to_bytes());
-        wasm
-    };
-    let mut host = Host::<Bincode>::new(wasm).unwrap();
-    let err = host.call::<_, u32>("good", &5u32).unwrap_err();
+fn allocator_failures_are_reported_and_the_next_call_works() {
+    for (alloc, says) in BAD_ALLOCATORS {
+        let mut host = Host::<Bincode>::new(module_with_alloc("", alloc, "", &[])).unwrap();
+        // `good` ignores its arguments; these need a 2 KiB buffer.
+        let err = host.call::<_, u32>("good", &vec![0u8; 1500]).unwrap_err();
+        assert!(
+            matches!(&err, Error::GuestAlloc { function, reason, .. } if function == "good" && reason.contains(says)),
+            "{alloc}: {err:?}"
+        );
+        // Small arguments fit the allocator's good branch.
+        assert_eq!(host.call::<_, u32>("good", &5u32).unwrap(), 7);
+    }
+}
+
+#[test]
+fn an_output_length_over_the_limit_is_refused_before_reading() {
+    let functions = r#"(func (export "__wasmer_plugin_fn_huge") (param i32 i32) (result i32)
+                         (call $answer (i32.const 64) (i32.const 0x7fffff00) (i32.const 0)))"#;
+    let mut host = Host::<Bincode>::new(module("", functions, &["huge"])).unwrap();
+    let err = host.call::<_, u32>("huge", &()).unwrap_err();
     assert!(
-        matches!(&err, Error::GuestAlloc { reason, .. } if reason.contains("returned 0")),
+        matches!(&err, Error::OutputTooLarge { function, len: 0x7fffff00, .. } if function == "huge"),
         "{err:?}"
     );
+    assert_recovers(&mut host);
+}
+
+#[test]
+fn unbounded_memory_grow_hits_the_memory_limit() {
+    // Grows a page at a time, and traps when the engine says no.
+    let functions = r#"(func (export "__wasmer_plugin_fn_grow") (param i32 i32) (result i32)
+                         (loop $more
+                           (br_if $more (i32.ne (memory.grow (i32.const 1)) (i32.const -1))))
+                         (unreachable))"#;
+    let limit: u64 = 4 << 20;
+    let mut host = Host::<Bincode>::builder()
+        .max_memory_bytes(limit)
+        .build(module("", functions, &["grow"]))
+        .unwrap();
+    let err = host.call::<_, u32>("grow", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::MemoryLimit { function, limit: reported } if function == "grow" && *reported == limit),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
+    assert_eq!(host.memory_size(), Some(64 * 1024), "a fresh instance");
+}
+
+#[test]
+fn initial_memory_over_the_limit_fails_to_load() {
+    let wasm = module("", "", &[]);
+    let err = Host::<Bincode>::builder()
+        .max_memory_bytes(0)
+        .build(&wasm)
+        .unwrap_err();
+    assert!(matches!(err, Error::Instantiate(_)), "{err:?}");
+    assert!(err.to_string().contains("memory"), "{err}");
+    // The same module loads under the default limit.
+    assert_recovers(&mut Host::<Bincode>::new(&wasm).unwrap());
+}
+
+#[test]
+fn an_endless_wat_loop_runs_out_of_fuel() {
+    let functions = r#"(func (export "__wasmer_plugin_fn_spin") (param i32 i32) (result i32)
+                         (loop $forever (br $forever))
+                         (i32.const 0))"#;
+    let mut host = Host::<Bincode>::builder()
+        .fuel_per_call(1_000_000)
+        .build(module("", functions, &["spin"]))
+        .unwrap();
+    let err = host.call::<_, u32>("spin", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::OutOfFuel { function, budget: 1_000_000 } if function == "spin"),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
 }
 
 #[test]
@@ -136,11 +201,58 @@ fn missing_import_fails_instantiation_with_its_name() {
 }
 
 #[test]
-fn metadata_naming_a_missing_export_fails_at_load() {
-    let wasm = module("", "", &["ghost"]);
+fn a_module_without_memory_fails_to_load() {
+    let wat = r#"(module
+          (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
+          (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 0))
+          (func (export "__wasmer_plugin_free") (param i32 i32)))"#;
+    let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
+    append_custom_section(&mut wasm, "wasmer-plugin", &[]);
     let err = Host::<Bincode>::new(wasm).unwrap_err();
+    assert!(
+        matches!(&err, Error::BadExport { export, .. } if export == "memory"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn metadata_naming_a_missing_export_fails_that_function_only() {
+    let mut host = Host::<Bincode>::new(module("", "", &["ghost"])).unwrap();
+    let err = host.call::<_, u32>("ghost", &()).unwrap_err();
     assert!(
         matches!(&err, Error::BadExport { export, reason } if export == "__wasmer_plugin_fn_ghost" && reason.contains("`ghost`")),
         "{err:?}"
     );
+    assert_recovers(&mut host);
+}
+
+#[test]
+fn a_plugin_export_with_the_wrong_signature_fails_that_function_only() {
+    let functions = r#"(func (export "__wasmer_plugin_fn_skewed") (param i64) (result i32)
+                         (i32.const 0))"#;
+    let mut host = Host::<Bincode>::new(module("", functions, &["skewed"])).unwrap();
+    let err = host.call::<_, u32>("skewed", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::BadExport { export, reason } if export == "__wasmer_plugin_fn_skewed" && reason.contains("`skewed`")),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
+}
+
+#[test]
+fn truncated_metadata_fails_to_load() {
+    let record = FunctionRecord {
+        name: "good".into(),
+        codec: "bincode".into(),
+        args: "()".into(),
+        ret: "u32".into(),
+    }
+    .to_bytes();
+    for cut in [1, 5, record.len() - 1] {
+        let wat = r#"(module (memory (export "memory") 1))"#;
+        let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
+        append_custom_section(&mut wasm, "wasmer-plugin", &record[..cut]);
+        let err = Host::<Bincode>::new(wasm).unwrap_err();
+        assert!(matches!(err, Error::Metadata(_)), "cut at {cut}: {err:?}");
+    }
 }

@@ -119,6 +119,12 @@ macro_rules! plugin_functions {
             42
         }
 
+        /// A rich value there and back, for property tests.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn echo(order: Order) -> Order {
+            order
+        }
+
         /// No arguments, no return value.
         #[wasmer_plugin(codec = $codec)]
         pub fn nothing() {}

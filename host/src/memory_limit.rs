@@ -1,0 +1,239 @@
+//! The per-instance memory limit, enforced by the engine: every linear
+//! memory and table a plugin instance creates is capped, and a refused
+//! `memory.grow` is remembered so that the trap that usually follows can be
+//! reported as the limit it is.
+
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use wasmer::sys::vm::{
+    ExpectedValue, LinearMemory, MemoryError, MemoryStyle, TableStyle, ThreadConditions, Trap,
+    VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition, WaiterError,
+};
+use wasmer::sys::{BaseTunables, Tunables};
+use wasmer::{MemoryType, Pages, TableType, WASM_MAX_PAGES, WASM_PAGE_SIZE};
+
+/// Most elements a plugin table may hold. Tables hold function references
+/// (8 to 16 bytes each); Rust plugins use a few hundred. The cap keeps a
+/// `table.grow` loop from taking gigabytes of the host's memory.
+pub(crate) const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
+
+/// Set when a plugin memory refused to grow; cleared by the host before
+/// each call.
+#[derive(Clone, Default)]
+pub(crate) struct GrowRefused(Arc<AtomicBool>);
+
+impl GrowRefused {
+    pub(crate) fn take(&self) -> bool {
+        self.0.swap(false, Ordering::Relaxed)
+    }
+
+    fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Engine tunables that cap memories at `max_pages` and tables at
+/// [`MAX_TABLE_ELEMENTS`], delegating everything else to wasmer's defaults.
+pub(crate) struct LimitingTunables {
+    base: BaseTunables,
+    max_pages: Pages,
+    refused: GrowRefused,
+}
+
+impl LimitingTunables {
+    pub(crate) fn new(max_memory_bytes: u64, refused: GrowRefused) -> Self {
+        let pages = (max_memory_bytes / WASM_PAGE_SIZE as u64).min(WASM_MAX_PAGES as u64);
+        LimitingTunables {
+            base: BaseTunables::new(),
+            max_pages: Pages(pages as u32),
+            refused,
+        }
+    }
+
+    /// `ty` with its maximum lowered to the limit, or an error when even
+    /// its minimum is over it.
+    fn capped_memory(&self, ty: &MemoryType) -> Result<MemoryType, MemoryError> {
+        if ty.minimum > self.max_pages {
+            return Err(MemoryError::MinimumMemoryTooLarge {
+                min_requested: ty.minimum,
+                max_allowed: self.max_pages,
+            });
+        }
+        let maximum = ty.maximum.map_or(self.max_pages, |max| max.min(self.max_pages));
+        Ok(MemoryType {
+            maximum: Some(maximum),
+            ..*ty
+        })
+    }
+
+    fn capped_table(&self, ty: &TableType) -> Result<TableType, String> {
+        if ty.minimum > MAX_TABLE_ELEMENTS {
+            return Err(format!(
+                "the plugin's table needs {} elements, over the host's limit of {MAX_TABLE_ELEMENTS}",
+                ty.minimum
+            ));
+        }
+        let maximum = ty
+            .maximum
+            .map_or(MAX_TABLE_ELEMENTS, |max| max.min(MAX_TABLE_ELEMENTS));
+        Ok(TableType {
+            maximum: Some(maximum),
+            ..*ty
+        })
+    }
+
+    fn watched(&self, memory: VMMemory) -> VMMemory {
+        VMMemory(Box::new(WatchedMemory {
+            inner: memory,
+            refused: self.refused.clone(),
+        }))
+    }
+}
+
+impl Tunables for LimitingTunables {
+    fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
+        self.base.memory_style(memory)
+    }
+
+    fn table_style(&self, table: &TableType) -> TableStyle {
+        self.base.table_style(table)
+    }
+
+    fn create_host_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+    ) -> Result<VMMemory, MemoryError> {
+        let ty = self.capped_memory(ty)?;
+        Ok(self.watched(self.base.create_host_memory(&ty, style)?))
+    }
+
+    unsafe fn create_vm_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+        vm_definition_location: NonNull<VMMemoryDefinition>,
+    ) -> Result<VMMemory, MemoryError> {
+        let ty = self.capped_memory(ty)?;
+        // SAFETY: the engine passes a location it owns for this memory,
+        // which is the caller's obligation forwarded unchanged.
+        let memory = unsafe {
+            self.base
+                .create_vm_memory(&ty, style, vm_definition_location)?
+        };
+        Ok(self.watched(memory))
+    }
+
+    fn create_host_table(&self, ty: &TableType, style: &TableStyle) -> Result<VMTable, String> {
+        self.base.create_host_table(&self.capped_table(ty)?, style)
+    }
+
+    unsafe fn create_vm_table(
+        &self,
+        ty: &TableType,
+        style: &TableStyle,
+        vm_definition_location: NonNull<VMTableDefinition>,
+    ) -> Result<VMTable, String> {
+        let ty = self.capped_table(ty)?;
+        // SAFETY: as for memories, the location is the engine's, forwarded
+        // unchanged.
+        unsafe {
+            self.base
+                .create_vm_table(&ty, style, vm_definition_location)
+        }
+    }
+}
+
+/// A plugin memory that records when it refuses to grow.
+#[derive(Debug)]
+struct WatchedMemory {
+    inner: VMMemory,
+    refused: GrowRefused,
+}
+
+impl std::fmt::Debug for GrowRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("GrowRefused")
+            .field(&self.0.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl WatchedMemory {
+    fn observe<T>(&self, result: Result<T, MemoryError>) -> Result<T, MemoryError> {
+        if result.is_err() {
+            self.refused.set();
+        }
+        result
+    }
+}
+
+impl LinearMemory for WatchedMemory {
+    fn ty(&self) -> MemoryType {
+        self.inner.ty()
+    }
+
+    fn size(&self) -> Pages {
+        self.inner.size()
+    }
+
+    fn style(&self) -> MemoryStyle {
+        self.inner.style()
+    }
+
+    fn grow(&mut self, delta: Pages) -> Result<Pages, MemoryError> {
+        let result = self.inner.grow(delta);
+        self.observe(result)
+    }
+
+    fn grow_at_least(&mut self, min_size: u64) -> Result<(), MemoryError> {
+        let result = self.inner.grow_at_least(min_size);
+        self.observe(result)
+    }
+
+    fn reset(&mut self) -> Result<(), MemoryError> {
+        self.inner.reset()
+    }
+
+    fn vmmemory(&self) -> NonNull<VMMemoryDefinition> {
+        self.inner.vmmemory()
+    }
+
+    fn try_clone(&self) -> Result<Box<dyn LinearMemory + Send + Sync + 'static>, MemoryError> {
+        LinearMemory::try_clone(&self.inner)
+    }
+
+    unsafe fn initialize_with_data(&self, start: usize, data: &[u8]) -> Result<(), Trap> {
+        // SAFETY: forwarded unchanged; the caller upholds the contract.
+        unsafe { self.inner.initialize_with_data(start, data) }
+    }
+
+    fn copy(&self) -> Result<Box<dyn LinearMemory + Send + Sync + 'static>, MemoryError> {
+        LinearMemory::copy(&self.inner)
+    }
+
+    fn as_shared(&self) -> Result<VMSharedMemory, MemoryError> {
+        self.inner.as_shared()
+    }
+
+    unsafe fn do_wait(
+        &mut self,
+        dst: u32,
+        expected: ExpectedValue,
+        timeout: Option<Duration>,
+    ) -> Result<u32, WaiterError> {
+        // SAFETY: forwarded unchanged; the caller upholds the contract.
+        unsafe { self.inner.do_wait(dst, expected, timeout) }
+    }
+
+    fn do_notify(&mut self, dst: u32, count: u32) -> u32 {
+        self.inner.do_notify(dst, count)
+    }
+
+    fn thread_conditions(&self) -> Option<&ThreadConditions> {
+        self.inner.thread_conditions()
+    }
+}

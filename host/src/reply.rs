@@ -1,0 +1,103 @@
+//! What a plugin's answer means: the slot and returned pointer of a call,
+//! checked against guest memory, turned into the output bytes or an error.
+//! Pure, so that it can be fuzzed without a plugin.
+
+use wasmer_plugin_abi::{
+    SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status,
+};
+
+use crate::Error;
+
+/// A call's answer that passed the bounds checks.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Reply<'a> {
+    /// The encoded return value.
+    Value(&'a [u8]),
+    /// The plugin could not decode its arguments; the instance is intact.
+    GuestDecode(String),
+    /// The plugin could not encode its return value; the instance is intact.
+    GuestEncode(String),
+}
+
+/// Reads the answer of a call that returned `returned` with `slot` from
+/// `memory`. An `Err` is a breach of the contract: the instance that gave
+/// it must not be trusted again.
+pub(crate) fn read_reply<'a>(
+    function: &str,
+    slot: &[u8; SLOT_SIZE],
+    returned: u32,
+    memory: &'a [u8],
+    max_output_bytes: u64,
+) -> Result<Reply<'a>, Error> {
+    let len = slot_word(slot, SLOT_LEN_OFFSET) as u64;
+    let status = slot_word(slot, SLOT_STATUS_OFFSET);
+    if len > max_output_bytes {
+        return Err(Error::OutputTooLarge {
+            function: function.to_owned(),
+            len,
+            limit: max_output_bytes,
+        });
+    }
+    let start = returned as u64;
+    let memory_size = memory.len() as u64;
+    // Both are below 2^32, so the sum cannot overflow.
+    if start + len > memory_size {
+        return Err(bad_output(
+            function,
+            format!("{len} bytes at address {start} lie outside the {memory_size}-byte memory"),
+        ));
+    }
+    let output = &memory[start as usize..(start + len) as usize];
+    match Status::from_code(status) {
+        Some(Status::Ok) => Ok(Reply::Value(output)),
+        Some(Status::DecodeError) => Ok(Reply::GuestDecode(lossy(output))),
+        Some(Status::EncodeError) => Ok(Reply::GuestEncode(lossy(output))),
+        Some(Status::Panic) | None => Err(bad_output(
+            function,
+            format!("the slot holds status {status}, which a returning call cannot report"),
+        )),
+    }
+}
+
+/// The message a panicking plugin recorded in `slot` before it trapped,
+/// if it did: at most `max_bytes` of it.
+pub(crate) fn panic_message(slot: &[u8; SLOT_SIZE], memory: &[u8], max_bytes: u64) -> Option<String> {
+    if Status::from_code(slot_word(slot, SLOT_STATUS_OFFSET)) != Some(Status::Panic) {
+        return None;
+    }
+    let len = (slot_word(slot, SLOT_LEN_OFFSET) as u64).min(max_bytes);
+    let ptr = slot_word(slot, SLOT_PTR_OFFSET) as u64;
+    Some(match memory.get(ptr as usize..(ptr + len) as usize) {
+        Some(message) => lossy(message),
+        None => format!("its message ({len} bytes at address {ptr}) lies outside memory"),
+    })
+}
+
+/// The slot's bytes in `memory` at `address`, if they are inside it.
+pub(crate) fn slot_at(memory: &[u8], address: u64) -> Option<[u8; SLOT_SIZE]> {
+    memory
+        .get(address as usize..)?
+        .first_chunk::<SLOT_SIZE>()
+        .copied()
+}
+
+/// The little-endian `u32` at `offset` of the slot.
+fn slot_word(slot: &[u8; SLOT_SIZE], offset: usize) -> u32 {
+    u32::from_le_bytes([
+        slot[offset],
+        slot[offset + 1],
+        slot[offset + 2],
+        slot[offset + 3],
+    ])
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn bad_output(function: &str, reason: String) -> Error {
+    Error::BadOutput {
+        function: function.to_owned(),
+        reason,
+    }
+}
