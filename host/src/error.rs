@@ -183,7 +183,9 @@ pub enum Error {
     /// The call ran through its fuel budget (see
     /// [`HostBuilder::fuel_per_call`](crate::HostBuilder::fuel_per_call)):
     /// usually an endless loop.
-    #[error("plugin function `{function}` ran out of fuel: it executed more than {budget} wasm instructions")]
+    #[error(
+        "plugin function `{function}` ran out of fuel: it executed more than {budget} wasm instructions"
+    )]
     OutOfFuel {
         /// The function.
         function: String,
@@ -193,7 +195,9 @@ pub enum Error {
     /// The plugin tried to grow its memory past the host's limit (see
     /// [`HostBuilder::max_memory_bytes`](crate::HostBuilder::max_memory_bytes))
     /// and trapped or gave up for it.
-    #[error("plugin function `{function}` needed more memory than this host's {limit}-byte limit per plugin")]
+    #[error(
+        "plugin function `{function}` needed more memory than this host's {limit}-byte limit per plugin"
+    )]
     MemoryLimit {
         /// The function.
         function: String,

@@ -12,8 +12,8 @@ use wasmer_plugin_abi::{
 use wasmer_plugin_codecs::Bincode;
 
 use crate::Error;
-use crate::instance::{CallError, Live};
 use crate::engine::plugin_engine;
+use crate::instance::{CallError, Live};
 use crate::limits::Limits;
 use crate::memory_limit::GrowRefused;
 

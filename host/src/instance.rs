@@ -94,9 +94,9 @@ impl Live {
             .iter()
             .map(|function| {
                 let name = function_export_name(&function.name);
-                exports
-                    .get_typed_function(&store, &name)
-                    .map_err(|err| format!("{err} (the metadata lists function `{}`)", function.name))
+                exports.get_typed_function(&store, &name).map_err(|err| {
+                    format!("{err} (the metadata lists function `{}`)", function.name)
+                })
             })
             .collect();
         let slot = match exports
@@ -243,7 +243,13 @@ impl Live {
                 if let Some(old) = previous {
                     self.input = None;
                     if let Err(trap) = self.free.call(&mut self.store, old.ptr, old.capacity) {
-                        return Err(self.allocator_trap(function, FREE_EXPORT, trap, limits, alloc_error));
+                        return Err(self.allocator_trap(
+                            function,
+                            FREE_EXPORT,
+                            trap,
+                            limits,
+                            alloc_error,
+                        ));
                     }
                 }
                 let capacity = len
@@ -253,12 +259,20 @@ impl Live {
                 let ptr = match self.alloc.call(&mut self.store, capacity) {
                     Ok(ptr) => ptr,
                     Err(trap) => {
-                        return Err(self.allocator_trap(function, ALLOC_EXPORT, trap, limits, alloc_error));
+                        return Err(self.allocator_trap(
+                            function,
+                            ALLOC_EXPORT,
+                            trap,
+                            limits,
+                            alloc_error,
+                        ));
                     }
                 };
                 if ptr == 0 {
                     if self.grow_refused.take() {
-                        return Err(CallError::Poisoned(TrapCause::MemoryLimit.into_error(function, limits)));
+                        return Err(CallError::Poisoned(
+                            TrapCause::MemoryLimit.into_error(function, limits),
+                        ));
                     }
                     return Err(alloc_error(format!(
                         "its alloc export returned 0 for {capacity} bytes (out of memory)"
@@ -293,8 +307,12 @@ impl Live {
         alloc_error: impl Fn(String) -> CallError,
     ) -> CallError {
         match self.trap_cause(trap, limits) {
-            TrapCause::Panic(message) => alloc_error(format!("its {export} export panicked: {message}")),
-            TrapCause::Other(trap) => alloc_error(format!("its {export} export trapped: {}", trap.message())),
+            TrapCause::Panic(message) => {
+                alloc_error(format!("its {export} export panicked: {message}"))
+            }
+            TrapCause::Other(trap) => {
+                alloc_error(format!("its {export} export trapped: {}", trap.message()))
+            }
             limit => CallError::Poisoned(limit.into_error(function, limits)),
         }
     }

@@ -62,7 +62,9 @@ impl LimitingTunables {
                 max_allowed: self.max_pages,
             });
         }
-        let maximum = ty.maximum.map_or(self.max_pages, |max| max.min(self.max_pages));
+        let maximum = ty
+            .maximum
+            .map_or(self.max_pages, |max| max.min(self.max_pages));
         Ok(MemoryType {
             maximum: Some(maximum),
             ..*ty

@@ -2,9 +2,7 @@
 //! checked against guest memory, turned into the output bytes or an error.
 //! Pure, so that it can be fuzzed without a plugin.
 
-use wasmer_plugin_abi::{
-    SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status,
-};
+use wasmer_plugin_abi::{SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status};
 
 use crate::Error;
 
@@ -61,7 +59,11 @@ pub(crate) fn read_reply<'a>(
 
 /// The message a panicking plugin recorded in `slot` before it trapped,
 /// if it did: at most `max_bytes` of it.
-pub(crate) fn panic_message(slot: &[u8; SLOT_SIZE], memory: &[u8], max_bytes: u64) -> Option<String> {
+pub(crate) fn panic_message(
+    slot: &[u8; SLOT_SIZE],
+    memory: &[u8],
+    max_bytes: u64,
+) -> Option<String> {
     if Status::from_code(slot_word(slot, SLOT_STATUS_OFFSET)) != Some(Status::Panic) {
         return None;
     }

@@ -108,9 +108,18 @@ fn trap_without_a_recorded_panic_is_a_trap() {
 /// Allocator bodies that misbehave for buffers over 1 KiB (the host asks
 /// for at least 1 KiB), and what the host must say about each.
 const BAD_ALLOCATORS: [(&str, &str); 3] = [
-    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 0)) (else (i32.const 1024)))", "returned 0"),
-    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 65000)) (else (i32.const 1024)))", "outside"),
-    ("(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (unreachable)) (else (i32.const 1024)))", "trapped"),
+    (
+        "(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 0)) (else (i32.const 1024)))",
+        "returned 0",
+    ),
+    (
+        "(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (i32.const 65000)) (else (i32.const 1024)))",
+        "outside",
+    ),
+    (
+        "(if (result i32) (i32.gt_u (local.get 0) (i32.const 1024)) (then (unreachable)) (else (i32.const 1024)))",
+        "trapped",
+    ),
 ];
 
 #[test]
