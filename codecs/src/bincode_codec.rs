@@ -1,6 +1,6 @@
 use alloc::vec::Vec;
 
-use bincode::config::{Configuration, standard};
+use bincode::config::{Configuration, LittleEndian, Limit, Varint, standard};
 use bincode::enc::write::Writer;
 use bincode::error::{DecodeError, EncodeError};
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,12 @@ use wasmer_plugin_abi::Codec;
 
 /// bincode 2 with its standard configuration (little endian, varint
 /// integers). The default codec: the fastest between two Rust sides.
+///
+/// Decoding refuses values that would take more than
+/// [`MAX_DECODED_BYTES`](Bincode::MAX_DECODED_BYTES) in memory: bincode
+/// allocates a string or byte buffer at the length its prefix claims
+/// before reading it, so without the limit ten bytes claiming a petabyte
+/// string would abort the decoding process.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Bincode;
 
@@ -30,6 +36,11 @@ impl core::fmt::Display for BincodeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             BincodeError::Encode(err) => err.fmt(f),
+            BincodeError::Decode(DecodeError::LimitExceeded) => write!(
+                f,
+                "the value would take more than {} bytes in memory (a length prefix lies, or the value is too large for bincode here)",
+                Bincode::MAX_DECODED_BYTES
+            ),
             BincodeError::Decode(err) => err.fmt(f),
             BincodeError::TrailingBytes { count } => {
                 write!(f, "{count} bytes left over after the value")
@@ -42,6 +53,16 @@ impl core::fmt::Display for BincodeError {
 impl std::error::Error for BincodeError {}
 
 const CONFIG: Configuration = standard();
+
+const DECODE_CONFIG: Configuration<LittleEndian, Varint, Limit<{ Bincode::MAX_DECODED_BYTES }>> =
+    CONFIG.with_limit();
+
+impl Bincode {
+    /// The most memory one decoded value may claim (1 GiB), counted as
+    /// bincode counts it: the in-memory size of every primitive and
+    /// buffer it decodes.
+    pub const MAX_DECODED_BYTES: usize = 1 << 30;
+}
 
 struct VecWriter<'a>(&'a mut Vec<u8>);
 
@@ -65,7 +86,7 @@ impl Codec for Bincode {
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
-        let (value, read) = bincode::serde::borrow_decode_from_slice(bytes, CONFIG)
+        let (value, read) = bincode::serde::borrow_decode_from_slice(bytes, DECODE_CONFIG)
             .map_err(BincodeError::Decode)?;
         match bytes.len() - read {
             0 => Ok(value),

@@ -179,3 +179,24 @@ fn names_are_distinct() {
     let names = [Bincode::NAME, MsgPack::NAME, Postcard::NAME, Json::NAME];
     assert_eq!(names, ["bincode", "msgpack", "postcard", "json"]);
 }
+
+/// Found by the fuzz target in `fuzz/`: bincode allocated a string at the
+/// length its prefix claimed before reading it, so a few bytes claiming a
+/// petabyte aborted the process. Every codec must answer such lies with
+/// an error.
+#[test]
+fn length_prefixes_that_lie_are_errors_not_aborts() {
+    // bincode varint: 253 announces a u64, here about 2^56.
+    let bincode = [253, 0xf9, 0xfe, 0, 0, 0, 0, 0xff, 0, b'a'];
+    assert!(Bincode::decode::<String>(&bincode).is_err());
+    assert!(Bincode::decode::<Vec<u8>>(&bincode).is_err());
+    let message = Bincode::decode::<String>(&bincode).unwrap_err().to_string();
+    assert!(message.contains("more than 1073741824 bytes"), "{message}");
+    // postcard varint of about 2^62.
+    let postcard = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f, b'a'];
+    assert!(Postcard::decode::<String>(&postcard).is_err());
+    assert!(Postcard::decode::<Vec<u8>>(&postcard).is_err());
+    // MessagePack str32 and bin32 of 4 GiB - 1.
+    assert!(MsgPack::decode::<String>(&[0xdb, 0xff, 0xff, 0xff, 0xff, b'a']).is_err());
+    assert!(MsgPack::decode::<serde_bytes::ByteBuf>(&[0xc6, 0xff, 0xff, 0xff, 0xff, b'a']).is_err());
+}

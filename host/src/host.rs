@@ -356,7 +356,12 @@ fn read_metadata(module: &Module) -> Result<Vec<FunctionRecord>, Error> {
         return Err(Error::NotAPlugin);
     }
     let section: Vec<u8> = sections.flat_map(|bytes| bytes.into_vec()).collect();
-    parse_metadata(&section).map_err(|err| match err {
+    parse_records(&section)
+}
+
+/// The function records in the bytes of the metadata sections.
+pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+    parse_metadata(section).map_err(|err| match err {
         MetadataError::VersionMismatch { found } => Error::AbiMismatch {
             plugin: found,
             host: ABI_VERSION,

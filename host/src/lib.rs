@@ -24,12 +24,19 @@
 //! [`Postcard`] and [`Json`] behind the cargo features `msgpack`,
 //! `postcard` and `json`, which are on by default.
 //!
+//! # Untrusted plugins
+//!
+//! [`Host::builder`] bounds each instance's memory and each call's fuel
+//! (wasm instructions), input and output; `docs/SECURITY.md` in the
+//! repository says what the host guarantees and what it does not. Fuel is
+//! off by default: set it for any plugin that could loop forever.
+//!
 //! # When not to use it
 //!
-//! A host here runs one plugin instance on the calling thread. Plugins
-//! that must run untrusted code under CPU or memory budgets need the limits
-//! of a later release; plugins written in many languages against rich
-//! interface types are better served by the WebAssembly component model.
+//! A host here runs one plugin instance on the calling thread; there is
+//! no wall-clock timeout and no host function a plugin could import.
+//! Plugins written in many languages against rich interface types are
+//! better served by the WebAssembly component model.
 #![deny(missing_docs)]
 
 mod engine;
@@ -50,3 +57,49 @@ pub use wasmer_plugin_codecs::Json;
 pub use wasmer_plugin_codecs::MsgPack;
 #[cfg(feature = "postcard")]
 pub use wasmer_plugin_codecs::Postcard;
+
+/// What the fuzz targets in `fuzz/` drive: the host's handling of bytes a
+/// plugin controls, without a plugin. Not an API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use serde::de::DeserializeOwned;
+    use wasmer_plugin_abi::SLOT_SIZE;
+
+    use crate::reply::{Reply, panic_message, read_reply};
+    use crate::{Codec, Error, FunctionRecord};
+
+    /// The records in a metadata section's bytes.
+    pub fn metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+        crate::host::parse_records(section)
+    }
+
+    /// What the host makes of a call that returned `returned` with `slot`
+    /// over guest memory `memory`: the decoded value or an error, and the
+    /// panic message the slot would give after a trap.
+    pub fn reply<C: Codec, R: DeserializeOwned>(
+        slot: &[u8; SLOT_SIZE],
+        returned: u32,
+        memory: &[u8],
+        max_output_bytes: u64,
+    ) -> (Result<R, Error>, Option<String>) {
+        let value = read_reply("fuzzed", slot, returned, memory, max_output_bytes).and_then(
+            |reply| match reply {
+                Reply::Value(output) => C::decode::<R>(output).map_err(|err| Error::Decode {
+                    function: "fuzzed".into(),
+                    expected: std::any::type_name::<R>(),
+                    codec: C::NAME,
+                    message: err.to_string(),
+                }),
+                Reply::GuestDecode(message) => Err(Error::GuestDecode {
+                    function: "fuzzed".into(),
+                    message,
+                }),
+                Reply::GuestEncode(message) => Err(Error::GuestEncode {
+                    function: "fuzzed".into(),
+                    message,
+                }),
+            },
+        );
+        (value, panic_message(slot, memory, max_output_bytes))
+    }
+}

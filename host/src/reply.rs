@@ -103,3 +103,72 @@ fn bad_output(function: &str, reason: String) -> Error {
         reason,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(len: u32, status: u32, ptr: u32) -> [u8; SLOT_SIZE] {
+        let mut slot = [0; SLOT_SIZE];
+        slot[SLOT_LEN_OFFSET..][..4].copy_from_slice(&len.to_le_bytes());
+        slot[SLOT_STATUS_OFFSET..][..4].copy_from_slice(&status.to_le_bytes());
+        slot[SLOT_PTR_OFFSET..][..4].copy_from_slice(&ptr.to_le_bytes());
+        slot
+    }
+
+    const MEMORY: &[u8] = b"0123456789";
+
+    #[test]
+    fn a_reply_inside_memory_is_its_bytes() {
+        let reply = read_reply("f", &slot(3, 0, 0), 4, MEMORY, 100).unwrap();
+        assert_eq!(reply, Reply::Value(b"456"));
+        let empty = read_reply("f", &slot(0, 0, 0), 10, MEMORY, 100).unwrap();
+        assert_eq!(empty, Reply::Value(b""));
+    }
+
+    #[test]
+    fn guest_errors_carry_their_message() {
+        let reply = read_reply("f", &slot(2, 1, 0), 0, MEMORY, 100).unwrap();
+        assert_eq!(reply, Reply::GuestDecode("01".into()));
+        let reply = read_reply("f", &slot(2, 2, 0), 8, MEMORY, 100).unwrap();
+        assert_eq!(reply, Reply::GuestEncode("89".into()));
+    }
+
+    #[test]
+    fn out_of_bounds_and_wrapping_replies_are_breaches() {
+        for (len, returned) in [(1, 10), (11, 0), (u32::MAX, u32::MAX), (16, u32::MAX - 8)] {
+            let err = read_reply("f", &slot(len, 0, 0), returned, MEMORY, u64::MAX).unwrap_err();
+            assert!(matches!(err, Error::BadOutput { .. }), "{len} at {returned}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn the_output_limit_comes_before_the_bounds() {
+        let err = read_reply("f", &slot(5, 0, 0), u32::MAX, MEMORY, 4).unwrap_err();
+        assert!(matches!(err, Error::OutputTooLarge { len: 5, limit: 4, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_panic_status_or_an_unknown_one_is_a_breach_in_a_reply() {
+        for status in [3, 4, u32::MAX] {
+            let err = read_reply("f", &slot(1, status, 0), 0, MEMORY, 100).unwrap_err();
+            assert!(matches!(err, Error::BadOutput { .. }), "{status}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn panic_messages_are_bounded_and_never_read_out_of_bounds() {
+        assert_eq!(panic_message(&slot(3, 3, 1), MEMORY, 100).as_deref(), Some("123"));
+        assert_eq!(panic_message(&slot(9, 3, 1), MEMORY, 2).as_deref(), Some("12"));
+        let outside = panic_message(&slot(4, 3, 8), MEMORY, 100).unwrap();
+        assert!(outside.contains("outside memory"), "{outside}");
+        assert_eq!(panic_message(&slot(3, 0, 1), MEMORY, 100), None);
+    }
+
+    #[test]
+    fn the_slot_is_read_only_inside_memory() {
+        assert_eq!(slot_at(&[1; 12], 0), Some([1; 12]));
+        assert_eq!(slot_at(&[1; 12], 1), None);
+        assert_eq!(slot_at(&[1; 12], u64::MAX), None);
+    }
+}

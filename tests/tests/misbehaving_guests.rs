@@ -265,3 +265,18 @@ fn truncated_metadata_fails_to_load() {
         assert!(matches!(err, Error::Metadata(_)), "cut at {cut}: {err:?}");
     }
 }
+
+#[test]
+fn an_output_whose_length_prefix_lies_is_a_decode_error() {
+    // A bincode string claiming 2^56 bytes, in nine bytes.
+    let functions = r#"(data (i32.const 128) "\fd\f9\fe\00\00\00\00\ff\00")
+                       (func (export "__wasmer_plugin_fn_liar") (param i32 i32) (result i32)
+                         (call $answer (i32.const 128) (i32.const 9) (i32.const 0)))"#;
+    let mut host = Host::<Bincode>::new(module("", functions, &["liar"])).unwrap();
+    let err = host.call::<_, String>("liar", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { function, .. } if function == "liar"),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
+}

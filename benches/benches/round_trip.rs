@@ -1,0 +1,132 @@
+//! Round trips through a plugin, per payload and codec, with their
+//! reference points in the same group (`round_trip/{payload}`):
+//!
+//! - `{codec}/framework`: `Host::call_function` on a `#[wasmer_plugin]`
+//!   function: host encode, copy in, call, guest decode, work, guest
+//!   encode, bounds checks, host decode;
+//! - `{codec}/baseline`: the same on the hand-written bare-minimum ABI;
+//! - `{codec}/native`: encode, decode, work, encode, decode, no wasm;
+//! - `empty_call`: a typed wasm call that does nothing.
+
+
+use std::hint::black_box;
+
+use criterion::Criterion;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer_plugin_bench_payloads::Work;
+use wasmer_plugin_benches::{Baseline, Payloads, bench_plugins, criterion};
+use wasmer_plugin_host::{Bincode, Codec, Host, Json, MsgPack, Postcard};
+
+/// A host per codec on the framework plugin, and the baseline.
+struct Hosts {
+    bincode: Host<Bincode>,
+    msgpack: Host<MsgPack>,
+    postcard: Host<Postcard>,
+    json: Host<Json>,
+    baseline: Baseline,
+}
+
+/// The host of codec `C`, out of [`Hosts`].
+trait HostOf: Codec + Sized {
+    fn host(hosts: &mut Hosts) -> &mut Host<Self>;
+}
+
+macro_rules! host_of {
+    ($($codec:ty => $field:ident),*) => {
+        $(impl HostOf for $codec {
+            fn host(hosts: &mut Hosts) -> &mut Host<Self> {
+                &mut hosts.$field
+            }
+        })*
+    };
+}
+
+host_of!(Bincode => bincode, MsgPack => msgpack, Postcard => postcard, Json => json);
+
+fn native<C: Codec, T: Serialize + DeserializeOwned + Work>(value: &T, buffer: &mut Vec<u8>) -> T {
+    buffer.clear();
+    C::encode(value, buffer).unwrap();
+    let decoded: T = C::decode(buffer).unwrap();
+    let worked = decoded.work();
+    buffer.clear();
+    C::encode(&worked, buffer).unwrap();
+    C::decode(buffer).unwrap()
+}
+
+fn codec<C: HostOf, T: Serialize + DeserializeOwned + Work + PartialEq>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    hosts: &mut Hosts,
+    kind: &str,
+    value: &T,
+) {
+    let name = format!("{kind}_{}", C::NAME);
+    let function = C::host(hosts).function::<T, T>(&name).unwrap();
+    let baseline_function = hosts.baseline.function(&name);
+
+    // All three compute the same thing, or the comparison means nothing.
+    let expected = native::<C, T>(value, &mut Vec::new());
+    let framework = C::host(hosts).call_function(&function, value).unwrap();
+    assert!(framework == expected, "{name}: the framework's answer differs from native");
+    let baseline = hosts.baseline.round_trip::<C, T>(&baseline_function, value);
+    assert!(baseline == expected, "{name}: the baseline's answer differs from native");
+
+    let host = C::host(hosts);
+    group.bench_function(format!("{}/framework", C::NAME), |b| {
+        b.iter(|| host.call_function(&function, black_box(value)).unwrap())
+    });
+    let baseline = &mut hosts.baseline;
+    group.bench_function(format!("{}/baseline", C::NAME), |b| {
+        b.iter(|| baseline.round_trip::<C, T>(&baseline_function, black_box(value)))
+    });
+    let mut buffer = Vec::new();
+    group.bench_function(format!("{}/native", C::NAME), |b| {
+        b.iter(|| native::<C, T>(black_box(value), &mut buffer))
+    });
+}
+
+fn payload<T: Serialize + DeserializeOwned + Work + PartialEq>(
+    c: &mut Criterion,
+    hosts: &mut Hosts,
+    kind: &str,
+    name: &str,
+    value: &T,
+) {
+    let mut group = c.benchmark_group(format!("round_trip/{name}"));
+    codec::<Bincode, T>(&mut group, hosts, kind, value);
+    codec::<MsgPack, T>(&mut group, hosts, kind, value);
+    codec::<Postcard, T>(&mut group, hosts, kind, value);
+    codec::<Json, T>(&mut group, hosts, kind, value);
+    let baseline = &mut hosts.baseline;
+    group.bench_function("empty_call", |b| b.iter(|| baseline.empty_call()));
+    group.finish();
+}
+
+fn main() {
+    let payloads = Payloads::load();
+    let plugins = bench_plugins();
+    let mut hosts = Hosts {
+        bincode: Host::new(&plugins.framework).unwrap(),
+        msgpack: Host::new(&plugins.framework).unwrap(),
+        postcard: Host::new(&plugins.framework).unwrap(),
+        json: Host::new(&plugins.framework).unwrap(),
+        baseline: Baseline::new(&plugins.baseline),
+    };
+    let mut c = criterion().configure_from_args();
+    for (name, value) in &payloads.small {
+        payload(&mut c, &mut hosts, "small", name, value);
+    }
+    for (name, value) in &payloads.tweets {
+        payload(&mut c, &mut hosts, "tweets", name, value);
+    }
+    for (name, value) in &payloads.geometry {
+        payload(&mut c, &mut hosts, "geometry", name, value);
+    }
+    for (name, value) in &payloads.catalog {
+        payload(&mut c, &mut hosts, "catalog", name, value);
+    }
+    for (name, value) in &payloads.blob {
+        payload(&mut c, &mut hosts, "blob", name, value);
+    }
+    c.final_summary();
+}

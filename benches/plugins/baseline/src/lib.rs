@@ -1,0 +1,104 @@
+//! The same round trips with the bare minimum ABI and no framework code:
+//! the host calls `alloc(len)` and copies the arguments in; the function
+//! takes the buffer, decodes, works, encodes into a reused static buffer
+//! and returns its pointer and length packed in a `u64`. No slot, no
+//! status, no metadata, no panic reporting: a decoding error aborts.
+//! This is what the framework's cost is measured against.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer_plugin_bench_payloads::{Blob, Catalog, FeatureCollection, Small, Tweets, Work};
+
+/// The output of the last call; the host reads it before the next.
+static mut OUTPUT: Vec<u8> = Vec::new();
+
+#[unsafe(no_mangle)]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    let mut buffer = Vec::<u8>::with_capacity(len);
+    let ptr = buffer.as_mut_ptr();
+    core::mem::forget(buffer);
+    ptr
+}
+
+/// The floor of any call: nothing in, nothing out.
+#[unsafe(no_mangle)]
+pub extern "C" fn nop() {}
+
+fn round_trip<T: DeserializeOwned + Serialize + Work>(
+    ptr: *mut u8,
+    len: usize,
+    decode: fn(&[u8]) -> T,
+    encode: fn(&T, &mut Vec<u8>),
+) -> u64 {
+    // SAFETY: the host passes a buffer it got from `alloc(len)` and
+    // filled with `len` bytes; it is ours from here on.
+    let input = unsafe { Vec::from_raw_parts(ptr, len, len) };
+    let value = decode(&input).work();
+    drop(input);
+    // SAFETY: wasm32 plugins are single-threaded and nothing else holds a
+    // reference to OUTPUT across calls.
+    let output = unsafe { &mut *(&raw mut OUTPUT) };
+    output.clear();
+    encode(&value, output);
+    ((output.as_ptr() as u64) << 32) | output.len() as u64
+}
+
+fn bincode_decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard()).unwrap().0
+}
+
+fn bincode_encode<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(value, out, bincode::config::standard()).unwrap();
+}
+
+fn msgpack_decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    rmp_serde::from_slice(bytes).unwrap()
+}
+
+fn msgpack_encode<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    rmp_serde::encode::write_named(out, value).unwrap();
+}
+
+fn postcard_decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    postcard::from_bytes(bytes).unwrap()
+}
+
+fn postcard_encode<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    *out = postcard::to_extend(value, core::mem::take(out)).unwrap();
+}
+
+fn json_decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    serde_json::from_slice(bytes).unwrap()
+}
+
+fn json_encode<T: Serialize>(value: &T, out: &mut Vec<u8>) {
+    serde_json::to_writer(out, value).unwrap();
+}
+
+macro_rules! round_trips {
+    ($decode:ident, $encode:ident: $($name:ident($payload:ty)),* $(,)?) => {
+        $(
+            #[unsafe(no_mangle)]
+            pub extern "C" fn $name(ptr: *mut u8, len: usize) -> u64 {
+                round_trip::<$payload>(ptr, len, $decode, $encode)
+            }
+        )*
+    };
+}
+
+round_trips!(bincode_decode, bincode_encode:
+    small_bincode(Small), tweets_bincode(Tweets), geometry_bincode(FeatureCollection),
+    catalog_bincode(Catalog), blob_bincode(Blob),
+);
+round_trips!(msgpack_decode, msgpack_encode:
+    small_msgpack(Small), tweets_msgpack(Tweets), geometry_msgpack(FeatureCollection),
+    catalog_msgpack(Catalog), blob_msgpack(Blob),
+);
+round_trips!(postcard_decode, postcard_encode:
+    small_postcard(Small), tweets_postcard(Tweets), geometry_postcard(FeatureCollection),
+    catalog_postcard(Catalog), blob_postcard(Blob),
+);
+round_trips!(json_decode, json_encode:
+    small_json(Small), tweets_json(Tweets), geometry_json(FeatureCollection),
+    catalog_json(Catalog), blob_json(Blob),
+);

@@ -1,0 +1,34 @@
+//! The benchmark round trips written the way a plugin author would: one
+//! `#[wasmer_plugin]` function per payload and codec, named
+//! `{payload}_{codec}`, doing the payload's [`Work`].
+
+use wasmer_plugin::wasmer_plugin;
+use wasmer_plugin_bench_payloads::{Blob, Catalog, FeatureCollection, Small, Tweets, Work};
+
+macro_rules! round_trips {
+    ($codec:literal: $($name:ident($payload:ty)),* $(,)?) => {
+        $(
+            #[wasmer_plugin(codec = $codec)]
+            pub fn $name(payload: $payload) -> $payload {
+                payload.work()
+            }
+        )*
+    };
+}
+
+round_trips!("bincode":
+    small_bincode(Small), tweets_bincode(Tweets), geometry_bincode(FeatureCollection),
+    catalog_bincode(Catalog), blob_bincode(Blob),
+);
+round_trips!("msgpack":
+    small_msgpack(Small), tweets_msgpack(Tweets), geometry_msgpack(FeatureCollection),
+    catalog_msgpack(Catalog), blob_msgpack(Blob),
+);
+round_trips!("postcard":
+    small_postcard(Small), tweets_postcard(Tweets), geometry_postcard(FeatureCollection),
+    catalog_postcard(Catalog), blob_postcard(Blob),
+);
+round_trips!("json":
+    small_json(Small), tweets_json(Tweets), geometry_json(FeatureCollection),
+    catalog_json(Catalog), blob_json(Blob),
+);

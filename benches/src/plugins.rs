@@ -1,0 +1,31 @@
+use std::path::Path;
+
+/// The wasm bytes of the benchmark plugins (`benches/plugins`).
+pub struct BenchPlugins {
+    /// `#[wasmer_plugin]` functions named `{payload}_{codec}`.
+    pub framework: Vec<u8>,
+    /// The same functions on the bare minimum ABI.
+    pub baseline: Vec<u8>,
+}
+
+/// Builds the benchmark plugins for wasm32 (into `target/bench-plugins`,
+/// a target dir of their own) and reads them.
+///
+/// # Panics
+/// When the build fails, with cargo's output.
+pub fn bench_plugins() -> BenchPlugins {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let wasm_dir = wasmer_plugin_build::build(
+        &here.join("plugins/Cargo.toml"),
+        &here.join("../target/bench-plugins"),
+    )
+    .unwrap_or_else(|err| panic!("building the benchmark plugins: {err}"));
+    let read = |crate_name: &str| {
+        let file = wasmer_plugin_build::wasm_file(&wasm_dir, crate_name);
+        std::fs::read(&file).unwrap_or_else(|err| panic!("reading {}: {err}", file.display()))
+    };
+    BenchPlugins {
+        framework: read("bench-framework-plugin"),
+        baseline: read("bench-baseline-plugin"),
+    }
+}
