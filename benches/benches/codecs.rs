@@ -41,7 +41,6 @@ fn payload<T: Serialize + DeserializeOwned>(c: &mut Criterion, name: &str, value
     group.finish();
 }
 
-
 fn main() {
     let payloads = Payloads::load();
     let mut c = criterion().configure_from_args();

@@ -8,14 +8,13 @@
 //! - `{codec}/native`: encode, decode, work, encode, decode, no wasm;
 //! - `empty_call`: a typed wasm call that does nothing.
 
-
 use std::hint::black_box;
 
 use criterion::Criterion;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_bench_payloads::Work;
-use wasmer_plugin_benches::{Baseline, Payloads, bench_plugins, criterion};
+use wasmer_plugin_benches::{Baseline, Payloads, TAG_ENV, bench_plugins, criterion};
 use wasmer_plugin_host::{Bincode, Codec, Host, Json, MsgPack, Postcard};
 
 /// A host per codec on the framework plugin, and the baseline.
@@ -67,9 +66,15 @@ fn codec<C: HostOf, T: Serialize + DeserializeOwned + Work + PartialEq>(
     // All three compute the same thing, or the comparison means nothing.
     let expected = native::<C, T>(value, &mut Vec::new());
     let framework = C::host(hosts).call_function(&function, value).unwrap();
-    assert!(framework == expected, "{name}: the framework's answer differs from native");
+    assert!(
+        framework == expected,
+        "{name}: the framework's answer differs from native"
+    );
     let baseline = hosts.baseline.round_trip::<C, T>(&baseline_function, value);
-    assert!(baseline == expected, "{name}: the baseline's answer differs from native");
+    assert!(
+        baseline == expected,
+        "{name}: the baseline's answer differs from native"
+    );
 
     let host = C::host(hosts);
     group.bench_function(format!("{}/framework", C::NAME), |b| {
@@ -92,7 +97,12 @@ fn payload<T: Serialize + DeserializeOwned + Work + PartialEq>(
     name: &str,
     value: &T,
 ) {
-    let mut group = c.benchmark_group(format!("round_trip/{name}"));
+    // A run under another environment (see the report) tags its groups.
+    let tag = std::env::var(TAG_ENV)
+        .ok()
+        .filter(|tag| !tag.is_empty())
+        .map_or(String::new(), |tag| format!(" [{tag}]"));
+    let mut group = c.benchmark_group(format!("round_trip/{name}{tag}"));
     codec::<Bincode, T>(&mut group, hosts, kind, value);
     codec::<MsgPack, T>(&mut group, hosts, kind, value);
     codec::<Postcard, T>(&mut group, hosts, kind, value);

@@ -16,6 +16,11 @@ pub use legacy::LegacyBincode;
 pub use payloads::{CORPUS_ENV, Payloads, corpus_dir};
 pub use plugins::{BenchPlugins, bench_plugins};
 
+/// Set, this environment variable's value is appended to the round-trip
+/// group names (`round_trip/blob_64k [tag]`), so that a second run under
+/// another environment sits beside the first in one report.
+pub const TAG_ENV: &str = "WASMER_PLUGIN_BENCH_TAG";
+
 /// The codecs the report compares, by `Codec::NAME`, shipping ones first.
 pub const CODECS: [&str; 4] = ["bincode", "msgpack", "postcard", "json"];
 

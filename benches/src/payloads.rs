@@ -34,9 +34,15 @@ impl Payloads {
             blob: vec![("blob_64k", Blob::generate(&mut rng, 64 * 1024))],
         };
         if let Some(dir) = corpus_dir() {
-            payloads.tweets.push(("twitter.json", read_json(&dir, "twitter.json")));
-            payloads.catalog.push(("citm_catalog.json", read_json(&dir, "citm_catalog.json")));
-            payloads.geometry.push(("canada.json", read_json(&dir, "canada.json")));
+            payloads
+                .tweets
+                .push(("twitter.json", read_json(&dir, "twitter.json")));
+            payloads
+                .catalog
+                .push(("citm_catalog.json", read_json(&dir, "citm_catalog.json")));
+            payloads
+                .geometry
+                .push(("canada.json", read_json(&dir, "canada.json")));
         }
         payloads
     }
@@ -67,6 +73,10 @@ fn read_json<T: DeserializeOwned>(dir: &Path, file: &str) -> T {
     let path = dir.join(file);
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|err| panic!("{CORPUS_ENV}: reading {}: {err}", path.display()));
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|err| panic!("{CORPUS_ENV}: {} does not fit its model: {err}", path.display()))
+    serde_json::from_slice(&bytes).unwrap_or_else(|err| {
+        panic!(
+            "{CORPUS_ENV}: {} does not fit its model: {err}",
+            path.display()
+        )
+    })
 }

@@ -1,6 +1,6 @@
 use alloc::vec::Vec;
 
-use bincode::config::{Configuration, LittleEndian, Limit, Varint, standard};
+use bincode::config::{Configuration, Limit, LittleEndian, Varint, standard};
 use bincode::enc::write::Writer;
 use bincode::error::{DecodeError, EncodeError};
 use serde::{Deserialize, Serialize};

@@ -198,5 +198,7 @@ fn length_prefixes_that_lie_are_errors_not_aborts() {
     assert!(Postcard::decode::<Vec<u8>>(&postcard).is_err());
     // MessagePack str32 and bin32 of 4 GiB - 1.
     assert!(MsgPack::decode::<String>(&[0xdb, 0xff, 0xff, 0xff, 0xff, b'a']).is_err());
-    assert!(MsgPack::decode::<serde_bytes::ByteBuf>(&[0xc6, 0xff, 0xff, 0xff, 0xff, b'a']).is_err());
+    assert!(
+        MsgPack::decode::<serde_bytes::ByteBuf>(&[0xc6, 0xff, 0xff, 0xff, 0xff, b'a']).is_err()
+    );
 }

@@ -19,6 +19,10 @@ use crate::reply::{Reply, panic_message, read_reply, slot_at};
 const FUEL_REMAINING_GLOBAL: &str = "wasmer_metering_remaining_points";
 const FUEL_EXHAUSTED_GLOBAL: &str = "wasmer_metering_points_exhausted";
 
+/// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
+/// output ptr`.
+type PluginExport = TypedFunction<(u32, u32), u32>;
+
 /// A plugin instance with everything a call needs looked up once.
 pub(crate) struct Live {
     /// Each instance has its own store, so that dropping a trapped
@@ -31,7 +35,7 @@ pub(crate) struct Live {
     /// One export per metadata record, in the same order; a record whose
     /// export is missing or mistyped keeps the reason, reported when that
     /// function is called.
-    exports: Vec<Result<TypedFunction<(u32, u32), u32>, String>>,
+    exports: Vec<Result<PluginExport, String>>,
     slot: u64,
     /// The host-owned input buffer in guest memory, reused across calls.
     input: Option<InputBuffer>,

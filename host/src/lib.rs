@@ -82,24 +82,25 @@ pub mod __fuzz {
         memory: &[u8],
         max_output_bytes: u64,
     ) -> (Result<R, Error>, Option<String>) {
-        let value = read_reply("fuzzed", slot, returned, memory, max_output_bytes).and_then(
-            |reply| match reply {
-                Reply::Value(output) => C::decode::<R>(output).map_err(|err| Error::Decode {
-                    function: "fuzzed".into(),
-                    expected: std::any::type_name::<R>(),
-                    codec: C::NAME,
-                    message: err.to_string(),
-                }),
-                Reply::GuestDecode(message) => Err(Error::GuestDecode {
-                    function: "fuzzed".into(),
-                    message,
-                }),
-                Reply::GuestEncode(message) => Err(Error::GuestEncode {
-                    function: "fuzzed".into(),
-                    message,
-                }),
-            },
-        );
+        let value =
+            read_reply("fuzzed", slot, returned, memory, max_output_bytes).and_then(|reply| {
+                match reply {
+                    Reply::Value(output) => C::decode::<R>(output).map_err(|err| Error::Decode {
+                        function: "fuzzed".into(),
+                        expected: std::any::type_name::<R>(),
+                        codec: C::NAME,
+                        message: err.to_string(),
+                    }),
+                    Reply::GuestDecode(message) => Err(Error::GuestDecode {
+                        function: "fuzzed".into(),
+                        message,
+                    }),
+                    Reply::GuestEncode(message) => Err(Error::GuestEncode {
+                        function: "fuzzed".into(),
+                        message,
+                    }),
+                }
+            });
         (value, panic_message(slot, memory, max_output_bytes))
     }
 }

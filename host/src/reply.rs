@@ -138,14 +138,27 @@ mod tests {
     fn out_of_bounds_and_wrapping_replies_are_breaches() {
         for (len, returned) in [(1, 10), (11, 0), (u32::MAX, u32::MAX), (16, u32::MAX - 8)] {
             let err = read_reply("f", &slot(len, 0, 0), returned, MEMORY, u64::MAX).unwrap_err();
-            assert!(matches!(err, Error::BadOutput { .. }), "{len} at {returned}: {err:?}");
+            assert!(
+                matches!(err, Error::BadOutput { .. }),
+                "{len} at {returned}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn the_output_limit_comes_before_the_bounds() {
         let err = read_reply("f", &slot(5, 0, 0), u32::MAX, MEMORY, 4).unwrap_err();
-        assert!(matches!(err, Error::OutputTooLarge { len: 5, limit: 4, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::OutputTooLarge {
+                    len: 5,
+                    limit: 4,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -158,8 +171,14 @@ mod tests {
 
     #[test]
     fn panic_messages_are_bounded_and_never_read_out_of_bounds() {
-        assert_eq!(panic_message(&slot(3, 3, 1), MEMORY, 100).as_deref(), Some("123"));
-        assert_eq!(panic_message(&slot(9, 3, 1), MEMORY, 2).as_deref(), Some("12"));
+        assert_eq!(
+            panic_message(&slot(3, 3, 1), MEMORY, 100).as_deref(),
+            Some("123")
+        );
+        assert_eq!(
+            panic_message(&slot(9, 3, 1), MEMORY, 2).as_deref(),
+            Some("12")
+        );
         let outside = panic_message(&slot(4, 3, 8), MEMORY, 100).unwrap();
         assert!(outside.contains("outside memory"), "{outside}");
         assert_eq!(panic_message(&slot(3, 0, 1), MEMORY, 100), None);

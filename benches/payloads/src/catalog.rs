@@ -104,10 +104,14 @@ impl Catalog {
                         .chance(30)
                         .then(|| format!("/images/UE0AAAAAC{}", rng.handle(6))),
                     name: rng.words(3),
-                    sub_topic_ids: (0..rng.range(1, 4)).map(|_| 337_184_262 + rng.range(0, 20)).collect(),
+                    sub_topic_ids: (0..rng.range(1, 4))
+                        .map(|_| 337_184_262 + rng.range(0, 20))
+                        .collect(),
                     subject_code: None,
                     subtitle: None,
-                    topic_ids: (0..rng.range(1, 3)).map(|_| 107_888_604 + rng.range(0, 8)).collect(),
+                    topic_ids: (0..rng.range(1, 3))
+                        .map(|_| 107_888_604 + rng.range(0, 8))
+                        .collect(),
                 },
             );
             for _ in 0..rng.range(1, 4) {
@@ -141,14 +145,17 @@ impl Catalog {
                         .collect(),
                     seat_map_image: None,
                     start: 1_372_701_600_000 + rng.range(0, 1_000) * 86_400_000,
-                    venue_code: venue_codes[rng.range(0, venue_codes.len() as u64) as usize].clone(),
+                    venue_code: venue_codes[rng.range(0, venue_codes.len() as u64) as usize]
+                        .clone(),
                 });
             }
         }
         let topic_sub_topics = topic_names
             .keys()
             .map(|topic| {
-                let subs = (0..rng.range(1, 5)).map(|_| 337_184_262 + rng.range(0, 20)).collect();
+                let subs = (0..rng.range(1, 5))
+                    .map(|_| 337_184_262 + rng.range(0, 20))
+                    .collect();
                 (topic.clone(), subs)
             })
             .collect();

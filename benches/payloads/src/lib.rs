@@ -16,7 +16,9 @@ pub use catalog::{Area, Catalog, Event, Performance, Price, SeatCategory};
 pub use geometry::{Feature, FeatureCollection, Geometry, Properties};
 pub use rng::Rng;
 pub use small::{Blob, Kind, Small};
-pub use tweets::{Entities, Hashtag, Media, Mention, SearchMetadata, Status, StatusMetadata, Tweets, Url, User};
+pub use tweets::{
+    Entities, Hashtag, Media, Mention, SearchMetadata, Status, StatusMetadata, Tweets, Url, User,
+};
 
 /// The seed every generated payload starts from.
 pub const SEED: u64 = 0x5EED_2019;

@@ -29,8 +29,22 @@ impl Rng {
     /// the tweet and catalog corpora are.
     pub fn words(&mut self, count: u64) -> String {
         const WORDS: [&str; 16] = [
-            "plugin", "wasm", "serde", "théâtre", "catégorie", "rust", "東京", "音楽", "concert",
-            "salle", "ticket", "the", "of", "and", "zéro", "ライブ",
+            "plugin",
+            "wasm",
+            "serde",
+            "théâtre",
+            "catégorie",
+            "rust",
+            "東京",
+            "音楽",
+            "concert",
+            "salle",
+            "ticket",
+            "the",
+            "of",
+            "and",
+            "zéro",
+            "ライブ",
         ];
         let mut text = String::new();
         for i in 0..count {

@@ -209,7 +209,9 @@ fn status(rng: &mut Rng, retweeted_status: Option<Box<Status>>) -> Status {
         id,
         id_str: id.to_string(),
         text,
-        source: "<a href=\"http://twitter.com/download/iphone\" rel=\"nofollow\">Twitter for iPhone</a>".into(),
+        source:
+            "<a href=\"http://twitter.com/download/iphone\" rel=\"nofollow\">Twitter for iPhone</a>"
+                .into(),
         truncated: false,
         in_reply_to_status_id: reply_to,
         in_reply_to_status_id_str: reply_to.map(|id| id.to_string()),
@@ -246,7 +248,9 @@ fn user(rng: &mut Rng) -> User {
             let words = rng.range(3, 25);
             rng.words(words)
         },
-        url: rng.chance(10).then(|| format!("http://t.co/{}", rng.handle(10))),
+        url: rng
+            .chance(10)
+            .then(|| format!("http://t.co/{}", rng.handle(10))),
         protected: false,
         followers_count: rng.range(0, 5000) as u32,
         friends_count: rng.range(0, 5000) as u32,
@@ -259,7 +263,11 @@ fn user(rng: &mut Rng) -> User {
         verified: rng.chance(2),
         statuses_count: rng.range(0, 50_000) as u32,
         lang: "ja".into(),
-        profile_image_url_https: format!("https://pbs.twimg.com/profile_images/{}/{}_normal.jpeg", rng.next_u64() >> 24, rng.handle(8)),
+        profile_image_url_https: format!(
+            "https://pbs.twimg.com/profile_images/{}/{}_normal.jpeg",
+            rng.next_u64() >> 24,
+            rng.handle(8)
+        ),
         default_profile: rng.chance(50),
     }
 }

@@ -5,12 +5,19 @@
 //! status, no metadata, no panic reporting: a decoding error aborts.
 //! This is what the framework's cost is measured against.
 
+use core::cell::UnsafeCell;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_bench_payloads::{Blob, Catalog, FeatureCollection, Small, Tweets, Work};
 
 /// The output of the last call; the host reads it before the next.
-static mut OUTPUT: Vec<u8> = Vec::new();
+static OUTPUT: Output = Output(UnsafeCell::new(Vec::new()));
+
+struct Output(UnsafeCell<Vec<u8>>);
+
+// SAFETY: wasm32-unknown-unknown plugins run on one thread.
+unsafe impl Sync for Output {}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn alloc(len: usize) -> *mut u8 {
@@ -37,14 +44,16 @@ fn round_trip<T: DeserializeOwned + Serialize + Work>(
     drop(input);
     // SAFETY: wasm32 plugins are single-threaded and nothing else holds a
     // reference to OUTPUT across calls.
-    let output = unsafe { &mut *(&raw mut OUTPUT) };
+    let output = unsafe { &mut *OUTPUT.0.get() };
     output.clear();
     encode(&value, output);
     ((output.as_ptr() as u64) << 32) | output.len() as u64
 }
 
 fn bincode_decode<T: DeserializeOwned>(bytes: &[u8]) -> T {
-    bincode::serde::decode_from_slice(bytes, bincode::config::standard()).unwrap().0
+    bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+        .unwrap()
+        .0
 }
 
 fn bincode_encode<T: Serialize>(value: &T, out: &mut Vec<u8>) {

@@ -28,7 +28,11 @@ pub fn render(names: &[&str], sizes: &Sizes, m: &Measurements) -> String {
     );
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
     title(&mut svg, 0.0, "Encoded size, relative to legacy bincode");
-    title(&mut svg, PANEL_WIDTH, "Round trip through a plugin, relative to the fastest codec");
+    title(
+        &mut svg,
+        PANEL_WIDTH,
+        "Round trip through a plugin, relative to the fastest codec",
+    );
     legend(&mut svg);
 
     let mut y = top;
@@ -46,7 +50,10 @@ pub fn render(names: &[&str], sizes: &Sizes, m: &Measurements) -> String {
         );
         let row = &sizes[name];
         let legacy = row["legacy-bincode"] as f64;
-        let max_size = SIZE_CODECS.iter().map(|c| row[c] as f64 / legacy).fold(1.0, f64::max);
+        let max_size = SIZE_CODECS
+            .iter()
+            .map(|c| row[c] as f64 / legacy)
+            .fold(1.0, f64::max);
         for (i, codec) in SIZE_CODECS.iter().enumerate() {
             let relative = row[codec] as f64 / legacy;
             bar(
@@ -62,7 +69,11 @@ pub fn render(names: &[&str], sizes: &Sizes, m: &Measurements) -> String {
             .iter()
             .map(|codec| m.round_trip(name, codec, "framework"))
             .collect();
-        let fastest = times.iter().flatten().copied().fold(f64::INFINITY, f64::min);
+        let fastest = times
+            .iter()
+            .flatten()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
         let slowest = times.iter().flatten().copied().fold(0.0, f64::max);
         for (i, ns) in times.iter().enumerate() {
             if let Some(ns) = ns {

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::Serialize;
-use wasmer_plugin_benches::{CODECS, CORPUS_ENV, LegacyBincode, Payloads, corpus_dir};
+use wasmer_plugin_benches::{CODECS, CORPUS_ENV, LegacyBincode, Payloads, TAG_ENV, corpus_dir};
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 mod chart;
@@ -43,12 +43,23 @@ fn main() {
         if criterion_dir.exists() {
             std::fs::remove_dir_all(&criterion_dir).expect("clearing target/criterion");
         }
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .current_dir(&workspace)
-            .args(["bench", "-p", "wasmer-plugin-benches", "--bench", "codecs", "--bench", "round_trip"])
-            .status()
-            .expect("running cargo bench");
-        assert!(status.success(), "cargo bench failed: {status}");
+        cargo_bench(
+            &workspace,
+            &["--bench", "codecs", "--bench", "round_trip"],
+            &[],
+        );
+        // The blob round trip again, with glibc's `rep movsb` copies off:
+        // on some x86 CPUs they slow 64 KiB copies tenfold when source and
+        // destination sit a few bytes apart modulo 4 KiB, which wasm
+        // buffers often do (see the report's notes).
+        cargo_bench(
+            &workspace,
+            &["--bench", "round_trip", "--", "^round_trip/blob_64k"],
+            &[
+                (TAG_ENV, NO_REP_MOVSB_TAG),
+                ("GLIBC_TUNABLES", NO_REP_MOVSB_TUNABLE),
+            ],
+        );
     }
 
     let measurements = Measurements::read(&criterion_dir);
@@ -63,6 +74,22 @@ fn main() {
     std::fs::write(docs.join("benchmarks.svg"), svg).expect("writing docs/benchmarks.svg");
     println!("wrote docs/BENCHMARKS.md and docs/benchmarks.svg");
 }
+
+/// Runs `cargo bench -p wasmer-plugin-benches` with `args` and `env`.
+fn cargo_bench(workspace: &Path, args: &[&str], env: &[(&str, &str)]) {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace)
+        .args(["bench", "-p", "wasmer-plugin-benches"])
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .expect("running cargo bench");
+    assert!(status.success(), "cargo bench {args:?} failed: {status}");
+}
+
+/// The tag and the glibc setting of the second blob run.
+const NO_REP_MOVSB_TAG: &str = "rep movsb off";
+const NO_REP_MOVSB_TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold=4294967295";
 
 /// Encoded bytes per payload, per codec of [`SIZE_CODECS`].
 pub type Sizes = BTreeMap<&'static str, BTreeMap<&'static str, usize>>;
@@ -176,7 +203,10 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements) -> String {
         "| payload | codec | framework | baseline | native | framework / baseline | framework / native |"
     );
     let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|");
-    for name in names {
+    let tagged = format!("blob_64k [{NO_REP_MOVSB_TAG}]");
+    let rows = names.iter().map(|name| name.to_string()).chain([tagged]);
+    for name in rows {
+        let name = name.as_str();
         for codec in CODECS {
             let framework = m.round_trip(name, codec, "framework");
             let baseline = m.round_trip(name, codec, "baseline");
@@ -192,11 +222,17 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements) -> String {
             );
         }
     }
-    let empty = names.iter().filter_map(|name| m.get(&format!("round_trip/{name}"), "empty_call"));
+    let empty = names
+        .iter()
+        .filter_map(|name| m.get(&format!("round_trip/{name}"), "empty_call"));
     let empty: Vec<f64> = empty.collect();
     if !empty.is_empty() {
         let median = median(empty);
-        let _ = writeln!(w, "\nEmpty typed wasm call: {} (median over the groups).\n", time(Some(median)));
+        let _ = writeln!(
+            w,
+            "\nEmpty typed wasm call: {} (median over the groups).\n",
+            time(Some(median))
+        );
     }
 
     let _ = writeln!(w, "## Codecs in-process\n");
@@ -217,7 +253,10 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements) -> String {
     }
     let _ = writeln!(w);
 
-    let _ = writeln!(w, "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n");
+    let _ = writeln!(
+        w,
+        "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n"
+    );
     let _ = writeln!(w, "{}", NOTES.trim());
     md
 }
@@ -227,19 +266,32 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements) {
     let _ = writeln!(w, "## Targets\n");
     let _ = writeln!(w, "| target | measured | met |");
     let _ = writeln!(w, "|---|---:|:---:|");
-    let small = ratio_value(m.round_trip("small", "bincode", "framework"), m.round_trip("small", "bincode", "baseline"));
+    let small = ratio_value(
+        m.round_trip("small", "bincode", "framework"),
+        m.round_trip("small", "bincode", "baseline"),
+    );
     let _ = writeln!(
         w,
         "| small struct, bincode: framework round trip ≤ {SMALL_FRAMEWORK_OVER_BASELINE} × hand-written baseline | {} | {} |",
         small.map_or("—".into(), |r| format!("{r:.2}×")),
         verdict(small.map(|r| r <= SMALL_FRAMEWORK_OVER_BASELINE)),
     );
-    let blob = ratio_value(m.round_trip("blob_64k", "bincode", "framework"), m.round_trip("blob_64k", "bincode", "native"));
+    let blob = ratio_value(
+        m.round_trip("blob_64k", "bincode", "framework"),
+        m.round_trip("blob_64k", "bincode", "native"),
+    );
+    let tagged = format!("blob_64k [{NO_REP_MOVSB_TAG}]");
+    let blob_tuned = ratio_value(
+        m.round_trip(&tagged, "bincode", "framework"),
+        m.round_trip(&tagged, "bincode", "native"),
+    );
     let _ = writeln!(
         w,
-        "| 64 KiB blob, bincode: round trip ≤ {BLOB_OVER_NATIVE} × native | {} | {} |",
+        "| 64 KiB blob, bincode: round trip ≤ {BLOB_OVER_NATIVE} × native | {}; {} with `GLIBC_TUNABLES={NO_REP_MOVSB_TUNABLE}` | {}; {} |",
         blob.map_or("—".into(), |r| format!("{r:.2}×")),
+        blob_tuned.map_or("—".into(), |r| format!("{r:.2}×")),
         verdict(blob.map(|r| r <= BLOB_OVER_NATIVE)),
+        verdict(blob_tuned.map(|r| r <= BLOB_OVER_NATIVE)),
     );
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
@@ -300,7 +352,13 @@ fn machine() -> String {
     let memory = std::fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|info| {
-            let kb: u64 = info.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            let kb: u64 = info
+                .lines()
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
             Some(format!("{:.0} GiB", kb as f64 / (1024.0 * 1024.0)))
         })
         .unwrap_or_else(|| "unknown memory".into());
@@ -327,12 +385,18 @@ fn command_output(program: &str, args: &[&str]) -> String {
 
 /// The version of `package` in the workspace's Cargo.lock.
 fn locked_version(package: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock")).ok()?;
+    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock"))
+        .ok()?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line == format!("name = \"{package}\"") {
             let version = lines.next()?;
-            return Some(version.trim_start_matches("version = ").trim_matches('"').to_owned());
+            return Some(
+                version
+                    .trim_start_matches("version = ")
+                    .trim_matches('"')
+                    .to_owned(),
+            );
         }
     }
     None
@@ -341,25 +405,46 @@ fn locked_version(package: &str) -> Option<String> {
 /// The prose after the tables: what was done about overhead, and which
 /// codec to pick. Kept here so that the report is regenerated whole.
 const NOTES: &str = r#"
-## What the framework does per call, and what was removed
+## What the framework costs per call
 
 A call through `Host::call_function` on a handle looked up once does no
 lookup by name and no allocation on the host once warm: the arguments are
-encoded into a reused `Vec`, copied into a guest input buffer that the host
-keeps across calls (grown by powers of two, so the allocator export is not
-called per call, unlike the baseline's `alloc` per call), the function runs,
-the 12-byte slot is read straight from the memory slice, and the output is
-decoded in place from guest memory with no copy. The guest encodes into an
-output buffer it reuses across calls. The extra work over the baseline is
-the slot (status and length), the bounds and limit checks, the panic-hook
-check, and the codec check when the handle is made (not per call).
+encoded into a reused `Vec` and copied into a guest input buffer that the
+host keeps across calls (grown by powers of two, so the allocator export is
+not called per call, where the baseline calls `alloc` every time); the
+function runs; the 12-byte slot and the output are read from one slice of
+guest memory, and the output is decoded in place, without a copy. The guest
+encodes into an output buffer it reuses. What the framework adds over the
+baseline is the slot (status and length), the bounds and limit checks, the
+panic-hook check, and bincode's 1 GiB decoding limit (which counts every
+decoded primitive; it guards against lying length prefixes). The codec
+check happens once, when the handle is made. The fuel meter and the memory
+limit cost nothing unless set.
 
-Measured overhead worth removing, and removed while building this report:
-`MemoryView` creation and a 12-byte `view.read` for the slot became one
-slice of guest memory per call (the slot and the output are read from the
-same slice); the fuel meter and the memory limit add nothing unless set
-(`HostBuilder::fuel_per_call`, which costs instructions in loop-heavy
-plugin code).
+The first measurement already met the small-struct target, so no overhead
+had to be removed for it; across payloads the framework is within a few
+percent of the hand-written baseline either way.
+
+## Why the 64 KiB blob misses its target here
+
+A profile of the blob round trip (`perf record` on the criterion binary)
+puts most of its time in glibc's `memmove`, called from the compiled
+plugin's `memory.copy`: the guest's two 64 KiB copies (decoding into a new
+`Vec`, encoding into the output buffer). On this machine glibc copies
+blocks that size with `rep movsb`, which the CPU runs about 14 times slower
+when the destination lies a few bytes above the source modulo 4 KiB ("4K
+aliasing"), as wasm buffers with a length prefix in front of the bytes
+often do. `cargo run -p wasmer-plugin-benches --release --example
+memcopy_probe` shows it without any of this crate's code: the same
+64 KiB `memory.copy` takes about 1.5 µs or about 21 µs depending only on
+the two addresses, and native `copy_within` behaves the same. The
+hand-written baseline pays exactly the same (framework / baseline ≈ 1.0);
+the native lower bound escapes it only because its buffers happen to land
+elsewhere. The `[rep movsb off]` rows rerun the blob group with
+`GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295`, which makes
+glibc use vector copies; the ratio there is what the framework itself
+costs. Hosts on such CPUs that move large byte payloads can set that
+tunable for the process.
 
 ## Which codec to pick
 

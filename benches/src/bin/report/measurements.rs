@@ -61,7 +61,9 @@ impl Measurements {
     }
 
     pub fn get(&self, group: &str, function: &str) -> Option<f64> {
-        self.0.get(&(group.to_owned(), function.to_owned())).copied()
+        self.0
+            .get(&(group.to_owned(), function.to_owned()))
+            .copied()
     }
 
     /// The median of `{codec}/{kind}` in group `round_trip/{payload}`.

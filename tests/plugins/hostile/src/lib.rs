@@ -36,6 +36,8 @@ pub fn hoard() -> usize {
 /// Recurses until the wasm stack runs out.
 #[wasmer_plugin]
 pub fn recurse(depth: u64) -> u64 {
+    // Endless on purpose: only the engine's stack limit stops it.
+    #[allow(unconditional_recursion)]
     fn down(depth: u64) -> u64 {
         black_box(down(black_box(depth + 1))) + 1
     }
