@@ -7,7 +7,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasmer_plugin_benches::{LegacyBincode, Payloads, criterion};
+use wasmer_plugin_benches::{LegacyBincode, Payload, PayloadVisitor, Payloads, criterion};
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 fn codec<C: Codec, T: Serialize + DeserializeOwned>(
@@ -31,33 +31,24 @@ fn codec<C: Codec, T: Serialize + DeserializeOwned>(
     });
 }
 
-fn payload<T: Serialize + DeserializeOwned>(c: &mut Criterion, name: &str, value: &T) {
-    let mut group = c.benchmark_group(format!("codec/{name}"));
-    codec::<Bincode, T>(&mut group, value);
-    codec::<MsgPack, T>(&mut group, value);
-    codec::<Postcard, T>(&mut group, value);
-    codec::<Json, T>(&mut group, value);
-    codec::<LegacyBincode, T>(&mut group, value);
-    group.finish();
+/// One group per payload.
+struct Groups<'a>(&'a mut Criterion);
+
+impl PayloadVisitor for Groups<'_> {
+    fn visit<T: Payload>(&mut self, _: &str, name: &'static str, value: &T) {
+        let mut group = self.0.benchmark_group(format!("codec/{name}"));
+        codec::<Bincode, T>(&mut group, value);
+        codec::<MsgPack, T>(&mut group, value);
+        codec::<Postcard, T>(&mut group, value);
+        codec::<Json, T>(&mut group, value);
+        codec::<LegacyBincode, T>(&mut group, value);
+        group.finish();
+    }
 }
 
 fn main() {
     let payloads = Payloads::load();
     let mut c = criterion().configure_from_args();
-    for (name, value) in &payloads.small {
-        payload(&mut c, name, value);
-    }
-    for (name, value) in &payloads.tweets {
-        payload(&mut c, name, value);
-    }
-    for (name, value) in &payloads.geometry {
-        payload(&mut c, name, value);
-    }
-    for (name, value) in &payloads.catalog {
-        payload(&mut c, name, value);
-    }
-    for (name, value) in &payloads.blob {
-        payload(&mut c, name, value);
-    }
+    payloads.visit(&mut Groups(&mut c));
     c.final_summary();
 }

@@ -14,7 +14,9 @@ use criterion::Criterion;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_bench_payloads::Work;
-use wasmer_plugin_benches::{Baseline, Payloads, TAG_ENV, bench_plugins, criterion};
+use wasmer_plugin_benches::{
+    Baseline, Payload, PayloadVisitor, Payloads, TAG_ENV, bench_plugins, criterion,
+};
 use wasmer_plugin_host::{Bincode, Codec, Host, Json, MsgPack, Postcard};
 
 /// A host per codec on the framework plugin, and the baseline.
@@ -53,7 +55,7 @@ fn native<C: Codec, T: Serialize + DeserializeOwned + Work>(value: &T, buffer: &
     C::decode(buffer).unwrap()
 }
 
-fn codec<C: HostOf, T: Serialize + DeserializeOwned + Work + PartialEq>(
+fn codec<C: HostOf, T: Payload>(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     hosts: &mut Hosts,
     kind: &str,
@@ -90,32 +92,35 @@ fn codec<C: HostOf, T: Serialize + DeserializeOwned + Work + PartialEq>(
     });
 }
 
-fn payload<T: Serialize + DeserializeOwned + Work + PartialEq>(
-    c: &mut Criterion,
-    hosts: &mut Hosts,
-    kind: &str,
-    name: &str,
-    value: &T,
-) {
-    // A run under another environment (see the report) tags its groups.
-    let tag = std::env::var(TAG_ENV)
-        .ok()
-        .filter(|tag| !tag.is_empty())
-        .map_or(String::new(), |tag| format!(" [{tag}]"));
-    let mut group = c.benchmark_group(format!("round_trip/{name}{tag}"));
-    codec::<Bincode, T>(&mut group, hosts, kind, value);
-    codec::<MsgPack, T>(&mut group, hosts, kind, value);
-    codec::<Postcard, T>(&mut group, hosts, kind, value);
-    codec::<Json, T>(&mut group, hosts, kind, value);
-    let baseline = &mut hosts.baseline;
-    group.bench_function("empty_call", |b| b.iter(|| baseline.empty_call()));
-    group.finish();
+/// One group per payload, on the hosts.
+struct Groups<'a> {
+    c: &'a mut Criterion,
+    hosts: Hosts,
+}
+
+impl PayloadVisitor for Groups<'_> {
+    fn visit<T: Payload>(&mut self, kind: &str, name: &'static str, value: &T) {
+        // A run under another environment (see the report) tags its groups.
+        let tag = std::env::var(TAG_ENV)
+            .ok()
+            .filter(|tag| !tag.is_empty())
+            .map_or(String::new(), |tag| format!(" [{tag}]"));
+        let hosts = &mut self.hosts;
+        let mut group = self.c.benchmark_group(format!("round_trip/{name}{tag}"));
+        codec::<Bincode, T>(&mut group, hosts, kind, value);
+        codec::<MsgPack, T>(&mut group, hosts, kind, value);
+        codec::<Postcard, T>(&mut group, hosts, kind, value);
+        codec::<Json, T>(&mut group, hosts, kind, value);
+        let baseline = &mut hosts.baseline;
+        group.bench_function("empty_call", |b| b.iter(|| baseline.empty_call()));
+        group.finish();
+    }
 }
 
 fn main() {
     let payloads = Payloads::load();
     let plugins = bench_plugins();
-    let mut hosts = Hosts {
+    let hosts = Hosts {
         bincode: Host::new(&plugins.framework).unwrap(),
         msgpack: Host::new(&plugins.framework).unwrap(),
         postcard: Host::new(&plugins.framework).unwrap(),
@@ -123,20 +128,6 @@ fn main() {
         baseline: Baseline::new(&plugins.baseline),
     };
     let mut c = criterion().configure_from_args();
-    for (name, value) in &payloads.small {
-        payload(&mut c, &mut hosts, "small", name, value);
-    }
-    for (name, value) in &payloads.tweets {
-        payload(&mut c, &mut hosts, "tweets", name, value);
-    }
-    for (name, value) in &payloads.geometry {
-        payload(&mut c, &mut hosts, "geometry", name, value);
-    }
-    for (name, value) in &payloads.catalog {
-        payload(&mut c, &mut hosts, "catalog", name, value);
-    }
-    for (name, value) in &payloads.blob {
-        payload(&mut c, &mut hosts, "blob", name, value);
-    }
+    payloads.visit(&mut Groups { c: &mut c, hosts });
     c.final_summary();
 }

@@ -13,7 +13,7 @@ mod plugins;
 
 pub use baseline::{Baseline, BaselineFunction};
 pub use legacy::LegacyBincode;
-pub use payloads::{CORPUS_ENV, Payloads, corpus_dir};
+pub use payloads::{CORPUS_ENV, Payload, PayloadVisitor, Payloads, corpus_dir};
 pub use plugins::{BenchPlugins, bench_plugins};
 
 /// Set, this environment variable's value is appended to the round-trip

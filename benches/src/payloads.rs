@@ -1,7 +1,10 @@
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasmer_plugin_bench_payloads::{Blob, Catalog, FeatureCollection, Rng, SEED, Small, Tweets};
+use wasmer_plugin_bench_payloads::{
+    Blob, Catalog, FeatureCollection, Rng, SEED, Small, Tweets, Work,
+};
 
 /// The environment variable naming a folder with `twitter.json`,
 /// `citm_catalog.json` and `canada.json`, which become extra payloads.
@@ -47,19 +50,55 @@ impl Payloads {
         payloads
     }
 
+    /// Hands every payload to `visitor`, generated ones first, in report
+    /// order.
+    pub fn visit(&self, visitor: &mut impl PayloadVisitor) {
+        fn each<T: Payload>(
+            visitor: &mut impl PayloadVisitor,
+            kind: &str,
+            list: &[(&'static str, T)],
+            corpus: bool,
+        ) {
+            for (name, value) in list
+                .iter()
+                .filter(|(name, _)| name.ends_with(".json") == corpus)
+            {
+                visitor.visit(kind, name, value);
+            }
+        }
+        for corpus in [false, true] {
+            each(visitor, "small", &self.small, corpus);
+            each(visitor, "tweets", &self.tweets, corpus);
+            each(visitor, "geometry", &self.geometry, corpus);
+            each(visitor, "catalog", &self.catalog, corpus);
+            each(visitor, "blob", &self.blob, corpus);
+        }
+    }
+
     /// Payload names in report order.
     pub fn names(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = Vec::new();
-        names.extend(self.small.iter().map(|(name, _)| *name));
-        names.extend(self.tweets.iter().take(1).map(|(name, _)| *name));
-        names.extend(self.geometry.iter().take(1).map(|(name, _)| *name));
-        names.extend(self.catalog.iter().take(1).map(|(name, _)| *name));
-        names.extend(self.blob.iter().map(|(name, _)| *name));
-        names.extend(self.tweets.iter().skip(1).map(|(name, _)| *name));
-        names.extend(self.catalog.iter().skip(1).map(|(name, _)| *name));
-        names.extend(self.geometry.iter().skip(1).map(|(name, _)| *name));
-        names
+        struct Names(Vec<&'static str>);
+        impl PayloadVisitor for Names {
+            fn visit<T: Payload>(&mut self, _: &str, name: &'static str, _: &T) {
+                self.0.push(name);
+            }
+        }
+        let mut names = Names(Vec::new());
+        self.visit(&mut names);
+        names.0
     }
+}
+
+/// What every payload type offers a benchmark.
+pub trait Payload: Serialize + DeserializeOwned + Work + PartialEq {}
+
+impl<T: Serialize + DeserializeOwned + Work + PartialEq> Payload for T {}
+
+/// Something done with each payload of a run; see [`Payloads::visit`].
+pub trait PayloadVisitor {
+    /// `kind` names the payload's type (`small`, `tweets`, …: the prefix
+    /// of its plugin functions), `name` the payload itself.
+    fn visit<T: Payload>(&mut self, kind: &str, name: &'static str, value: &T);
 }
 
 /// The corpus folder from [`CORPUS_ENV`], if set and not empty.

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::Serialize;
-use wasmer_plugin_benches::{CODECS, CORPUS_ENV, LegacyBincode, Payloads, TAG_ENV, corpus_dir};
+use wasmer_plugin_benches::{
+    CODECS, CORPUS_ENV, LegacyBincode, Payload, PayloadVisitor, Payloads, TAG_ENV, corpus_dir,
+};
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 mod chart;
@@ -95,31 +97,20 @@ const NO_REP_MOVSB_TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold=4294967295
 pub type Sizes = BTreeMap<&'static str, BTreeMap<&'static str, usize>>;
 
 fn sizes(payloads: &Payloads) -> Sizes {
-    let mut sizes = Sizes::new();
-    fn add<T: Serialize>(sizes: &mut Sizes, name: &'static str, value: &T) {
-        let row = sizes.entry(name).or_default();
-        row.insert(Bincode::NAME, encoded_len::<Bincode, T>(value));
-        row.insert(MsgPack::NAME, encoded_len::<MsgPack, T>(value));
-        row.insert(Postcard::NAME, encoded_len::<Postcard, T>(value));
-        row.insert(Json::NAME, encoded_len::<Json, T>(value));
-        row.insert(LegacyBincode::NAME, encoded_len::<LegacyBincode, T>(value));
+    struct Measure(Sizes);
+    impl PayloadVisitor for Measure {
+        fn visit<T: Payload>(&mut self, _: &str, name: &'static str, value: &T) {
+            let row = self.0.entry(name).or_default();
+            row.insert(Bincode::NAME, encoded_len::<Bincode, T>(value));
+            row.insert(MsgPack::NAME, encoded_len::<MsgPack, T>(value));
+            row.insert(Postcard::NAME, encoded_len::<Postcard, T>(value));
+            row.insert(Json::NAME, encoded_len::<Json, T>(value));
+            row.insert(LegacyBincode::NAME, encoded_len::<LegacyBincode, T>(value));
+        }
     }
-    for (name, value) in &payloads.small {
-        add(&mut sizes, name, value);
-    }
-    for (name, value) in &payloads.tweets {
-        add(&mut sizes, name, value);
-    }
-    for (name, value) in &payloads.geometry {
-        add(&mut sizes, name, value);
-    }
-    for (name, value) in &payloads.catalog {
-        add(&mut sizes, name, value);
-    }
-    for (name, value) in &payloads.blob {
-        add(&mut sizes, name, value);
-    }
-    sizes
+    let mut measure = Measure(Sizes::new());
+    payloads.visit(&mut measure);
+    measure.0
 }
 
 fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
@@ -369,7 +360,7 @@ fn machine() -> String {
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let wasmer = locked_version("wasmer").unwrap_or_else(|| "?".into());
     format!(
-        "- {cpu}, {cores} cores, {memory}, {kernel}\n- {rustc}, wasmer {wasmer} (cranelift), release profile\n- run {date}"
+        "- {cpu}, {cores} cores, {memory}, {kernel}\n- {rustc}, wasmer {wasmer} (cranelift), release profile\n- report written {date}"
     )
 }
 
