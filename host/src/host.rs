@@ -247,22 +247,15 @@ impl<C: Codec> Host<C> {
                 message: err.to_string(),
             });
         }
-        self.send_args(function.index, |name, output| {
-            C::decode::<R>(output).map_err(|err| Error::Decode {
-                function: name.to_owned(),
-                expected: std::any::type_name::<R>(),
-                codec: C::NAME,
-                message: err.to_string(),
-            })
-        })
+        self.send_args(function.index, decode_output::<C, R>)
     }
 
     /// Calls plugin function `name` with arguments the caller encoded
     /// and returns its output as the plugin encoded it, for hosts that
     /// forward bytes already in the function's codec. The codec is not
     /// checked: `input` must be in the one [`functions`](Host::functions)
-    /// names for `name`. A typed [`call`](Host::call) is simpler and as
-    /// fast.
+    /// names for `name`. It copies the input and the output once more
+    /// than a typed [`call`](Host::call), which is the simpler choice.
     pub fn call_raw(&mut self, name: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
         let index = self.index_of(name)?;
         self.args.clear();
@@ -346,6 +339,19 @@ impl<C: Codec> fmt::Debug for Host<C> {
             .field("instantiated", &self.live.is_some())
             .finish()
     }
+}
+
+/// Decodes a plugin function's output as `R`.
+pub(crate) fn decode_output<C: Codec, R: DeserializeOwned>(
+    function: &str,
+    output: &[u8],
+) -> Result<R, Error> {
+    C::decode::<R>(output).map_err(|err| Error::Decode {
+        function: function.to_owned(),
+        expected: std::any::type_name::<R>(),
+        codec: C::NAME,
+        message: err.to_string(),
+    })
 }
 
 /// The plugin's function records, from every `wasmer-plugin` section of

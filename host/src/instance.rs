@@ -13,7 +13,7 @@ use wasmer_plugin_abi::{
 use crate::Error;
 use crate::limits::Limits;
 use crate::memory_limit::GrowRefused;
-use crate::reply::{Reply, panic_message, read_reply, slot_at};
+use crate::reply::{panic_message, read_reply, slot_at};
 
 /// Globals the metering middleware adds to every instance it compiled.
 const FUEL_REMAINING_GLOBAL: &str = "wasmer_metering_remaining_points";
@@ -185,20 +185,19 @@ impl Live {
         let view = self.memory.view(&self.store);
         let memory = guest_bytes(&view);
         // The slot was checked against the memory at instantiation, and
-        // memory never shrinks.
-        let slot = slot_at(memory, self.slot).expect("the slot lies inside memory");
-        match read_reply(function, &slot, returned, memory, limits.max_output_bytes) {
-            Ok(Reply::Value(output)) => decode(output).map_err(CallError::Recoverable),
-            Ok(Reply::GuestDecode(message)) => Err(CallError::Recoverable(Error::GuestDecode {
+        // memory never shrinks; an error here would be wasmer's breach.
+        let slot = slot_at(memory, self.slot).ok_or_else(|| {
+            CallError::Poisoned(Error::BadOutput {
                 function: function.to_owned(),
-                message,
-            })),
-            Ok(Reply::GuestEncode(message)) => Err(CallError::Recoverable(Error::GuestEncode {
-                function: function.to_owned(),
-                message,
-            })),
-            Err(breach) => Err(CallError::Poisoned(breach)),
-        }
+                reason: format!("the slot at {} lies outside memory", self.slot),
+            })
+        })?;
+        let reply = read_reply(function, &slot, returned, memory, limits.max_output_bytes)
+            .map_err(CallError::Poisoned)?;
+        reply
+            .output(function)
+            .and_then(decode)
+            .map_err(CallError::Recoverable)
     }
 
     /// Gives the instance a full fuel budget for the coming call, when the

@@ -65,7 +65,8 @@ pub mod __fuzz {
     use serde::de::DeserializeOwned;
     use wasmer_plugin_abi::SLOT_SIZE;
 
-    use crate::reply::{Reply, panic_message, read_reply};
+    use crate::host::decode_output;
+    use crate::reply::{panic_message, read_reply};
     use crate::{Codec, Error, FunctionRecord};
 
     /// The records in a metadata section's bytes.
@@ -82,25 +83,10 @@ pub mod __fuzz {
         memory: &[u8],
         max_output_bytes: u64,
     ) -> (Result<R, Error>, Option<String>) {
-        let value =
-            read_reply("fuzzed", slot, returned, memory, max_output_bytes).and_then(|reply| {
-                match reply {
-                    Reply::Value(output) => C::decode::<R>(output).map_err(|err| Error::Decode {
-                        function: "fuzzed".into(),
-                        expected: std::any::type_name::<R>(),
-                        codec: C::NAME,
-                        message: err.to_string(),
-                    }),
-                    Reply::GuestDecode(message) => Err(Error::GuestDecode {
-                        function: "fuzzed".into(),
-                        message,
-                    }),
-                    Reply::GuestEncode(message) => Err(Error::GuestEncode {
-                        function: "fuzzed".into(),
-                        message,
-                    }),
-                }
-            });
+        // The same steps as a real call, after its bounds checks.
+        let value = read_reply("fuzzed", slot, returned, memory, max_output_bytes)
+            .and_then(|reply| reply.output("fuzzed"))
+            .and_then(|output| decode_output::<C, R>("fuzzed", output));
         (value, panic_message(slot, memory, max_output_bytes))
     }
 }

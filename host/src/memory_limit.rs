@@ -22,7 +22,7 @@ pub(crate) const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
 
 /// Set when a plugin memory refused to grow; cleared by the host before
 /// each call.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct GrowRefused(Arc<AtomicBool>);
 
 impl GrowRefused {
@@ -154,14 +154,6 @@ impl Tunables for LimitingTunables {
 struct WatchedMemory {
     inner: VMMemory,
     refused: GrowRefused,
-}
-
-impl std::fmt::Debug for GrowRefused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("GrowRefused")
-            .field(&self.0.load(Ordering::Relaxed))
-            .finish()
-    }
 }
 
 impl WatchedMemory {

@@ -17,6 +17,23 @@ pub(crate) enum Reply<'a> {
     GuestEncode(String),
 }
 
+impl<'a> Reply<'a> {
+    /// The output bytes, or the plugin's own error as the host's.
+    pub(crate) fn output(self, function: &str) -> Result<&'a [u8], Error> {
+        match self {
+            Reply::Value(output) => Ok(output),
+            Reply::GuestDecode(message) => Err(Error::GuestDecode {
+                function: function.to_owned(),
+                message,
+            }),
+            Reply::GuestEncode(message) => Err(Error::GuestEncode {
+                function: function.to_owned(),
+                message,
+            }),
+        }
+    }
+}
+
 /// Reads the answer of a call that returned `returned` with `slot` from
 /// `memory`. An `Err` is a breach of the contract: the instance that gave
 /// it must not be trusted again.
