@@ -6,6 +6,8 @@ use bincode::error::{DecodeError, EncodeError};
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
 
+use crate::depth::{TooDeep, decode_limited};
+
 /// bincode 2 with its standard configuration (little endian, varint
 /// integers). The default codec: the fastest between two Rust sides.
 ///
@@ -30,6 +32,8 @@ pub enum BincodeError {
         /// How many bytes were left.
         count: usize,
     },
+    /// The value is nested deeper than [`MAX_DEPTH`](crate::MAX_DEPTH) levels.
+    TooDeep,
 }
 
 impl core::fmt::Display for BincodeError {
@@ -45,6 +49,7 @@ impl core::fmt::Display for BincodeError {
             BincodeError::TrailingBytes { count } => {
                 write!(f, "{count} bytes left over after the value")
             }
+            BincodeError::TooDeep => TooDeep.fmt(f),
         }
     }
 }
@@ -86,8 +91,13 @@ impl Codec for Bincode {
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
-        let (value, read) = bincode::serde::borrow_decode_from_slice(bytes, DECODE_CONFIG)
-            .map_err(BincodeError::Decode)?;
+        let (value, read) = decode_limited(|seed| {
+            bincode::serde::seed_decode_from_slice(seed, bytes, DECODE_CONFIG)
+        })
+        .map_err(|(err, too_deep)| match too_deep {
+            true => BincodeError::TooDeep,
+            false => BincodeError::Decode(err),
+        })?;
         match bytes.len() - read {
             0 => Ok(value),
             count => Err(BincodeError::TrailingBytes { count }),

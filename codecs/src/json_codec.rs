@@ -1,7 +1,11 @@
 use alloc::vec::Vec;
 
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
+
+use crate::CodecError;
+use crate::depth::decode_limited;
 
 /// JSON via serde_json: readable, and the largest and slowest of the four.
 ///
@@ -12,15 +16,21 @@ pub struct Json;
 
 impl Codec for Json {
     const NAME: &'static str = "json";
-    type Error = serde_json::Error;
+    type Error = CodecError<serde_json::Error>;
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        serde_json::to_writer(out, value)
+        Ok(serde_json::to_writer(out, value)?)
     }
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
-        serde_json::from_slice(bytes)
+        decode_limited(|seed| {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            let value = seed.deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        })
+        .map_err(CodecError::from_limited)
     }
 }

@@ -8,7 +8,9 @@
 //! | [`Json`] | JSON via serde_json | you want to read the bytes, or talk to a JSON tool |
 //!
 //! Every codec decodes `&str` and `&[u8]` without copying where its format
-//! stores them as they are. Bincode, Postcard and Json reject bytes left
+//! stores them as they are, and refuses values nested deeper than
+//! [`MAX_DEPTH`] levels (a deep value would otherwise overflow the
+//! decoding thread's stack). Bincode, Postcard and Json reject bytes left
 //! over after the value; MsgPack's decoder cannot report its position, so
 //! it ignores them.
 #![no_std]
@@ -20,6 +22,7 @@ extern crate std;
 
 #[cfg(feature = "bincode")]
 mod bincode_codec;
+mod depth;
 #[cfg(feature = "json")]
 mod json_codec;
 #[cfg(feature = "msgpack")]
@@ -38,7 +41,10 @@ pub use msgpack_codec::MsgPack;
 #[cfg(feature = "postcard")]
 pub use postcard_codec::Postcard;
 
-/// The error of a codec whose format cannot say "bytes left over" itself.
+pub use depth::MAX_DEPTH;
+
+/// The error of a codec whose format cannot say "bytes left over" or
+/// "nested too deep" itself.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum CodecError<E> {
@@ -49,12 +55,27 @@ pub enum CodecError<E> {
         /// How many bytes were left.
         count: usize,
     },
+    /// The value is nested deeper than [`MAX_DEPTH`] levels.
+    TooDeep,
+}
+
+#[cfg(any(feature = "postcard", feature = "json"))]
+impl<E> CodecError<E> {
+    /// The error of a decode that [`depth::decode_limited`] ran.
+    fn from_limited((err, too_deep): (E, bool)) -> Self {
+        if too_deep {
+            CodecError::TooDeep
+        } else {
+            CodecError::Format(err)
+        }
+    }
 }
 
 impl<E: core::fmt::Display> core::fmt::Display for CodecError<E> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             CodecError::Format(err) => err.fmt(f),
+            CodecError::TooDeep => depth::TooDeep.fmt(f),
             CodecError::TrailingBytes { count } => {
                 write!(f, "{count} bytes left over after the value")
             }

@@ -1,7 +1,10 @@
 use alloc::vec::Vec;
 
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
+
+use crate::depth::{TooDeep, decode_limited};
 
 /// MessagePack via rmp-serde, structs written as maps with field names so
 /// that other languages can read them and fields can be added later.
@@ -16,6 +19,8 @@ pub enum MsgPackError {
     Encode(rmp_serde::encode::Error),
     /// Decoding failed.
     Decode(rmp_serde::decode::Error),
+    /// The value is nested deeper than [`MAX_DEPTH`](crate::MAX_DEPTH) levels.
+    TooDeep,
 }
 
 impl core::fmt::Display for MsgPackError {
@@ -23,6 +28,7 @@ impl core::fmt::Display for MsgPackError {
         match self {
             MsgPackError::Encode(err) => err.fmt(f),
             MsgPackError::Decode(err) => err.fmt(f),
+            MsgPackError::TooDeep => TooDeep.fmt(f),
         }
     }
 }
@@ -40,7 +46,13 @@ impl Codec for MsgPack {
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
-        let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-        T::deserialize(&mut de).map_err(MsgPackError::Decode)
+        decode_limited(|seed| {
+            let mut deserializer = rmp_serde::Deserializer::from_read_ref(bytes);
+            seed.deserialize(&mut deserializer)
+        })
+        .map_err(|(err, too_deep)| match too_deep {
+            true => MsgPackError::TooDeep,
+            false => MsgPackError::Decode(err),
+        })
     }
 }

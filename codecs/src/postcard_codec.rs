@@ -1,9 +1,11 @@
 use alloc::vec::Vec;
 
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
 
 use crate::CodecError;
+use crate::depth::decode_limited;
 
 /// postcard 1: varint integers and no field names; the smallest encoding.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,7 +24,12 @@ impl Codec for Postcard {
 
     #[inline]
     fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Self::Error> {
-        let (value, rest) = postcard::take_from_bytes(bytes)?;
+        let (value, rest) = decode_limited(|seed| {
+            let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+            let value = seed.deserialize(&mut deserializer)?;
+            Ok((value, deserializer.finalize()?))
+        })
+        .map_err(CodecError::from_limited)?;
         match rest.len() {
             0 => Ok(value),
             count => Err(CodecError::TrailingBytes { count }),

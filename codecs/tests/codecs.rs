@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::__private::{BytesArg, StrArg};
 use wasmer_plugin_abi::Codec;
-use wasmer_plugin_codecs::{Bincode, Json, MsgPack, Postcard};
+use wasmer_plugin_codecs::{Bincode, Json, MAX_DEPTH, MsgPack, Postcard};
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 enum Shape {
@@ -109,6 +109,63 @@ fn bytes_arrive_either_way<C: Codec>(borrowed_when_sent_as_bytes: bool) {
     );
 }
 
+/// A recursive type: decoding it recurses once per level of the input.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+enum Nested {
+    Leaf,
+    Node(Box<Nested>),
+}
+
+impl Nested {
+    fn levels(levels: usize) -> Nested {
+        (0..levels).fold(Nested::Leaf, |inner, _| Nested::Node(Box::new(inner)))
+    }
+}
+
+/// `Nested::levels(levels)` encoded with `C`, built without recursing:
+/// each format writes a node as a prefix and a suffix around its child.
+fn nested_bytes<C: Codec>(levels: usize) -> Vec<u8> {
+    let leaf = encode::<C, _>(&Nested::Leaf);
+    let node = encode::<C, _>(&Nested::levels(1));
+    let at = node
+        .windows(leaf.len())
+        .rposition(|window| window == leaf)
+        .expect("a node holds its child");
+    let (prefix, suffix) = (&node[..at], &node[at + leaf.len()..]);
+    let mut bytes = prefix.repeat(levels);
+    bytes.extend(&leaf);
+    bytes.extend(suffix.repeat(levels));
+    bytes
+}
+
+fn deep_values_are_errors_not_stack_overflows<C: Codec>() {
+    assert_eq!(nested_bytes::<C>(3), encode::<C, _>(&Nested::levels(3)));
+    // Below every limit, serde_json's 128 objects or arrays included.
+    let within = 100;
+    let value: Nested = C::decode(&nested_bytes::<C>(within)).unwrap();
+    assert_eq!(value, Nested::levels(within), "{}", C::NAME);
+    // The limit counts every enum entered, the leaf's included; serde_json
+    // stops earlier.
+    if C::NAME != "json" {
+        let most = MAX_DEPTH - 1;
+        let value: Nested = C::decode(&nested_bytes::<C>(most)).unwrap();
+        assert_eq!(value, Nested::levels(most), "{}", C::NAME);
+        assert!(C::decode::<Nested>(&nested_bytes::<C>(most + 1)).is_err());
+    }
+    // A million levels in a few megabytes: without the limit, decoding
+    // overflows this thread's stack and aborts the process.
+    let err = C::decode::<Nested>(&nested_bytes::<C>(1_000_000)).unwrap_err();
+    let message = err.to_string();
+    let expected = format!("nested more than {MAX_DEPTH} levels deep");
+    // serde_json's own limit (128 arrays or objects) comes first.
+    let json = C::NAME == "json" && message.starts_with("recursion limit exceeded");
+    assert!(
+        message.contains(&expected) || json,
+        "{}: {message}",
+        C::NAME
+    );
+}
+
 macro_rules! for_every_codec {
     ($($test:ident),*) => {
         $(
@@ -128,7 +185,8 @@ mod every_codec {
         round_trips,
         truncated_input_is_an_error,
         wrong_type_is_an_error_with_a_message,
-        strings_borrow
+        strings_borrow,
+        deep_values_are_errors_not_stack_overflows
     );
 }
 
