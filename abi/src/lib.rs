@@ -39,5 +39,6 @@ pub use contract::{
     Slot, Status, function_export_name,
 };
 pub use metadata::{
-    FunctionRecord, MetadataError, RECORD_HEADER_SIZE, RECORD_KIND_FUNCTION, parse_metadata,
+    FunctionRecord, MAX_FUNCTIONS, MAX_METADATA_BYTES, MetadataError, RECORD_HEADER_SIZE,
+    RECORD_KIND_FUNCTION, parse_metadata,
 };

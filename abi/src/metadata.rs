@@ -12,6 +12,7 @@
 //! length followed by UTF-8: the function name, the codec name, the argument
 //! type text and the return type text.
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -23,6 +24,13 @@ pub const RECORD_HEADER_SIZE: usize = 12;
 
 /// The record kind of a plugin function.
 pub const RECORD_KIND_FUNCTION: u32 = 1;
+
+/// The most bytes of metadata [`parse_metadata`] reads: 4 MiB, room for
+/// tens of thousands of functions with long type names.
+pub const MAX_METADATA_BYTES: usize = 4 << 20;
+
+/// The most function records [`parse_metadata`] accepts.
+pub const MAX_FUNCTIONS: usize = 65_536;
 
 const FUNCTION_FIELDS: [&str; 4] = ["function name", "codec", "argument type", "return type"];
 
@@ -150,6 +158,13 @@ pub enum MetadataError {
         /// The repeated name.
         name: String,
     },
+    /// The metadata is longer than [`MAX_METADATA_BYTES`].
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The metadata describes more than [`MAX_FUNCTIONS`] functions.
+    TooManyFunctions,
 }
 
 impl fmt::Display for MetadataError {
@@ -184,6 +199,14 @@ impl fmt::Display for MetadataError {
                 f,
                 "`{METADATA_SECTION}` section describes function `{name}` twice"
             ),
+            MetadataError::TooLarge { len } => write!(
+                f,
+                "the `{METADATA_SECTION}` sections hold {len} bytes, over the {MAX_METADATA_BYTES}-byte limit"
+            ),
+            MetadataError::TooManyFunctions => write!(
+                f,
+                "the `{METADATA_SECTION}` sections describe more than {MAX_FUNCTIONS} functions"
+            ),
         }
     }
 }
@@ -191,12 +214,18 @@ impl fmt::Display for MetadataError {
 #[cfg(feature = "std")]
 impl std::error::Error for MetadataError {}
 
-/// Reads every record of a [`METADATA_SECTION`] section.
+/// Reads every record of a [`METADATA_SECTION`] section (or of several,
+/// concatenated in module order), in time linear in its length.
 ///
 /// Fails on the first record of another ABI version, so that a host can
-/// tell a version mismatch apart from a damaged section.
+/// tell a version mismatch apart from a damaged section; and on metadata
+/// over [`MAX_METADATA_BYTES`] or [`MAX_FUNCTIONS`].
 pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataError> {
+    if section.len() > MAX_METADATA_BYTES {
+        return Err(MetadataError::TooLarge { len: section.len() });
+    }
     let mut records: Vec<FunctionRecord> = Vec::new();
+    let mut names: BTreeSet<String> = BTreeSet::new();
     let mut offset = 0;
     while offset < section.len() {
         let rest = &section[offset..];
@@ -212,8 +241,11 @@ pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataErr
             return Err(MetadataError::UnknownKind { offset, kind });
         }
         let record = parse_function(body, offset)?;
-        if records.iter().any(|r| r.name == record.name) {
+        if !names.insert(record.name.clone()) {
             return Err(MetadataError::DuplicateFunction { name: record.name });
+        }
+        if records.len() == MAX_FUNCTIONS {
+            return Err(MetadataError::TooManyFunctions);
         }
         records.push(record);
         offset += RECORD_HEADER_SIZE + body_len;
@@ -383,6 +415,34 @@ mod tests {
             parse_metadata(&field).unwrap_err(),
             MetadataError::Truncated { .. }
         ));
+    }
+
+    #[test]
+    fn metadata_is_bounded_in_bytes_and_functions() {
+        let too_long = alloc::vec![0; MAX_METADATA_BYTES + 1];
+        assert_eq!(
+            parse_metadata(&too_long).unwrap_err(),
+            MetadataError::TooLarge {
+                len: MAX_METADATA_BYTES + 1
+            }
+        );
+        let tiny = |i: usize| {
+            FunctionRecord {
+                name: i.to_string(),
+                codec: "c".into(),
+                args: "()".into(),
+                ret: "()".into(),
+            }
+            .to_bytes()
+        };
+        let mut many: Vec<u8> = (0..MAX_FUNCTIONS).flat_map(tiny).collect();
+        assert_eq!(parse_metadata(&many).unwrap().len(), MAX_FUNCTIONS);
+        many.extend(tiny(MAX_FUNCTIONS));
+        assert!(many.len() <= MAX_METADATA_BYTES);
+        assert_eq!(
+            parse_metadata(&many).unwrap_err(),
+            MetadataError::TooManyFunctions
+        );
     }
 
     #[test]

@@ -26,10 +26,28 @@ pub enum Error {
     /// wasmer could not compile the bytes as a WebAssembly module.
     #[error("could not compile the plugin: {0}")]
     Compile(#[source] wasmer::CompileError),
-    /// The module has no metadata section: it was not built with
-    /// `#[wasmer_plugin]` functions.
+    /// The module uses a WebAssembly feature this host turns off
+    /// (docs/SECURITY.md says which and why).
+    #[error("the plugin uses {feature}, which this host does not allow: {message}")]
+    UnsupportedFeature {
+        /// The feature, in words (`"threads (shared memory and atomics)"`).
+        feature: &'static str,
+        /// The validator's message, with its offset in the module.
+        message: String,
+    },
+    /// The module is over a limit that is checked when it is loaded.
+    #[error("the plugin is over this host's `{limit}`: {reason}")]
+    LoadLimit {
+        /// The builder setting that bounds it (`"max_module_bytes"`,
+        /// `"max_memory_bytes"`).
+        limit: &'static str,
+        /// What the module needs.
+        reason: String,
+    },
+    /// The module has no metadata section, or one that describes no
+    /// function: it was not built with `#[wasmer_plugin]` functions.
     #[error(
-        "the module is not a wasmer-plugin plugin: it has no `{section}` custom section (a plugin needs at least one #[wasmer_plugin] function)",
+        "the module is not a wasmer-plugin plugin: it has no function records in a `{section}` custom section (a plugin needs at least one #[wasmer_plugin] function)",
         section = wasmer_plugin_abi::METADATA_SECTION
     )]
     NotAPlugin,

@@ -6,16 +6,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer::{Engine, Module};
-use wasmer_plugin_abi::{
-    ABI_VERSION, Codec, FunctionRecord, METADATA_SECTION, MetadataError, parse_metadata,
-};
+use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord, MetadataError, parse_metadata};
 use wasmer_plugin_codecs::Bincode;
 
 use crate::Error;
-use crate::engine::plugin_engine;
+use crate::engine::{compile, plugin_engine};
 use crate::instance::{CallError, Live};
 use crate::limits::Limits;
 use crate::memory_limit::GrowRefused;
+use crate::module_shape::ModuleShape;
+use crate::reply::cap_message;
 
 /// A loaded plugin, ready to call.
 ///
@@ -134,6 +134,15 @@ impl<C: Codec> HostBuilder<C> {
         self
     }
 
+    /// The largest plugin module the host loads; a larger one is
+    /// [`Error::LoadLimit`] before anything is compiled. Default 64 MiB.
+    /// Compiling costs time and memory in proportion to the module
+    /// (docs/SECURITY.md gives the worst shapes measured).
+    pub fn max_module_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_module_bytes = bytes;
+        self
+    }
+
     /// Compiles and instantiates the plugin module in `wasm`.
     pub fn build(self, wasm: impl AsRef<[u8]>) -> Result<Host<C>, Error> {
         Host::load(wasm.as_ref(), self.limits)
@@ -172,10 +181,12 @@ impl<C: Codec> Host<C> {
     }
 
     fn load(wasm: &[u8], limits: Limits) -> Result<Self, Error> {
+        let ModuleShape { functions, budget } = ModuleShape::read(wasm, &limits)?;
         let grow_refused = GrowRefused::default();
-        let engine = plugin_engine(&limits, grow_refused.clone());
-        let module = Module::new(&engine, wasm).map_err(Error::Compile)?;
-        let functions = read_metadata(&module)?;
+        let engine = plugin_engine(&limits, budget, grow_refused.clone());
+        // The place for a load deadline, when hosts get one: compiling
+        // and the start function are the costs that depend on the module.
+        let module = compile(&engine, wasm)?;
         let live = Live::new(&engine, &module, &functions, &limits, grow_refused.clone())?;
         Ok(Host {
             id: NEXT_HOST_ID.fetch_add(1, Ordering::Relaxed),
@@ -350,19 +361,10 @@ pub(crate) fn decode_output<C: Codec, R: DeserializeOwned>(
         function: function.to_owned(),
         expected: std::any::type_name::<R>(),
         codec: C::NAME,
-        message: err.to_string(),
+        // A codec's message may quote the output (an unknown variant's
+        // name, say), which the plugin chose.
+        message: cap_message(err.to_string()),
     })
-}
-
-/// The plugin's function records, from every `wasmer-plugin` section of
-/// the module.
-fn read_metadata(module: &Module) -> Result<Vec<FunctionRecord>, Error> {
-    let mut sections = module.custom_sections(METADATA_SECTION).peekable();
-    if sections.peek().is_none() {
-        return Err(Error::NotAPlugin);
-    }
-    let section: Vec<u8> = sections.flat_map(|bytes| bytes.into_vec()).collect();
-    parse_records(&section)
 }
 
 /// The function records in the bytes of the metadata sections.

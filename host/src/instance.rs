@@ -11,13 +11,13 @@ use wasmer_plugin_abi::{
 };
 
 use crate::Error;
+use crate::fuel::{EXHAUSTED_EXPORT, REMAINING_EXPORT, START_EXPORT};
 use crate::limits::Limits;
 use crate::memory_limit::GrowRefused;
 use crate::reply::{panic_message, read_reply, slot_at};
 
-/// Globals the metering middleware adds to every instance it compiled.
-const FUEL_REMAINING_GLOBAL: &str = "wasmer_metering_remaining_points";
-const FUEL_EXHAUSTED_GLOBAL: &str = "wasmer_metering_points_exhausted";
+/// How errors name a module's start function, which has no plugin name.
+pub(crate) const START_FUNCTION: &str = "(start function)";
 
 /// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
 /// output ptr`.
@@ -62,6 +62,14 @@ pub(crate) enum CallError {
     Recoverable(Error),
     /// The instance must be thrown away.
     Poisoned(Error),
+}
+
+impl CallError {
+    fn into_error(self) -> Error {
+        match self {
+            CallError::Recoverable(error) | CallError::Poisoned(error) => error,
+        }
+    }
 }
 
 /// Smallest input buffer the host asks for, so that small arguments of
@@ -123,6 +131,14 @@ impl Live {
                 format!("slot address {slot} lies outside the {memory_size}-byte memory"),
             ));
         }
+        // A metered module's start function is exported rather than run by
+        // instantiation (see `fuel`), so that it runs under the budget.
+        let start = match limits.fuel_per_call {
+            Some(_) => exports
+                .get_typed_function::<(), ()>(&store, START_EXPORT)
+                .ok(),
+            None => None,
+        };
         let fuel = match limits.fuel_per_call {
             Some(budget) => {
                 let global = |name: &str| {
@@ -133,13 +149,13 @@ impl Live {
                 };
                 Some(FuelGauge {
                     budget,
-                    remaining: global(FUEL_REMAINING_GLOBAL)?,
-                    exhausted: global(FUEL_EXHAUSTED_GLOBAL)?,
+                    remaining: global(REMAINING_EXPORT)?,
+                    exhausted: global(EXHAUSTED_EXPORT)?,
                 })
             }
             None => None,
         };
-        Ok(Live {
+        let mut live = Live {
             store,
             memory,
             alloc,
@@ -149,7 +165,14 @@ impl Live {
             input: None,
             fuel,
             grow_refused,
-        })
+        };
+        if let Some(start) = start {
+            live.refuel().map_err(CallError::into_error)?;
+            if let Err(trap) = start.call(&mut live.store) {
+                return Err(live.trap_cause(trap).into_error(START_FUNCTION, limits));
+            }
+        }
+        Ok(live)
     }
 
     /// Calls export `index` with `input` and hands the output bytes of a
@@ -177,7 +200,7 @@ impl Live {
         let returned = match export.call(&mut self.store, ptr, len) {
             Ok(returned) => returned,
             Err(trap) => {
-                let error = self.trap_cause(trap, limits).into_error(function, limits);
+                let error = self.trap_cause(trap).into_error(function, limits);
                 return Err(CallError::Poisoned(error));
             }
         };
@@ -213,7 +236,7 @@ impl Live {
             .and_then(|()| fuel.exhausted.set(&mut self.store, Value::I32(0)));
         set.map_err(|err| {
             CallError::Poisoned(Error::BadExport {
-                export: FUEL_REMAINING_GLOBAL.to_owned(),
+                export: REMAINING_EXPORT.to_owned(),
                 reason: format!("the fuel meter could not be reset: {err}"),
             })
         })
@@ -322,7 +345,7 @@ impl Live {
         limits: &Limits,
         alloc_error: impl Fn(String) -> CallError,
     ) -> CallError {
-        match self.trap_cause(trap, limits) {
+        match self.trap_cause(trap) {
             TrapCause::Panic(message) => {
                 alloc_error(format!("its {export} export panicked: {message}"))
             }
@@ -336,7 +359,7 @@ impl Live {
     /// Why the guest trapped: fuel first (the meter's trap looks like any
     /// other), then a panic the guest recorded, then a refused
     /// `memory.grow` (a Rust guest aborts when allocation fails).
-    fn trap_cause(&mut self, trap: RuntimeError, limits: &Limits) -> TrapCause {
+    fn trap_cause(&mut self, trap: RuntimeError) -> TrapCause {
         if let Some(fuel) = &self.fuel
             && fuel.exhausted.get(&mut self.store) != Value::I32(0)
         {
@@ -344,8 +367,8 @@ impl Live {
         }
         let view = self.memory.view(&self.store);
         let memory = guest_bytes(&view);
-        if let Some(message) = slot_at(memory, self.slot)
-            .and_then(|slot| panic_message(&slot, memory, limits.max_output_bytes))
+        if let Some(message) =
+            slot_at(memory, self.slot).and_then(|slot| panic_message(&slot, memory))
         {
             return TrapCause::Panic(message);
         }

@@ -41,10 +41,13 @@
 
 mod engine;
 mod error;
+mod features;
+mod fuel;
 mod host;
 mod instance;
 mod limits;
 mod memory_limit;
+mod module_shape;
 mod reply;
 
 pub use error::Error;
@@ -87,6 +90,6 @@ pub mod __fuzz {
         let value = read_reply("fuzzed", slot, returned, memory, max_output_bytes)
             .and_then(|reply| reply.output("fuzzed"))
             .and_then(|output| decode_output::<C, R>("fuzzed", output));
-        (value, panic_message(slot, memory, max_output_bytes))
+        (value, panic_message(slot, memory))
     }
 }

@@ -6,6 +6,7 @@ pub(crate) struct Limits {
     pub(crate) max_output_bytes: u64,
     pub(crate) max_memory_bytes: u64,
     pub(crate) fuel_per_call: Option<u64>,
+    pub(crate) max_module_bytes: u64,
 }
 
 /// Default for the input and output limits: 64 MiB, far above ordinary
@@ -16,6 +17,11 @@ pub(crate) const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// default input and output several times over.
 pub(crate) const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
 
+/// Default for the size of a plugin module: 64 MiB. Release builds of
+/// Rust plugins take a few hundred KiB to a few MiB; compiling is the
+/// dearest part of loading and grows with the module (docs/SECURITY.md).
+pub(crate) const DEFAULT_MAX_MODULE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {
@@ -23,6 +29,7 @@ impl Default for Limits {
             max_output_bytes: DEFAULT_MAX_BYTES,
             max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
             fuel_per_call: None,
+            max_module_bytes: DEFAULT_MAX_MODULE_BYTES,
         }
     }
 }

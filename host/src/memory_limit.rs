@@ -1,7 +1,11 @@
-//! The per-instance memory limit, enforced by the engine: every linear
-//! memory and table a plugin instance creates is capped, and a refused
-//! `memory.grow` is remembered so that the trap that usually follows can be
-//! reported as the limit it is.
+//! The per-instance memory limit, enforced by the engine: an instance's
+//! memory and tables together never exceed `max_memory_bytes`, and a
+//! refused `memory.grow` is remembered so that the trap that usually
+//! follows can be reported as the limit it is.
+//!
+//! Tables cannot be watched as they grow (wasmer's tables are not a
+//! trait), so the budget is split when the module is loaded: each table
+//! is charged at the most it may ever hold, and the memory gets the rest.
 
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -15,10 +19,79 @@ use wasmer::sys::vm::{
 use wasmer::sys::{BaseTunables, Tunables};
 use wasmer::{MemoryType, Pages, TableType, WASM_MAX_PAGES, WASM_PAGE_SIZE};
 
-/// Most elements a plugin table may hold. Tables hold function references
-/// (8 to 16 bytes each); Rust plugins use a few hundred. The cap keeps a
-/// `table.grow` loop from taking gigabytes of the host's memory.
+use crate::Error;
+
+/// Most elements a plugin table may hold. Rust plugins use a few hundred.
 pub(crate) const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
+
+/// What one table element is charged: wasmer stores an 8-byte reference,
+/// and a growing table's vector may briefly hold twice its length.
+pub(crate) const TABLE_ELEMENT_BYTES: u64 = 16;
+
+/// A table as a module declares it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TableNeed {
+    pub(crate) initial: u64,
+    pub(crate) maximum: Option<u64>,
+}
+
+/// The most elements a table of this type may hold here: what it
+/// declares as its maximum, capped; a table without a maximum keeps its
+/// initial size (`table.grow` answers -1), so that it cannot take the
+/// memory's share.
+fn table_cap(initial: u64, maximum: Option<u64>) -> u64 {
+    maximum.unwrap_or(initial).min(MAX_TABLE_ELEMENTS as u64)
+}
+
+/// How an instance's `max_memory_bytes` is shared between its tables and
+/// its memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InstanceBudget {
+    /// The most pages the memory may grow to.
+    pub(crate) memory_pages: Pages,
+}
+
+impl InstanceBudget {
+    /// The budget for a module with these tables and memories, or the
+    /// reason it cannot be instantiated within `max_memory_bytes`.
+    pub(crate) fn new(
+        max_memory_bytes: u64,
+        tables: &[TableNeed],
+        memory_pages: &[u64],
+    ) -> Result<InstanceBudget, Error> {
+        let over = |reason: String| Error::LoadLimit {
+            limit: "max_memory_bytes",
+            reason,
+        };
+        let mut table_bytes: u64 = 0;
+        for table in tables {
+            if table.initial > MAX_TABLE_ELEMENTS as u64 {
+                return Err(over(format!(
+                    "a table starts with {} elements, over the host's limit of {MAX_TABLE_ELEMENTS} per table",
+                    table.initial
+                )));
+            }
+            table_bytes += table_cap(table.initial, table.maximum) * TABLE_ELEMENT_BYTES;
+        }
+        if table_bytes > max_memory_bytes {
+            return Err(over(format!(
+                "its {} tables may hold {table_bytes} bytes ({TABLE_ELEMENT_BYTES} per element), over the {max_memory_bytes}-byte limit",
+                tables.len()
+            )));
+        }
+        let pages =
+            ((max_memory_bytes - table_bytes) / WASM_PAGE_SIZE as u64).min(WASM_MAX_PAGES as u64);
+        if let Some(&initial) = memory_pages.iter().find(|&&initial| initial > pages) {
+            return Err(over(format!(
+                "its memory starts at {} bytes and its tables may hold {table_bytes} bytes, over the {max_memory_bytes}-byte limit",
+                initial * WASM_PAGE_SIZE as u64
+            )));
+        }
+        Ok(InstanceBudget {
+            memory_pages: Pages(pages as u32),
+        })
+    }
+}
 
 /// Set when a plugin memory refused to grow; cleared by the host before
 /// each call.
@@ -35,8 +108,8 @@ impl GrowRefused {
     }
 }
 
-/// Engine tunables that cap memories at `max_pages` and tables at
-/// [`MAX_TABLE_ELEMENTS`], delegating everything else to wasmer's defaults.
+/// Engine tunables that cap memories at the budget's pages and tables at
+/// their share of it, delegating everything else to wasmer's defaults.
 pub(crate) struct LimitingTunables {
     base: BaseTunables,
     max_pages: Pages,
@@ -44,11 +117,10 @@ pub(crate) struct LimitingTunables {
 }
 
 impl LimitingTunables {
-    pub(crate) fn new(max_memory_bytes: u64, refused: GrowRefused) -> Self {
-        let pages = (max_memory_bytes / WASM_PAGE_SIZE as u64).min(WASM_MAX_PAGES as u64);
+    pub(crate) fn new(budget: InstanceBudget, refused: GrowRefused) -> Self {
         LimitingTunables {
             base: BaseTunables::new(),
-            max_pages: Pages(pages as u32),
+            max_pages: budget.memory_pages,
             refused,
         }
     }
@@ -78,9 +150,7 @@ impl LimitingTunables {
                 ty.minimum
             ));
         }
-        let maximum = ty
-            .maximum
-            .map_or(MAX_TABLE_ELEMENTS, |max| max.min(MAX_TABLE_ELEMENTS));
+        let maximum = table_cap(ty.minimum as u64, ty.maximum.map(u64::from)) as u32;
         Ok(TableType {
             maximum: Some(maximum),
             ..*ty

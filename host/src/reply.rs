@@ -65,8 +65,8 @@ pub(crate) fn read_reply<'a>(
     let output = &memory[start as usize..(start + len) as usize];
     match Status::from_code(status) {
         Some(Status::Ok) => Ok(Reply::Value(output)),
-        Some(Status::DecodeError) => Ok(Reply::GuestDecode(lossy(output))),
-        Some(Status::EncodeError) => Ok(Reply::GuestEncode(lossy(output))),
+        Some(Status::DecodeError) => Ok(Reply::GuestDecode(guest_message(output))),
+        Some(Status::EncodeError) => Ok(Reply::GuestEncode(guest_message(output))),
         Some(Status::Panic) | None => Err(bad_output(
             function,
             format!("the slot holds status {status}, which a returning call cannot report"),
@@ -75,21 +75,41 @@ pub(crate) fn read_reply<'a>(
 }
 
 /// The message a panicking plugin recorded in `slot` before it trapped,
-/// if it did: at most `max_bytes` of it.
-pub(crate) fn panic_message(
-    slot: &[u8; SLOT_SIZE],
-    memory: &[u8],
-    max_bytes: u64,
-) -> Option<String> {
+/// if it did, cut to [`MAX_GUEST_MESSAGE_BYTES`].
+pub(crate) fn panic_message(slot: &[u8; SLOT_SIZE], memory: &[u8]) -> Option<String> {
     if Status::from_code(slot_word(slot, SLOT_STATUS_OFFSET)) != Some(Status::Panic) {
         return None;
     }
-    let len = (slot_word(slot, SLOT_LEN_OFFSET) as u64).min(max_bytes);
+    let len = slot_word(slot, SLOT_LEN_OFFSET) as u64;
     let ptr = slot_word(slot, SLOT_PTR_OFFSET) as u64;
     Some(match memory.get(ptr as usize..(ptr + len) as usize) {
-        Some(message) => lossy(message),
+        Some(message) => guest_message(message),
         None => format!("its message ({len} bytes at address {ptr}) lies outside memory"),
     })
+}
+
+/// The most bytes of a message from the plugin (a panic, a guest's
+/// decoding or encoding error, a codec error quoting the output) that an
+/// [`Error`] carries; the rest is cut and the cut is said.
+pub(crate) const MAX_GUEST_MESSAGE_BYTES: usize = 4096;
+
+/// `bytes` as text for an error: invalid UTF-8 replaced, and cut after
+/// [`MAX_GUEST_MESSAGE_BYTES`] with a note of the whole length.
+pub(crate) fn guest_message(bytes: &[u8]) -> String {
+    if bytes.len() <= MAX_GUEST_MESSAGE_BYTES {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    let mut message = String::from_utf8_lossy(&bytes[..MAX_GUEST_MESSAGE_BYTES]).into_owned();
+    message.push_str(&format!("… (cut: {} bytes in all)", bytes.len()));
+    message
+}
+
+/// A message already in a `String`, cut as [`guest_message`] cuts.
+pub(crate) fn cap_message(message: String) -> String {
+    if message.len() <= MAX_GUEST_MESSAGE_BYTES {
+        return message;
+    }
+    guest_message(message.as_bytes())
 }
 
 /// The slot's bytes in `memory` at `address`, if they are inside it.
@@ -108,10 +128,6 @@ fn slot_word(slot: &[u8; SLOT_SIZE], offset: usize) -> u32 {
         slot[offset + 2],
         slot[offset + 3],
     ])
-}
-
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn bad_output(function: &str, reason: String) -> Error {
@@ -187,18 +203,34 @@ mod tests {
     }
 
     #[test]
-    fn panic_messages_are_bounded_and_never_read_out_of_bounds() {
+    fn panic_messages_are_never_read_out_of_bounds() {
         assert_eq!(
-            panic_message(&slot(3, 3, 1), MEMORY, 100).as_deref(),
+            panic_message(&slot(3, 3, 1), MEMORY).as_deref(),
             Some("123")
         );
-        assert_eq!(
-            panic_message(&slot(9, 3, 1), MEMORY, 2).as_deref(),
-            Some("12")
-        );
-        let outside = panic_message(&slot(4, 3, 8), MEMORY, 100).unwrap();
+        let outside = panic_message(&slot(4, 3, 8), MEMORY).unwrap();
         assert!(outside.contains("outside memory"), "{outside}");
-        assert_eq!(panic_message(&slot(3, 0, 1), MEMORY, 100), None);
+        let past_the_end = panic_message(&slot(9, 3, 2), MEMORY).unwrap();
+        assert!(past_the_end.contains("outside memory"), "{past_the_end}");
+        assert_eq!(panic_message(&slot(3, 0, 1), MEMORY), None);
+    }
+
+    #[test]
+    fn guest_messages_are_cut_and_say_so() {
+        let long = vec![0xff; 64 << 20];
+        let message = guest_message(&long);
+        // Each invalid byte becomes a 3-byte replacement character.
+        assert!(message.len() <= 3 * MAX_GUEST_MESSAGE_BYTES + 100);
+        assert!(
+            message.ends_with(&format!("(cut: {} bytes in all)", 64 << 20)),
+            "{}",
+            &message[message.len() - 40..]
+        );
+        assert_eq!(guest_message(b"short"), "short");
+        let text = "é".repeat(MAX_GUEST_MESSAGE_BYTES);
+        let cut = cap_message(text.clone());
+        assert!(cut.starts_with(&text[..MAX_GUEST_MESSAGE_BYTES]));
+        assert!(cut.len() < text.len());
     }
 
     #[test]

@@ -178,8 +178,10 @@ fn initial_memory_over_the_limit_fails_to_load() {
         .max_memory_bytes(0)
         .build(&wasm)
         .unwrap_err();
-    assert!(matches!(err, Error::Instantiate(_)), "{err:?}");
-    assert!(err.to_string().contains("memory"), "{err}");
+    assert!(
+        matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("memory")),
+        "{err:?}"
+    );
     // The same module loads under the default limit.
     assert_recovers(&mut Host::<Bincode>::new(&wasm).unwrap());
 }
@@ -216,7 +218,13 @@ fn a_module_without_memory_fails_to_load() {
           (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 0))
           (func (export "__wasmer_plugin_free") (param i32 i32)))"#;
     let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
-    append_custom_section(&mut wasm, "wasmer-plugin", &[]);
+    let record = FunctionRecord {
+        name: "f".into(),
+        codec: "bincode".into(),
+        args: "()".into(),
+        ret: "()".into(),
+    };
+    append_custom_section(&mut wasm, "wasmer-plugin", &record.to_bytes());
     let err = Host::<Bincode>::new(wasm).unwrap_err();
     assert!(
         matches!(&err, Error::BadExport { export, .. } if export == "memory"),

@@ -52,7 +52,7 @@ fn metadata_lists_every_function_with_codec_and_types() {
         find("summarize"),
         record("summarize", "bincode", "&Order", "Summary")
     );
-    assert_eq!(host.functions().len(), 14);
+    assert_eq!(host.functions().len(), 15);
 }
 
 #[test]

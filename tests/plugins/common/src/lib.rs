@@ -87,6 +87,66 @@ pub fn pattern(len: u32) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
+/// A recursive type: decoding it recurses once per level of the input,
+/// which is what the codecs' depth limit is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Nested {
+    Leaf,
+    Node(Box<Nested>),
+}
+
+impl Nested {
+    /// `levels` nodes around a leaf.
+    pub fn levels(levels: usize) -> Nested {
+        (0..levels).fold(Nested::Leaf, |inner, _| Nested::Node(Box::new(inner)))
+    }
+
+    /// How many nodes lead to the leaf, counted without recursing.
+    pub fn depth(&self) -> u32 {
+        let mut depth = 0;
+        let mut at = self;
+        while let Nested::Node(inner) = at {
+            depth += 1;
+            at = inner;
+        }
+        depth
+    }
+}
+
+impl Drop for Nested {
+    /// Drops a deep value without recursing.
+    fn drop(&mut self) {
+        let mut next = match self {
+            Nested::Node(inner) => std::mem::replace(&mut **inner, Nested::Leaf),
+            Nested::Leaf => return,
+        };
+        while let Nested::Node(inner) = &mut next {
+            next = std::mem::replace(&mut **inner, Nested::Leaf);
+        }
+    }
+}
+
+/// `Nested::levels(levels)` encoded with `C`, built without recursing:
+/// each format writes a node as a prefix and a suffix around its child.
+pub fn nested_bytes<C: wasmer_plugin_abi::Codec>(levels: usize) -> Vec<u8> {
+    let encode = |value: &Nested| {
+        let mut out = Vec::new();
+        C::encode(value, &mut out).expect("a shallow value encodes");
+        out
+    };
+    let leaf = encode(&Nested::Leaf);
+    let node = encode(&Nested::levels(1));
+    let at = node
+        .windows(leaf.len())
+        .rposition(|window| window == leaf)
+        .expect("a node holds its child");
+    let (prefix, suffix) = (&node[..at], &node[at + leaf.len()..]);
+    let mut bytes = prefix.repeat(levels);
+    bytes.extend(&leaf);
+    bytes.extend(suffix.repeat(levels));
+    bytes
+}
+
 /// A codec the framework does not ship, to show that any `Codec` works:
 /// JSON under another name.
 pub struct CustomJson;
@@ -196,6 +256,13 @@ macro_rules! plugin_functions {
         #[wasmer_plugin(codec = $codec)]
         pub fn generate(len: u32) -> Vec<u8> {
             $crate::pattern(len)
+        }
+
+        /// A recursive argument: a deep one must be refused by the
+        /// guest's decoding, not overflow its stack.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn depth(tree: $crate::Nested) -> u32 {
+            tree.depth()
         }
 
         /// Panics with the given message.

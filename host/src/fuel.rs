@@ -1,0 +1,251 @@
+//! The fuel meter: a compiler middleware that charges every wasm
+//! instruction one unit and every bulk memory or table instruction one
+//! more unit per 8 bytes or per element it touches, and stops the call
+//! when its budget is spent.
+//!
+//! It follows `wasmer_middlewares::Metering` (costs are added up per basic
+//! block and checked at each branch), with two differences that make fuel
+//! a bound on time:
+//! - `memory.fill`, `memory.copy`, `memory.init`, `table.fill`,
+//!   `table.copy`, `table.init` and `table.grow` do work in proportion to
+//!   an operand; the meter reads that operand at run time and charges it
+//!   before the instruction runs.
+//! - A module's start function is not run by instantiation but exported
+//!   as [`START_EXPORT`], so that the host runs it as a call, under the
+//!   call's budget, and can tell running out of fuel from another trap.
+
+use std::sync::Mutex;
+
+use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
+use wasmer::wasmparser::{BlockType, Operator};
+use wasmer::{
+    ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, ModuleInfo, Mutability, Type,
+};
+
+/// The export holding the fuel left for the running call (`i64`, read as
+/// unsigned).
+pub(crate) const REMAINING_EXPORT: &str = "__wasmer_plugin_fuel_remaining";
+/// The export set to 1 when the meter stopped a call (`i32`).
+pub(crate) const EXHAUSTED_EXPORT: &str = "__wasmer_plugin_fuel_exhausted";
+/// The export under which a metered module's start function is run.
+pub(crate) const START_EXPORT: &str = "__wasmer_plugin_start";
+
+/// Bytes of a bulk memory instruction that cost one unit, as a loop of
+/// 64-bit loads and stores would.
+pub(crate) const BYTES_PER_UNIT: u32 = 8;
+
+/// The middleware for one module (a second module panics, as
+/// `wasmer_middlewares::Metering` does: it keeps that module's globals).
+pub(crate) struct FuelMeter {
+    budget: u64,
+    globals: Mutex<Option<MeterGlobals>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MeterGlobals {
+    remaining: u32,
+    exhausted: u32,
+    /// Holds a bulk instruction's count while the meter charges it.
+    scratch: u32,
+}
+
+impl FuelMeter {
+    /// A meter whose module starts with `budget` units (the host resets
+    /// it before every call).
+    pub(crate) fn new(budget: u64) -> Self {
+        FuelMeter {
+            budget,
+            globals: Mutex::new(None),
+        }
+    }
+}
+
+impl std::fmt::Debug for FuelMeter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FuelMeter")
+            .field("budget", &self.budget)
+            .finish()
+    }
+}
+
+impl ModuleMiddleware for FuelMeter {
+    fn generate_function_middleware<'a>(
+        &self,
+        _: LocalFunctionIndex,
+    ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
+        let globals = self
+            .globals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .expect("wasmer transforms the module info before compiling its functions");
+        Box::new(FunctionMeter {
+            globals,
+            accumulated: 0,
+        })
+    }
+
+    fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
+        let mut globals = self
+            .globals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        assert!(globals.is_none(), "a FuelMeter meters one module");
+        let mut add = |ty: Type, init: GlobalInit| {
+            let index = info.globals.push(GlobalType::new(ty, Mutability::Var));
+            info.global_initializers.push(init);
+            index
+        };
+        let remaining = add(Type::I64, GlobalInit::I64Const(self.budget as i64));
+        let exhausted = add(Type::I32, GlobalInit::I32Const(0));
+        let scratch = add(Type::I32, GlobalInit::I32Const(0));
+        info.exports
+            .insert(REMAINING_EXPORT.into(), ExportIndex::Global(remaining));
+        info.exports
+            .insert(EXHAUSTED_EXPORT.into(), ExportIndex::Global(exhausted));
+        if let Some(start) = info.start_function.take() {
+            info.exports
+                .insert(START_EXPORT.into(), ExportIndex::Function(start));
+        }
+        *globals = Some(MeterGlobals {
+            remaining: remaining.as_u32(),
+            exhausted: exhausted.as_u32(),
+            scratch: scratch.as_u32(),
+        });
+        Ok(())
+    }
+}
+
+/// The meter inside one function.
+#[derive(Debug)]
+struct FunctionMeter {
+    globals: MeterGlobals,
+    /// Cost of the basic block so far, charged at its end.
+    accumulated: u64,
+}
+
+/// What a bulk instruction's count operand (on top of the stack) is.
+#[derive(Clone, Copy)]
+enum Counted {
+    Bytes,
+    Elements,
+}
+
+fn counted(operator: &Operator) -> Option<Counted> {
+    match operator {
+        Operator::MemoryFill { .. } | Operator::MemoryCopy { .. } | Operator::MemoryInit { .. } => {
+            Some(Counted::Bytes)
+        }
+        Operator::TableFill { .. }
+        | Operator::TableCopy { .. }
+        | Operator::TableInit { .. }
+        | Operator::TableGrow { .. } => Some(Counted::Elements),
+        _ => None,
+    }
+}
+
+/// Where a basic block ends or starts: the accumulated cost is charged
+/// there, before control can leave or loop.
+fn ends_block(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::Loop { .. }
+            | Operator::End
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::Br { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrIf { .. }
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::Return
+    )
+}
+
+impl FunctionMeter {
+    /// Charges `cost` (an `i64` the caller pushed by `push_cost`), trapping
+    /// with the exhausted flag set when less is left.
+    fn charge<'a>(&self, state: &mut MiddlewareReaderState<'a>, push_cost: &[Operator<'a>]) {
+        let remaining = self.globals.remaining;
+        state.push_operator(Operator::GlobalGet {
+            global_index: remaining,
+        });
+        state.extend(push_cost);
+        state.extend([
+            Operator::I64LtU,
+            Operator::If {
+                blockty: BlockType::Empty,
+            },
+            Operator::I32Const { value: 1 },
+            Operator::GlobalSet {
+                global_index: self.globals.exhausted,
+            },
+            Operator::Unreachable,
+            Operator::End,
+            Operator::GlobalGet {
+                global_index: remaining,
+            },
+        ]);
+        state.extend(push_cost);
+        state.extend([
+            Operator::I64Sub,
+            Operator::GlobalSet {
+                global_index: remaining,
+            },
+        ]);
+    }
+
+    /// Charges the count on top of the stack and leaves it there.
+    fn charge_count<'a>(&self, state: &mut MiddlewareReaderState<'a>, counted: Counted) {
+        let scratch = self.globals.scratch;
+        state.push_operator(Operator::GlobalSet {
+            global_index: scratch,
+        });
+        let mut cost = vec![
+            Operator::GlobalGet {
+                global_index: scratch,
+            },
+            Operator::I64ExtendI32U,
+        ];
+        if let Counted::Bytes = counted {
+            // ceil(bytes / BYTES_PER_UNIT), without overflow: the count
+            // is at most 2^32 - 1.
+            cost.extend([
+                Operator::I64Const {
+                    value: BYTES_PER_UNIT as i64 - 1,
+                },
+                Operator::I64Add,
+                Operator::I64Const {
+                    value: BYTES_PER_UNIT as i64,
+                },
+                Operator::I64DivU,
+            ]);
+        }
+        self.charge(state, &cost);
+        state.push_operator(Operator::GlobalGet {
+            global_index: scratch,
+        });
+    }
+}
+
+impl<'a> FunctionMiddleware<'a> for FunctionMeter {
+    fn feed(
+        &mut self,
+        operator: Operator<'a>,
+        state: &mut MiddlewareReaderState<'a>,
+    ) -> Result<(), MiddlewareError> {
+        // Counted before the check, so that a call or branch pays for
+        // itself before it leaves the block.
+        self.accumulated += 1;
+        let counted = counted(&operator);
+        if (ends_block(&operator) || counted.is_some()) && self.accumulated > 0 {
+            let cost = self.accumulated as i64;
+            self.charge(state, &[Operator::I64Const { value: cost }]);
+            self.accumulated = 0;
+        }
+        if let Some(counted) = counted {
+            self.charge_count(state, counted);
+        }
+        state.push_operator(operator);
+        Ok(())
+    }
+}

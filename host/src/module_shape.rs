@@ -1,0 +1,75 @@
+//! What the host reads from a module's bytes before it compiles them: its
+//! size, its metadata (every `wasmer-plugin` section, in order), and the
+//! memories and tables an instance of it would need. One pass, linear in
+//! the module's size, so that a module refused here costs no compilation.
+
+use wasmer::wasmparser::{Parser, Payload};
+use wasmer_plugin_abi::{FunctionRecord, MAX_METADATA_BYTES, METADATA_SECTION, MetadataError};
+
+use crate::Error;
+use crate::host::parse_records;
+use crate::limits::Limits;
+use crate::memory_limit::{InstanceBudget, TableNeed};
+
+/// A module that passed the checks that need no compiler.
+pub(crate) struct ModuleShape {
+    pub(crate) functions: Vec<FunctionRecord>,
+    pub(crate) budget: InstanceBudget,
+}
+
+impl ModuleShape {
+    pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
+        if wasm.len() as u64 > limits.max_module_bytes {
+            return Err(Error::LoadLimit {
+                limit: "max_module_bytes",
+                reason: format!(
+                    "the module is {} bytes, over the {}-byte limit",
+                    wasm.len(),
+                    limits.max_module_bytes
+                ),
+            });
+        }
+        let malformed = |err: wasmer::wasmparser::BinaryReaderError| {
+            Error::Compile(wasmer::CompileError::Validate(err.to_string()))
+        };
+        let mut metadata: Option<Vec<u8>> = None;
+        let mut tables = Vec::new();
+        let mut memory_pages = Vec::new();
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload.map_err(malformed)? {
+                Payload::CustomSection(section) if section.name() == METADATA_SECTION => {
+                    let bytes = metadata.get_or_insert_with(Vec::new);
+                    let len = bytes.len() + section.data().len();
+                    if len > MAX_METADATA_BYTES {
+                        return Err(Error::Metadata(MetadataError::TooLarge { len }));
+                    }
+                    bytes.extend_from_slice(section.data());
+                }
+                Payload::TableSection(reader) => {
+                    for table in reader {
+                        let ty = table.map_err(malformed)?.ty;
+                        tables.push(TableNeed {
+                            initial: ty.initial,
+                            maximum: ty.maximum,
+                        });
+                    }
+                }
+                Payload::MemorySection(reader) => {
+                    for memory in reader {
+                        memory_pages.push(memory.map_err(malformed)?.initial);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let functions = match metadata {
+            None => return Err(Error::NotAPlugin),
+            Some(bytes) => parse_records(&bytes)?,
+        };
+        if functions.is_empty() {
+            return Err(Error::NotAPlugin);
+        }
+        let budget = InstanceBudget::new(limits.max_memory_bytes, &tables, &memory_pages)?;
+        Ok(ModuleShape { functions, budget })
+    }
+}

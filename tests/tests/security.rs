@@ -1,0 +1,532 @@
+//! The promises of docs/SECURITY.md, one hand-written hostile module (or
+//! plugin call) each: the exact error, then a good call on the same host.
+
+use wasmer_plugin_abi::{FunctionRecord, MAX_FUNCTIONS};
+use wasmer_plugin_host::{Bincode, Codec, Error, Host, Json, MsgPack, Postcard};
+use wasmer_plugin_tests::append_custom_section;
+use wasmer_plugin_tests::common::{Nested, nested_bytes};
+use wasmer_plugin_tests::plugin;
+
+/// A plugin module in WAT: the contract's exports (slot at 16, allocator
+/// answering 1024), `memory` as the memory declaration, `good` answering
+/// the bytes of `good_reply` (placed at 64), and `functions`. Each name in
+/// `names` gets a record of codec `codec`.
+struct Wat<'a> {
+    memory: &'a str,
+    codec: &'a str,
+    good_reply: Vec<u8>,
+    functions: &'a str,
+    names: &'a [&'a str],
+}
+
+impl<'a> Wat<'a> {
+    fn new(functions: &'a str, names: &'a [&'a str]) -> Self {
+        Wat {
+            memory: r#"(memory (export "memory") 1)"#,
+            codec: "bincode",
+            good_reply: vec![7],
+            functions,
+            names,
+        }
+    }
+
+    fn text(&self) -> String {
+        let Wat {
+            memory,
+            good_reply,
+            functions,
+            ..
+        } = self;
+        let good_len = good_reply.len();
+        let good_data = wat_string(good_reply);
+        format!(
+            r#"(module
+                 {memory}
+                 (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
+                 (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
+                 (func (export "__wasmer_plugin_free") (param i32 i32))
+                 (data (i32.const 64) "{good_data}")
+                 (func $answer (param $ptr i32) (param $len i32) (param $status i32) (result i32)
+                   (i32.store (i32.const 16) (local.get $len))
+                   (i32.store (i32.const 20) (local.get $status))
+                   (i32.store (i32.const 24) (local.get $ptr))
+                   (local.get $ptr))
+                 (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32)
+                   (call $answer (i32.const 64) (i32.const {good_len}) (i32.const 0)))
+                 {functions})"#
+        )
+    }
+
+    fn wasm(&self) -> Vec<u8> {
+        let mut wasm = wasmer::wat2wasm(self.text().as_bytes())
+            .unwrap()
+            .into_owned();
+        append_custom_section(&mut wasm, "wasmer-plugin", &self.metadata());
+        wasm
+    }
+
+    fn metadata(&self) -> Vec<u8> {
+        ["good"]
+            .iter()
+            .chain(self.names)
+            .flat_map(|name| record(name, self.codec).to_bytes())
+            .collect()
+    }
+}
+
+fn record(name: &str, codec: &str) -> FunctionRecord {
+    FunctionRecord {
+        name: name.into(),
+        codec: codec.into(),
+        args: "()".into(),
+        ret: "u32".into(),
+    }
+}
+
+/// `bytes` as the inside of a WAT string.
+fn wat_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("\\{byte:02x}")).collect()
+}
+
+fn assert_recovers<C: Codec>(host: &mut Host<C>) {
+    assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
+}
+
+// 1. Decoding is bounded in depth on both sides.
+
+const DEEP: usize = 100_000;
+
+fn a_deep_reply_is_a_decode_error<C: Codec>() {
+    let deep = nested_bytes::<C>(DEEP);
+    let functions = format!(
+        r#"(data (i32.const 4096) "{}")
+           (func (export "__wasmer_plugin_fn_deep") (param i32 i32) (result i32)
+             (call $answer (i32.const 4096) (i32.const {}) (i32.const 0)))"#,
+        wat_string(&deep),
+        deep.len()
+    );
+    let mut good_reply = Vec::new();
+    C::encode(&7u32, &mut good_reply).unwrap();
+    let wat = Wat {
+        memory: r#"(memory (export "memory") 16)"#,
+        codec: C::NAME,
+        good_reply,
+        ..Wat::new(&functions, &["deep"])
+    };
+    let mut host = Host::<C>::new(wat.wasm()).unwrap();
+    let err = host.call::<_, Nested>("deep", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { function, message, .. }
+            if function == "deep" && too_deep(message)),
+        "{}: {err:?}",
+        C::NAME
+    );
+    assert_recovers(&mut host);
+}
+
+/// The depth limit's message, or serde_json's own (128 levels).
+fn too_deep(message: &str) -> bool {
+    message.contains("nested more than 256 levels deep") || message.contains("recursion limit")
+}
+
+#[test]
+fn a_deep_reply_is_a_decode_error_in_every_codec() {
+    a_deep_reply_is_a_decode_error::<Bincode>();
+    a_deep_reply_is_a_decode_error::<Postcard>();
+    a_deep_reply_is_a_decode_error::<MsgPack>();
+    a_deep_reply_is_a_decode_error::<Json>();
+}
+
+fn a_deep_argument_is_a_guest_decode_error<C: Codec>() {
+    let mut host = Host::<C>::new(plugin(&format!("{}-plugin", C::NAME))).unwrap();
+    let shallow = Nested::levels(100);
+    assert_eq!(host.call::<_, u32>("depth", &shallow).unwrap(), 100);
+    let err = host
+        .call_raw("depth", &nested_bytes::<C>(DEEP))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::GuestDecode { function, message } if function == "depth" && too_deep(message)),
+        "{}: {err:?}",
+        C::NAME
+    );
+    assert_eq!(host.call::<_, u32>("answer", &()).unwrap(), 42);
+}
+
+#[test]
+fn a_deep_argument_is_a_guest_decode_error_in_every_codec() {
+    a_deep_argument_is_a_guest_decode_error::<Bincode>();
+    a_deep_argument_is_a_guest_decode_error::<Postcard>();
+    a_deep_argument_is_a_guest_decode_error::<MsgPack>();
+    a_deep_argument_is_a_guest_decode_error::<Json>();
+}
+
+// 2, 4, 5. Features plugins do not need are refused at load, by name.
+
+fn refused(memory: &str, functions: &str) -> Error {
+    let wat = Wat {
+        memory,
+        ..Wat::new(functions, &[])
+    };
+    Host::<Bincode>::builder()
+        .fuel_per_call(1_000_000)
+        .build(wat.wasm())
+        .unwrap_err()
+}
+
+const MEMORY: &str = r#"(memory (export "memory") 1)"#;
+
+#[test]
+fn each_disabled_feature_is_refused_with_its_name() {
+    let cases = [
+        (
+            "threads (shared memory and atomics)",
+            r#"(memory (export "memory") 1 1 shared)"#,
+            "",
+        ),
+        (
+            "threads (shared memory and atomics)",
+            MEMORY,
+            r#"(func (export "wait") (result i32)
+                 (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))"#,
+        ),
+        (
+            "exception handling",
+            MEMORY,
+            r#"(tag $oops) (func (export "throw") (throw $oops))"#,
+        ),
+        (
+            "multiple memories",
+            r#"(memory (export "memory") 1) (memory $second 1)"#,
+            "",
+        ),
+        ("64-bit memory", r#"(memory (export "memory") i64 1)"#, ""),
+        (
+            "tail calls",
+            MEMORY,
+            r#"(func $f (return_call $f)) (export "loop" (func $f))"#,
+        ),
+    ];
+    for (name, memory, functions) in cases {
+        let err = refused(memory, functions);
+        assert!(
+            matches!(&err, Error::UnsupportedFeature { feature, .. } if *feature == name),
+            "{name}: {err:?}"
+        );
+        assert!(err.to_string().contains(name), "{err}");
+    }
+}
+
+#[test]
+fn what_rust_plugins_use_is_allowed() {
+    // Bulk memory, reference types, multi-value, sign extension,
+    // non-trapping float-to-int and SIMD.
+    let functions = r#"
+        (table $t 1 funcref)
+        (func (export "features") (result i32 i32)
+          (memory.fill (i32.const 100) (i32.const 1) (i32.const 8))
+          (drop (ref.is_null (table.get $t (i32.const 0))))
+          (drop (i32.extend8_s (i32.const 255)))
+          (drop (i32.trunc_sat_f32_s (f32.const 1e30)))
+          (drop (i32x4.extract_lane 0 (v128.const i32x4 1 2 3 4)))
+          (i32.const 1) (i32.const 2))"#;
+    let mut host = Host::<Bincode>::builder()
+        .fuel_per_call(1_000_000)
+        .build(Wat::new(functions, &[]).wasm())
+        .unwrap();
+    assert_recovers(&mut host);
+}
+
+// 3. Fuel charges bulk instructions for what they touch.
+
+#[test]
+fn bulk_instructions_pay_for_every_byte_and_element() {
+    const BUDGET: u64 = 10_000;
+    let functions = r#"
+        (memory (export "memory") 8)
+        (table $t 0 200000 funcref)
+        (table $u 100000 100000 funcref)
+        (elem $e funcref (ref.null func))
+        (data $d "{data}")
+        (func $bulk (param $op i32) (param $n i32)
+          (block $done
+            (block $tgrow (block $tcopy (block $tfill (block $minit (block $mcopy (block $mfill
+              (br_table $mfill $mcopy $minit $tfill $tcopy $tgrow (local.get $op)))
+              (memory.fill (i32.const 0) (i32.const 0) (local.get $n)) (br $done))
+              (memory.copy (i32.const 0) (i32.const 1) (local.get $n)) (br $done))
+              (memory.init $d (i32.const 0) (i32.const 0) (local.get $n)) (br $done))
+              (table.fill $u (i32.const 0) (ref.null func) (local.get $n)) (br $done))
+              (table.copy $u $u (i32.const 0) (i32.const 1) (local.get $n)) (br $done))
+            (drop (table.grow $t (ref.null func) (local.get $n)))))
+    "#;
+    // Each operation twice: a count the budget covers, and one it does
+    // not (a few instructions but far more bytes or elements).
+    let cases: [(&str, i32, i32, i32); 6] = [
+        ("memory_fill", 0, 64, 400_000),
+        ("memory_copy", 1, 64, 400_000),
+        ("memory_init", 2, 64, 131_072),
+        ("table_fill", 3, 64, 99_999),
+        ("table_copy", 4, 64, 99_999),
+        ("table_grow", 5, 64, 200_000),
+    ];
+    let mut text = functions.replace("{data}", &"a".repeat(131_072));
+    let mut names = Vec::new();
+    for (name, op, small, large) in cases {
+        for (suffix, n) in [("small", small), ("large", large)] {
+            text.push_str(&format!(
+                r#"(func (export "__wasmer_plugin_fn_{name}_{suffix}") (param i32 i32) (result i32)
+                     (call $bulk (i32.const {op}) (i32.const {n}))
+                     (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#
+            ));
+            names.push(format!("{name}_{suffix}"));
+        }
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut host = Host::<Bincode>::builder()
+        .fuel_per_call(BUDGET)
+        .build(
+            Wat {
+                memory: "",
+                ..Wat::new(&text, &names)
+            }
+            .wasm(),
+        )
+        .unwrap();
+    for (name, ..) in cases {
+        let small = format!("{name}_small");
+        assert_eq!(host.call::<_, u32>(&small, &()).unwrap(), 7, "{small}");
+        let large = format!("{name}_large");
+        let err = host.call::<_, u32>(&large, &()).unwrap_err();
+        assert!(
+            matches!(&err, Error::OutOfFuel { function, budget } if *function == large && *budget == BUDGET),
+            "{large}: {err:?}"
+        );
+        assert_recovers(&mut host);
+    }
+}
+
+// 5. The memory limit covers an instance's memory and tables together.
+
+const SMALL_MEMORY: u64 = 16 << 20;
+
+#[test]
+fn tables_and_memory_share_one_limit() {
+    // A hundred tables of the largest size would take 1.6 GB.
+    let tables: String = (0..100)
+        .map(|i| format!("(table $t{i} 1048576 1048576 funcref)"))
+        .collect();
+    let err = Host::<Bincode>::builder()
+        .max_memory_bytes(SMALL_MEMORY)
+        .build(Wat::new(&tables, &[]).wasm())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("tables")),
+        "{err:?}"
+    );
+
+    // A table that may grow to 8 MB leaves the memory the other 8 MiB:
+    // growing it to 200 pages (12.5 MiB) is refused.
+    let functions = r#"
+        (table $t 0 500000 funcref)
+        (func (export "__wasmer_plugin_fn_grow") (param i32 i32) (result i32)
+          (if (i32.eq (memory.grow (i32.const 199)) (i32.const -1)) (then unreachable))
+          (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))
+        (func (export "__wasmer_plugin_fn_fill_table") (param i32 i32) (result i32)
+          (if (i32.eq (table.grow $t (ref.null func) (i32.const 500001)) (i32.const -1))
+            (then unreachable))
+          (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
+    let mut host = Host::<Bincode>::builder()
+        .max_memory_bytes(SMALL_MEMORY)
+        .build(Wat::new(functions, &["grow", "fill_table"]).wasm())
+        .unwrap();
+    let err = host.call::<_, u32>("grow", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::MemoryLimit { function, limit } if function == "grow" && *limit == SMALL_MEMORY),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
+    let err = host.call::<_, u32>("fill_table", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Trap { function, code: Some(code), .. } if function == "fill_table" && code == "unreachable"),
+        "{err:?}"
+    );
+    assert_recovers(&mut host);
+    assert!(host.memory_size().unwrap() + 500_000 * 16 <= SMALL_MEMORY);
+}
+
+#[test]
+fn a_table_without_a_maximum_does_not_grow() {
+    let functions = r#"
+        (table $t 10 funcref)
+        (func (export "__wasmer_plugin_fn_grow_table") (param i32 i32) (result i32)
+          (drop (table.grow $t (ref.null func) (i32.const 1)))
+          (i32.store (i32.const 64) (i32.add (i32.const 1) (table.grow $t (ref.null func) (i32.const 1))))
+          (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
+    let mut host = Host::<Bincode>::new(Wat::new(functions, &["grow_table"]).wasm()).unwrap();
+    // table.grow answers -1, so the function answers 0.
+    assert_eq!(host.call::<_, u32>("grow_table", &()).unwrap(), 0);
+}
+
+// 6. Every metadata section is read, in order.
+
+#[test]
+fn every_metadata_section_is_read_in_order() {
+    let functions = r#"
+        (func (export "__wasmer_plugin_fn_second") (param i32 i32) (result i32)
+          (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
+    let wat = Wat::new(functions, &[]);
+    let sections = |parts: &[&[u8]]| {
+        let mut wasm = wasmer::wat2wasm(wat.text().as_bytes())
+            .unwrap()
+            .into_owned();
+        for part in parts {
+            append_custom_section(&mut wasm, "wasmer-plugin", part);
+        }
+        wasm
+    };
+    let good = record("good", "bincode").to_bytes();
+    let second = record("second", "bincode").to_bytes();
+
+    let mut host = Host::<Bincode>::new(sections(&[&good, &second])).unwrap();
+    assert_eq!(host.call::<_, u32>("second", &()).unwrap(), 7);
+    assert_recovers(&mut host);
+
+    // A record split across two sections is one record.
+    let (head, tail) = second.split_at(7);
+    let mut host = Host::<Bincode>::new(sections(&[&good, head, tail])).unwrap();
+    assert_eq!(host.call::<_, u32>("second", &()).unwrap(), 7);
+
+    let err = Host::<Bincode>::new(sections(&[&good, &second, &good])).unwrap_err();
+    assert!(
+        matches!(&err, Error::Metadata(wasmer_plugin_abi::MetadataError::DuplicateFunction { name }) if name == "good"),
+        "{err:?}"
+    );
+
+    // An empty section describes no function: not a plugin.
+    let err = Host::<Bincode>::new(sections(&[&[]])).unwrap_err();
+    assert!(matches!(err, Error::NotAPlugin), "{err:?}");
+}
+
+// 7. Loading is bounded.
+
+#[test]
+fn metadata_is_read_in_linear_time_and_bounded() {
+    let wat = Wat::new("", &[]);
+    let with_records = |count: usize| {
+        let mut wasm = wasmer::wat2wasm(wat.text().as_bytes())
+            .unwrap()
+            .into_owned();
+        let mut section = record("good", "bincode").to_bytes();
+        for i in 1..count {
+            section.extend(record(&format!("f{i}"), "bincode").to_bytes());
+        }
+        append_custom_section(&mut wasm, "wasmer-plugin", &section);
+        wasm
+    };
+    // The most records a host reads: 65,536 (quadratic reading took
+    // minutes at this size).
+    let mut host = Host::<Bincode>::new(with_records(MAX_FUNCTIONS)).unwrap();
+    assert_eq!(host.functions().len(), MAX_FUNCTIONS);
+    assert_recovers(&mut host);
+    let err = Host::<Bincode>::new(with_records(MAX_FUNCTIONS + 1)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Metadata(wasmer_plugin_abi::MetadataError::TooManyFunctions)
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_module_over_the_size_limit_is_refused_before_compiling() {
+    let wasm = Wat::new("", &[]).wasm();
+    let err = Host::<Bincode>::builder()
+        .max_module_bytes(wasm.len() as u64 - 1)
+        .build(&wasm)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LoadLimit { limit: "max_module_bytes", reason } if reason.contains(&wasm.len().to_string())),
+        "{err:?}"
+    );
+    let mut host = Host::<Bincode>::builder()
+        .max_module_bytes(wasm.len() as u64)
+        .build(&wasm)
+        .unwrap();
+    assert_recovers(&mut host);
+}
+
+// 8. Start functions run under the call's fuel budget.
+
+const STARTED: &str = r#"
+    (global $started (mut i32) (i32.const 0))
+    (func (export "__wasmer_plugin_fn_started") (param i32 i32) (result i32)
+      (i32.store (i32.const 128) (global.get $started))
+      (call $answer (i32.const 128) (i32.const 1) (i32.const 0)))"#;
+
+#[test]
+fn a_benign_start_function_runs_with_and_without_fuel() {
+    let functions =
+        format!(r#"{STARTED} (func $start (global.set $started (i32.const 5))) (start $start)"#);
+    let wasm = Wat::new(&functions, &["started"]).wasm();
+    for fuel in [Some(1_000), None] {
+        let mut builder = Host::<Bincode>::builder();
+        if let Some(fuel) = fuel {
+            builder = builder.fuel_per_call(fuel);
+        }
+        let mut host = builder.build(&wasm).unwrap();
+        assert_eq!(host.call::<_, u32>("started", &()).unwrap(), 5, "{fuel:?}");
+        assert_recovers(&mut host);
+    }
+}
+
+#[test]
+fn a_looping_start_function_runs_out_of_fuel_at_load() {
+    let functions = format!(r#"{STARTED} (func $start (loop $l (br $l))) (start $start)"#);
+    let err = Host::<Bincode>::builder()
+        .fuel_per_call(100_000)
+        .build(Wat::new(&functions, &["started"]).wasm())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::OutOfFuel { function, budget: 100_000 } if function == "(start function)"),
+        "{err:?}"
+    );
+}
+
+// 9. Messages from the guest are capped.
+
+#[test]
+fn long_guest_messages_are_cut() {
+    const LONG: u32 = 64 << 20;
+    // 64 MiB of invalid UTF-8 as a decoding error, and as a panic message.
+    let functions = format!(
+        r#"(func (export "__wasmer_plugin_fn_rejects") (param i32 i32) (result i32)
+             (memory.fill (i32.const 65536) (i32.const 255) (i32.const {LONG}))
+             (call $answer (i32.const 65536) (i32.const {LONG}) (i32.const 1)))
+           (func (export "__wasmer_plugin_fn_panics") (param i32 i32) (result i32)
+             (memory.fill (i32.const 65536) (i32.const 255) (i32.const {LONG}))
+             (drop (call $answer (i32.const 65536) (i32.const {LONG}) (i32.const 3)))
+             unreachable)"#
+    );
+    let wat = Wat {
+        memory: r#"(memory (export "memory") 1100)"#,
+        ..Wat::new(&functions, &["rejects", "panics"])
+    };
+    let mut host = Host::<Bincode>::new(wat.wasm()).unwrap();
+    let cut = |message: &str| {
+        message.len() < 16 << 10 && message.ends_with(&format!("(cut: {LONG} bytes in all)"))
+    };
+    let err = host.call::<_, u32>("rejects", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::GuestDecode { message, .. } if cut(message)),
+        "{}",
+        &err.to_string()[..200]
+    );
+    assert_recovers(&mut host);
+    let err = host.call::<_, u32>("panics", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Panic { message, .. } if cut(message)),
+        "{}",
+        &err.to_string()[..200]
+    );
+    assert_recovers(&mut host);
+}
