@@ -198,11 +198,12 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
-    /// The call ran through its fuel budget (see
+    /// The call, or the module's start function at load (named
+    /// `(start function)`), ran through its fuel budget (see
     /// [`HostBuilder::fuel_per_call`](crate::HostBuilder::fuel_per_call)):
     /// usually an endless loop.
     #[error(
-        "plugin function `{function}` ran out of fuel: it executed more than {budget} wasm instructions"
+        "plugin function `{function}` ran out of fuel: it did more than {budget} units of work (wasm instructions, and bytes or elements of bulk instructions)"
     )]
     OutOfFuel {
         /// The function.

@@ -114,23 +114,30 @@ impl<C: Codec> HostBuilder<C> {
         self
     }
 
-    /// The most memory one plugin instance may have, in bytes (rounded
-    /// down to whole 64 KiB wasm pages). A plugin that tries to grow past
-    /// it gets [`Error::MemoryLimit`]; one that declares more initial
-    /// memory fails to load. Default 512 MiB; at most 4 GiB, all a wasm32
-    /// guest can address.
+    /// The most memory one plugin instance may have, in bytes: its linear
+    /// memory and its tables together. Each table is charged 16 bytes per
+    /// element at the most it may hold (its declared maximum, at most
+    /// 2^20 elements; a table without a maximum does not grow) and the
+    /// memory may grow to the rest, in whole 64 KiB pages. A plugin that
+    /// tries to grow its memory past that gets [`Error::MemoryLimit`]; one
+    /// whose tables and initial memory do not fit fails to load with
+    /// [`Error::LoadLimit`]. Default 512 MiB; the memory is at most 4 GiB,
+    /// all a wasm32 guest can address.
     pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
         self.limits.max_memory_bytes = bytes;
         self
     }
 
-    /// Meters every call: a call that executes more than `instructions`
-    /// wasm instructions (allocating its input included) stops with
-    /// [`Error::OutOfFuel`]. Default: no metering, which is right for
-    /// trusted plugins; set it for any plugin that could loop forever.
-    /// Metering costs a little speed in loop-heavy plugin code.
-    pub fn fuel_per_call(mut self, instructions: u64) -> Self {
-        self.limits.fuel_per_call = Some(instructions);
+    /// Meters every call: a call that spends more than `units` of fuel
+    /// (allocating its input included) stops with [`Error::OutOfFuel`]. A
+    /// unit is one wasm instruction, or 8 bytes or one element that a bulk
+    /// memory or table instruction touches. The module's start function,
+    /// if any, runs under the same budget at load. Default: no metering,
+    /// which is right for trusted plugins; set it for any plugin that
+    /// could loop forever. Metering costs a little speed in loop-heavy
+    /// plugin code.
+    pub fn fuel_per_call(mut self, units: u64) -> Self {
+        self.limits.fuel_per_call = Some(units);
         self
     }
 

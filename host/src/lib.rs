@@ -26,10 +26,14 @@
 //!
 //! # Untrusted plugins
 //!
-//! [`Host::builder`] bounds each instance's memory and each call's fuel
-//! (wasm instructions), input and output; `docs/SECURITY.md` in the
-//! repository says what the host guarantees and what it does not. Fuel is
-//! off by default: set it for any plugin that could loop forever.
+//! [`Host::builder`] bounds each instance's memory and tables, each call's
+//! fuel (wasm instructions, and the bytes or elements bulk instructions
+//! touch), input and output, and the module's size. Wasm features plugins
+//! do not need (threads, exceptions, several memories…) are refused at
+//! load, and decoding stops at 256 levels of nesting on both sides.
+//! `docs/SECURITY.md` in the repository says what the host guarantees and
+//! what it does not. Fuel is off by default: set it for any plugin that
+//! could loop forever.
 //!
 //! # When not to use it
 //!

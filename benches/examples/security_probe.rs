@@ -1,0 +1,163 @@
+//! Measures what docs/SECURITY.md states about time and loading:
+//! - `fuel`: how long a fuel budget lasts, for a plain loop and for bulk
+//!   memory instructions (time per unit of fuel);
+//! - `load SHAPE MIB`: the time and peak memory of loading a module of a
+//!   costly shape (`nested` blocks, or `functions`, a million tiny ones),
+//!   one shape per process so that peak memory is its own.
+//!
+//! `cargo run -p wasmer-plugin-benches --release --example security_probe -- fuel`
+//! `cargo run -p wasmer-plugin-benches --release --example security_probe -- load nested 8`
+
+use std::time::Instant;
+
+use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["fuel"] => fuel(),
+        ["load", shape, mib] => load(shape, mib.parse().expect("a size in MiB")),
+        _ => eprintln!("usage: security_probe fuel | load nested|functions MIB"),
+    }
+}
+
+/// One metadata record for `name`, so that the host compiles the module.
+fn metadata(names: &[&str]) -> Vec<u8> {
+    names
+        .iter()
+        .flat_map(|name| {
+            FunctionRecord {
+                name: (*name).into(),
+                codec: "bincode".into(),
+                args: "()".into(),
+                ret: "()".into(),
+            }
+            .to_bytes()
+        })
+        .collect()
+}
+
+fn leb(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn section(wasm: &mut Vec<u8>, id: u8, payload: &[u8]) {
+    wasm.push(id);
+    leb(wasm, payload.len() as u32);
+    wasm.extend_from_slice(payload);
+}
+
+fn custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
+    let mut payload = Vec::new();
+    leb(&mut payload, name.len() as u32);
+    payload.extend_from_slice(name.as_bytes());
+    payload.extend_from_slice(data);
+    section(wasm, 0, &payload);
+}
+
+fn fuel() {
+    let wat = r#"(module
+        (memory (export "memory") 512)
+        (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
+        (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
+        (func (export "__wasmer_plugin_free") (param i32 i32))
+        (func (export "__wasmer_plugin_fn_spin") (param i32 i32) (result i32)
+          (loop $l (br $l)) (i32.const 0))
+        (func (export "__wasmer_plugin_fn_fill") (param i32 i32) (result i32)
+          (loop $l (memory.fill (i32.const 0) (i32.const 1) (i32.const 33554432)) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_copy") (param i32 i32) (result i32)
+          (loop $l (memory.copy (i32.const 0) (i32.const 16777216) (i32.const 16777216)) (br $l))
+          (i32.const 0)))"#;
+    let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
+    custom_section(
+        &mut wasm,
+        "wasmer-plugin",
+        &metadata(&["spin", "fill", "copy"]),
+    );
+    const BUDGET: u64 = 2_000_000_000;
+    let mut host = Host::<Bincode>::builder()
+        .fuel_per_call(BUDGET)
+        .build(&wasm)
+        .unwrap();
+    for function in ["spin", "fill", "copy"] {
+        // Once to warm the memory's pages, then measured.
+        let _ = host.call::<_, ()>(function, &());
+        let start = Instant::now();
+        let err = host.call::<_, ()>(function, &()).unwrap_err();
+        let elapsed = start.elapsed();
+        assert!(matches!(err, Error::OutOfFuel { .. }), "{err:?}");
+        println!(
+            "{function}: {BUDGET} units in {:.2} s, {:.3} ns per unit",
+            elapsed.as_secs_f64(),
+            elapsed.as_nanos() as f64 / BUDGET as f64
+        );
+    }
+}
+
+/// A module of about `mib` MiB of the given shape, with a plugin's
+/// metadata but no plugin exports: the host compiles it, then refuses it.
+fn costly_module(shape: &str, mib: usize) -> Vec<u8> {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    section(&mut wasm, 1, &[1, 0x60, 0, 0]); // type 0: [] -> []
+    let target = mib << 20;
+    let (functions, body): (u32, Vec<u8>) = match shape {
+        // One function: `block` nested as deep as the size allows.
+        "nested" => {
+            let depth = target / 3;
+            let mut body = vec![0]; // no locals
+            body.extend(std::iter::repeat_n([0x02, 0x40], depth).flatten());
+            body.extend(std::iter::repeat_n(0x0b, depth + 1));
+            (1, body)
+        }
+        // Many functions whose body is `end`.
+        "functions" => ((target / 4) as u32, vec![0, 0x0b]),
+        _ => panic!("unknown shape {shape}"),
+    };
+    let mut function_section = Vec::new();
+    leb(&mut function_section, functions);
+    function_section.extend(std::iter::repeat_n(0, functions as usize));
+    section(&mut wasm, 3, &function_section);
+    let mut code = Vec::new();
+    leb(&mut code, functions);
+    for _ in 0..functions {
+        leb(&mut code, body.len() as u32);
+        code.extend_from_slice(&body);
+    }
+    section(&mut wasm, 10, &code);
+    custom_section(&mut wasm, "wasmer-plugin", &metadata(&["f"]));
+    wasm
+}
+
+fn load(shape: &str, mib: usize) {
+    let wasm = costly_module(shape, mib);
+    let start = Instant::now();
+    let result = Host::<Bincode>::new(&wasm);
+    let elapsed = start.elapsed();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .map(|line| line.trim_start_matches("VmHWM:").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    println!(
+        "{shape}, {} bytes: {:.2} s, peak resident {peak}, {}",
+        wasm.len(),
+        elapsed.as_secs_f64(),
+        match result {
+            Ok(_) => "loaded".to_owned(),
+            Err(err) => format!("refused: {err}"),
+        }
+    );
+}
