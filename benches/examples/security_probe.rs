@@ -2,8 +2,9 @@
 //! - `fuel`: how long a fuel budget lasts, for a plain loop and for bulk
 //!   memory instructions (time per unit of fuel);
 //! - `load SHAPE MIB`: the time and peak memory of loading a module of a
-//!   costly shape (`nested` blocks, or `functions`, a million tiny ones),
-//!   one shape per process so that peak memory is its own.
+//!   costly shape (`nested` or `flat` blocks, or tiny `functions`), one
+//!   shape per process so that peak memory is its own; `load file PATH`
+//!   does the same for a real plugin.
 //!
 //! `cargo run -p wasmer-plugin-benches --release --example security_probe -- fuel`
 //! `cargo run -p wasmer-plugin-benches --release --example security_probe -- load nested 8`
@@ -16,8 +17,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["fuel"] => fuel(),
-        ["load", shape, mib] => load(shape, mib.parse().expect("a size in MiB")),
-        _ => eprintln!("usage: security_probe fuel | load nested|functions MIB"),
+        ["load", shape, size] => load(shape, size),
+        _ => eprintln!(
+            "usage: security_probe fuel | load nested|flat|functions MIB | load file PATH"
+        ),
     }
 }
 
@@ -65,7 +68,7 @@ fn custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
 
 fn fuel() {
     let wat = r#"(module
-        (memory (export "memory") 512)
+        (memory (export "memory") 4096)
         (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
         (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
         (func (export "__wasmer_plugin_free") (param i32 i32))
@@ -76,19 +79,76 @@ fn fuel() {
           (i32.const 0))
         (func (export "__wasmer_plugin_fn_copy") (param i32 i32) (result i32)
           (loop $l (memory.copy (i32.const 0) (i32.const 16777216) (i32.const 16777216)) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_fill_empty") (param i32 i32) (result i32)
+          (loop $l (memory.fill (i32.const 0) (i32.const 1) (i32.const 0)) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_grow_none") (param i32 i32) (result i32)
+          (loop $l (drop (memory.grow (i32.const 0))) (br $l))
+          (i32.const 0))
+        (table $t 1 1000 funcref)
+        (func (export "__wasmer_plugin_fn_table_grow_none") (param i32 i32) (result i32)
+          (loop $l (drop (table.grow $t (ref.null func) (i32.const 0))) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_table_fill_one") (param i32 i32) (result i32)
+          (loop $l (table.fill $t (i32.const 0) (ref.null func) (i32.const 1)) (br $l))
+          (i32.const 0))
+        (func $target)
+        (elem declare func $target)
+        (data $d "x")
+        (elem $e funcref (ref.null func))
+        (func (export "__wasmer_plugin_fn_table_get") (param i32 i32) (result i32)
+          (loop $l (drop (table.get $t (i32.const 0))) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_table_set") (param i32 i32) (result i32)
+          (loop $l (table.set $t (i32.const 0) (ref.func $target)) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_drops") (param i32 i32) (result i32)
+          (loop $l (data.drop $d) (elem.drop $e) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_size") (param i32 i32) (result i32)
+          (loop $l (drop (memory.size)) (drop (table.size $t)) (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_divide") (param i32 i32) (result i32)
+          (local $x i64)
+          (local.set $x (i64.const -1))
+          (loop $l
+            (local.set $x (i64.div_u (local.get $x) (i64.const 3)))
+            (local.set $x (i64.or (local.get $x) (i64.const 0x7000000000000000)))
+            (br $l))
+          (i32.const 0))
+        (func (export "__wasmer_plugin_fn_random_stores") (param i32 i32) (result i32)
+          (local $at i32)
+          (loop $l
+            ;; An LCG over the memory's 256 MiB, 8-byte aligned: most stores
+            ;; miss the caches (the warm-up call makes the pages resident).
+            (local.set $at (i32.add (i32.mul (local.get $at) (i32.const 1103515245)) (i32.const 12345)))
+            (i64.store (i32.and (local.get $at) (i32.const 0xffffff8)) (i64.const 1))
+            (br $l))
           (i32.const 0)))"#;
     let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
-    custom_section(
-        &mut wasm,
-        "wasmer-plugin",
-        &metadata(&["spin", "fill", "copy"]),
-    );
+    const FUNCTIONS: [&str; 13] = [
+        "spin",
+        "fill",
+        "copy",
+        "fill_empty",
+        "grow_none",
+        "table_grow_none",
+        "table_fill_one",
+        "table_get",
+        "table_set",
+        "drops",
+        "size",
+        "divide",
+        "random_stores",
+    ];
+    custom_section(&mut wasm, "wasmer-plugin", &metadata(&FUNCTIONS));
     const BUDGET: u64 = 2_000_000_000;
     let mut host = Host::<Bincode>::builder()
         .fuel_per_call(BUDGET)
         .build(&wasm)
         .unwrap();
-    for function in ["spin", "fill", "copy"] {
+    for function in FUNCTIONS {
         // Once to warm the memory's pages, then measured.
         let _ = host.call::<_, ()>(function, &());
         let start = Instant::now();
@@ -110,13 +170,24 @@ fn costly_module(shape: &str, mib: usize) -> Vec<u8> {
     section(&mut wasm, 1, &[1, 0x60, 0, 0]); // type 0: [] -> []
     let target = mib << 20;
     let (functions, body): (u32, Vec<u8>) = match shape {
-        // One function: `block` nested as deep as the size allows.
+        // Functions of `block` nested as deep as wasm's largest function
+        // body (7,654,321 bytes) allows, as many as the size holds.
         "nested" => {
-            let depth = target / 3;
+            const BODY: usize = 7 << 20;
+            let depth = target.min(BODY) / 3;
             let mut body = vec![0]; // no locals
             body.extend(std::iter::repeat_n([0x02, 0x40], depth).flatten());
             body.extend(std::iter::repeat_n(0x0b, depth + 1));
-            (1, body)
+            ((target / BODY).max(1) as u32, body)
+        }
+        // The same blocks one after another instead of nested.
+        "flat" => {
+            const BODY: usize = 7 << 20;
+            let count = target.min(BODY) / 3;
+            let mut body = vec![0];
+            body.extend(std::iter::repeat_n([0x02, 0x40, 0x0b], count).flatten());
+            body.push(0x0b);
+            ((target / BODY).max(1) as u32, body)
         }
         // Many functions whose body is `end`.
         "functions" => ((target / 4) as u32, vec![0, 0x0b]),
@@ -137,8 +208,12 @@ fn costly_module(shape: &str, mib: usize) -> Vec<u8> {
     wasm
 }
 
-fn load(shape: &str, mib: usize) {
-    let wasm = costly_module(shape, mib);
+fn load(shape: &str, mib: &str) {
+    let wasm = match shape {
+        // A real plugin, for comparison: `load file PATH`.
+        "file" => std::fs::read(mib).expect("a plugin file"),
+        _ => costly_module(shape, mib.parse().expect("a size in MiB")),
+    };
     let start = Instant::now();
     let result = Host::<Bincode>::new(&wasm);
     let elapsed = start.elapsed();

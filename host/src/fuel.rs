@@ -1,7 +1,8 @@
 //! The fuel meter: a compiler middleware that charges every wasm
-//! instruction one unit and every bulk memory or table instruction one
-//! more unit per 8 bytes or per element it touches, and stops the call
-//! when its budget is spent.
+//! instruction one unit (more for the few the runtime serves, see
+//! [`base_cost`]) and every bulk memory or table instruction one more
+//! unit per 8 bytes or per element it touches, and stops the call when
+//! its budget is spent.
 //!
 //! It follows `wasmer_middlewares::Metering` (costs are added up per basic
 //! block and checked at each branch), with two differences that make fuel
@@ -33,6 +34,29 @@ pub(crate) const START_EXPORT: &str = "__wasmer_plugin_start";
 /// Bytes of a bulk memory instruction that cost one unit, as a loop of
 /// 64-bit loads and stores would.
 pub(crate) const BYTES_PER_UNIT: u32 = 8;
+
+/// What an instruction costs before what it touches. Most cost one unit;
+/// those that compiled code cannot do inline call into the runtime, which
+/// takes from a few to a hundred times as long as a plain instruction
+/// (measured by `benches/examples/security_probe.rs`), and cost as much
+/// more, so that no loop gets more time per unit than a plain one.
+fn base_cost(operator: &Operator) -> u64 {
+    match operator {
+        Operator::MemoryFill { .. } | Operator::MemoryCopy { .. } | Operator::MemoryInit { .. } => {
+            128
+        }
+        Operator::MemoryGrow { .. }
+        | Operator::TableGrow { .. }
+        | Operator::TableFill { .. }
+        | Operator::TableCopy { .. }
+        | Operator::TableInit { .. }
+        | Operator::DataDrop { .. }
+        | Operator::ElemDrop { .. } => 32,
+        Operator::TableSet { .. } | Operator::TableGet { .. } | Operator::RefFunc { .. } => 8,
+        Operator::MemorySize { .. } | Operator::TableSize { .. } => 4,
+        _ => 1,
+    }
+}
 
 /// The middleware for one module (a second module panics, as
 /// `wasmer_middlewares::Metering` does: it keeps that module's globals).
@@ -235,7 +259,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionMeter {
     ) -> Result<(), MiddlewareError> {
         // Counted before the check, so that a call or branch pays for
         // itself before it leaves the block.
-        self.accumulated += 1;
+        self.accumulated += base_cost(&operator);
         let counted = counted(&operator);
         if (ends_block(&operator) || counted.is_some()) && self.accumulated > 0 {
             let cost = self.accumulated as i64;

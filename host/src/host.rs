@@ -142,9 +142,10 @@ impl<C: Codec> HostBuilder<C> {
     }
 
     /// The largest plugin module the host loads; a larger one is
-    /// [`Error::LoadLimit`] before anything is compiled. Default 64 MiB.
-    /// Compiling costs time and memory in proportion to the module
-    /// (docs/SECURITY.md gives the worst shapes measured).
+    /// [`Error::LoadLimit`] before anything is compiled. Default 8 MiB.
+    /// Compiling costs time and memory in proportion to the module: up to
+    /// about a second and 300 MB per MiB for the worst shapes measured
+    /// (docs/SECURITY.md), so lower it for plugins from untrusted sources.
     pub fn max_module_bytes(mut self, bytes: u64) -> Self {
         self.limits.max_module_bytes = bytes;
         self
@@ -344,7 +345,8 @@ impl<C: Codec> Host<C> {
             .iter()
             .map(|function| format!("`{}`", function.name))
             .collect();
-        names.join(", ")
+        // The names are the plugin's: up to 65,536 of them.
+        cap_message(names.join(", "))
     }
 }
 
@@ -381,6 +383,11 @@ pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error
             plugin: found,
             host: ABI_VERSION,
         },
+        MetadataError::DuplicateFunction { name } => {
+            Error::Metadata(MetadataError::DuplicateFunction {
+                name: cap_message(name),
+            })
+        }
         other => Error::Metadata(other),
     })
 }

@@ -17,10 +17,11 @@ pub(crate) const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
 /// default input and output several times over.
 pub(crate) const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
 
-/// Default for the size of a plugin module: 64 MiB. Release builds of
-/// Rust plugins take a few hundred KiB to a few MiB; compiling is the
-/// dearest part of loading and grows with the module (docs/SECURITY.md).
-pub(crate) const DEFAULT_MAX_MODULE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default for the size of a plugin module: 8 MiB. Release builds of
+/// Rust plugins take a few hundred KiB to a few MiB; compiling grows with
+/// the module, and 8 MiB of the costliest code measured takes seconds and
+/// about 2 GiB to compile (docs/SECURITY.md).
+pub(crate) const DEFAULT_MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Default for Limits {
     fn default() -> Self {

@@ -304,6 +304,32 @@ fn bulk_instructions_pay_for_every_byte_and_element() {
     }
 }
 
+#[test]
+fn fuel_covers_the_allocator_the_host_calls() {
+    let wat = Wat::new("", &[]).text().replace(
+        "(param i32) (result i32) (i32.const 1024)",
+        "(param i32) (result i32) (loop $l (br $l)) (i32.const 1024)",
+    );
+    let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
+    append_custom_section(
+        &mut wasm,
+        "wasmer-plugin",
+        &record("good", "bincode").to_bytes(),
+    );
+    let mut host = Host::<Bincode>::builder()
+        .fuel_per_call(10_000)
+        .build(wasm)
+        .unwrap();
+    // Arguments need an input buffer, from the looping allocator.
+    let err = host.call::<_, u32>("good", &5u32).unwrap_err();
+    assert!(
+        matches!(&err, Error::OutOfFuel { function, .. } if function == "good"),
+        "{err:?}"
+    );
+    // No arguments, no allocator: the call works.
+    assert_recovers(&mut host);
+}
+
 // 5. The memory limit covers an instance's memory and tables together.
 
 const SMALL_MEMORY: u64 = 16 << 20;
@@ -320,6 +346,13 @@ fn tables_and_memory_share_one_limit() {
         .unwrap_err();
     assert!(
         matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("tables")),
+        "{err:?}"
+    );
+
+    // One table over the per-table cap, whatever the limit.
+    let err = Host::<Bincode>::new(Wat::new("(table 1048577 funcref)", &[]).wasm()).unwrap_err();
+    assert!(
+        matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("1048576 per table")),
         "{err:?}"
     );
 
@@ -427,6 +460,12 @@ fn metadata_is_read_in_linear_time_and_bounded() {
     let mut host = Host::<Bincode>::new(with_records(MAX_FUNCTIONS)).unwrap();
     assert_eq!(host.functions().len(), MAX_FUNCTIONS);
     assert_recovers(&mut host);
+    // The list of functions an unknown name's error gives is cut too.
+    let err = host.call::<_, u32>("missing", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownFunction { available, .. } if available.ends_with("bytes in all)") && available.len() < 16 << 10),
+        "{err:?}"
+    );
     let err = Host::<Bincode>::new(with_records(MAX_FUNCTIONS + 1)).unwrap_err();
     assert!(
         matches!(
