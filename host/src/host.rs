@@ -130,8 +130,10 @@ impl<C: Codec> HostBuilder<C> {
 
     /// Meters every call: a call that spends more than `units` of fuel
     /// (allocating its input included) stops with [`Error::OutOfFuel`]. A
-    /// unit is one wasm instruction, or 8 bytes or one element that a bulk
-    /// memory or table instruction touches. The module's start function,
+    /// unit is one wasm instruction (the few the runtime serves cost more),
+    /// or 8 bytes or one element that a bulk memory or table instruction
+    /// touches; docs/SECURITY.md gives the costs and what a unit takes in
+    /// time (about a quarter of a nanosecond). The module's start function,
     /// if any, runs under the same budget at load. Default: no metering,
     /// which is right for trusted plugins; set it for any plugin that
     /// could loop forever. Metering costs a little speed in loop-heavy

@@ -25,6 +25,108 @@ pub fn plugin(crate_name: &str) -> Vec<u8> {
     std::fs::read(&file).unwrap_or_else(|err| panic!("reading {}: {err}", file.display()))
 }
 
+/// A plugin module written by hand in WAT, for tests of what the host does
+/// with modules that break the contract or attack it: the contract's
+/// exports (slot at address 16; `alloc` as the allocator's body, which
+/// sees the size as `(local.get 0)`), a `$answer` helper that publishes
+/// `(ptr, len, status)` and returns `ptr`, a function `good` answering the
+/// bytes of `good_reply` (placed at address 64), and `functions`. `good`
+/// and each name in `names` get a metadata record of codec `codec`.
+pub struct PluginWat<'a> {
+    pub imports: &'a str,
+    pub memory: &'a str,
+    pub alloc: &'a str,
+    pub codec: &'a str,
+    pub good_reply: Vec<u8>,
+    pub functions: &'a str,
+    pub names: &'a [&'a str],
+}
+
+impl<'a> PluginWat<'a> {
+    /// One page of memory, an allocator answering 1024, and `good`
+    /// answering bincode's 7u32.
+    pub fn new(functions: &'a str, names: &'a [&'a str]) -> Self {
+        PluginWat {
+            imports: "",
+            memory: r#"(memory (export "memory") 1)"#,
+            alloc: "(i32.const 1024)",
+            codec: "bincode",
+            good_reply: vec![7],
+            functions,
+            names,
+        }
+    }
+
+    /// The module's text.
+    pub fn text(&self) -> String {
+        let PluginWat {
+            imports,
+            memory,
+            alloc,
+            good_reply,
+            functions,
+            ..
+        } = self;
+        let good_len = good_reply.len();
+        let good_data = wat_string(good_reply);
+        format!(
+            r#"(module
+                 {imports}
+                 {memory}
+                 (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
+                 (func (export "__wasmer_plugin_alloc") (param i32) (result i32) {alloc})
+                 (func (export "__wasmer_plugin_free") (param i32 i32))
+                 (data (i32.const 64) "{good_data}")
+                 (func $answer (param $ptr i32) (param $len i32) (param $status i32) (result i32)
+                   (i32.store (i32.const 16) (local.get $len))
+                   (i32.store (i32.const 20) (local.get $status))
+                   (i32.store (i32.const 24) (local.get $ptr))
+                   (local.get $ptr))
+                 (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32)
+                   (call $answer (i32.const 64) (i32.const {good_len}) (i32.const 0)))
+                 {functions})"#
+        )
+    }
+
+    /// The compiled module without its metadata.
+    pub fn bare_wasm(&self) -> Vec<u8> {
+        wasmer::wat2wasm(self.text().as_bytes())
+            .unwrap_or_else(|err| panic!("the test's WAT: {err}"))
+            .into_owned()
+    }
+
+    /// The module with its metadata section.
+    pub fn wasm(&self) -> Vec<u8> {
+        let mut wasm = self.bare_wasm();
+        append_custom_section(&mut wasm, "wasmer-plugin", &self.metadata());
+        wasm
+    }
+
+    /// The records of `good` and of `names`.
+    pub fn metadata(&self) -> Vec<u8> {
+        ["good"]
+            .iter()
+            .chain(self.names)
+            .flat_map(|name| record(name, self.codec).to_bytes())
+            .collect()
+    }
+}
+
+/// The metadata record of a test function `name() -> u32`.
+pub fn record(name: &str, codec: &str) -> wasmer_plugin_abi::FunctionRecord {
+    wasmer_plugin_abi::FunctionRecord {
+        name: name.into(),
+        codec: codec.into(),
+        args: "()".into(),
+        ret: "u32".into(),
+    }
+}
+
+/// `bytes` as the inside of a WAT string.
+pub fn wat_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("\\{byte:02x}")).collect()
+}
+
 /// Appends a custom section to a wasm binary, as a toolchain would.
 pub fn append_custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
     let mut payload = Vec::new();

@@ -2,52 +2,28 @@
 //! breach as an error, never panics or reads out of bounds, and serves the
 //! next call.
 
-use wasmer_plugin_abi::FunctionRecord;
 use wasmer_plugin_host::{Bincode, Error, Host};
-use wasmer_plugin_tests::append_custom_section;
+use wasmer_plugin_tests::{PluginWat, append_custom_section, record};
 
-/// The contract's exports around `functions` (WAT), with a metadata record
-/// for each name in `names`. The slot is at address 16; `good` answers the
-/// bincode encoding of 7u32 from address 64; the allocator answers 1024.
+/// The contract's exports around `functions` (see [`PluginWat`]), with
+/// `imports` and a metadata record for each name in `names`.
 fn module(imports: &str, functions: &str, names: &[&str]) -> Vec<u8> {
-    module_with_alloc(imports, "(i32.const 1024)", functions, names)
+    PluginWat {
+        imports,
+        ..PluginWat::new(functions, names)
+    }
+    .wasm()
 }
 
 /// Like [`module`], with `alloc` (WAT instructions that see the requested
 /// size as `(local.get 0)`) as the allocator's body.
 fn module_with_alloc(imports: &str, alloc: &str, functions: &str, names: &[&str]) -> Vec<u8> {
-    let text = format!(
-        r#"(module
-             {imports}
-             (memory (export "memory") 1)
-             (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
-             (func (export "__wasmer_plugin_alloc") (param i32) (result i32) {alloc})
-             (func (export "__wasmer_plugin_free") (param i32 i32))
-             (data (i32.const 64) "\07")
-             (func $answer (param $ptr i32) (param $len i32) (param $status i32) (result i32)
-               (i32.store (i32.const 16) (local.get $len))
-               (i32.store (i32.const 20) (local.get $status))
-               (i32.store (i32.const 24) (local.get $ptr))
-               (local.get $ptr))
-             (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32)
-               (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))
-             {functions})"#
-    );
-    let mut wasm = wasmer::wat2wasm(text.as_bytes()).unwrap().into_owned();
-    let mut section = Vec::new();
-    for name in ["good"].iter().chain(names) {
-        section.extend(
-            FunctionRecord {
-                name: name.to_string(),
-                codec: "bincode".into(),
-                args: "()".into(),
-                ret: "u32".into(),
-            }
-            .to_bytes(),
-        );
+    PluginWat {
+        imports,
+        alloc,
+        ..PluginWat::new(functions, names)
     }
-    append_custom_section(&mut wasm, "wasmer-plugin", &section);
-    wasm
+    .wasm()
 }
 
 fn assert_recovers(host: &mut Host<Bincode>) {
@@ -218,13 +194,11 @@ fn a_module_without_memory_fails_to_load() {
           (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 0))
           (func (export "__wasmer_plugin_free") (param i32 i32)))"#;
     let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
-    let record = FunctionRecord {
-        name: "f".into(),
-        codec: "bincode".into(),
-        args: "()".into(),
-        ret: "()".into(),
-    };
-    append_custom_section(&mut wasm, "wasmer-plugin", &record.to_bytes());
+    append_custom_section(
+        &mut wasm,
+        "wasmer-plugin",
+        &record("f", "bincode").to_bytes(),
+    );
     let err = Host::<Bincode>::new(wasm).unwrap_err();
     assert!(
         matches!(&err, Error::BadExport { export, .. } if export == "memory"),
@@ -258,13 +232,7 @@ fn a_plugin_export_with_the_wrong_signature_fails_that_function_only() {
 
 #[test]
 fn truncated_metadata_fails_to_load() {
-    let record = FunctionRecord {
-        name: "good".into(),
-        codec: "bincode".into(),
-        args: "()".into(),
-        ret: "u32".into(),
-    }
-    .to_bytes();
+    let record = record("good", "bincode").to_bytes();
     for cut in [1, 5, record.len() - 1] {
         let wat = r#"(module (memory (export "memory") 1))"#;
         let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();

@@ -1,92 +1,11 @@
 //! The promises of docs/SECURITY.md, one hand-written hostile module (or
 //! plugin call) each: the exact error, then a good call on the same host.
 
-use wasmer_plugin_abi::{FunctionRecord, MAX_FUNCTIONS};
+use wasmer_plugin_abi::MAX_FUNCTIONS;
 use wasmer_plugin_host::{Bincode, Codec, Error, Host, Json, MsgPack, Postcard};
-use wasmer_plugin_tests::append_custom_section;
 use wasmer_plugin_tests::common::{Nested, nested_bytes};
 use wasmer_plugin_tests::plugin;
-
-/// A plugin module in WAT: the contract's exports (slot at 16, allocator
-/// answering 1024), `memory` as the memory declaration, `good` answering
-/// the bytes of `good_reply` (placed at 64), and `functions`. Each name in
-/// `names` gets a record of codec `codec`.
-struct Wat<'a> {
-    memory: &'a str,
-    codec: &'a str,
-    good_reply: Vec<u8>,
-    functions: &'a str,
-    names: &'a [&'a str],
-}
-
-impl<'a> Wat<'a> {
-    fn new(functions: &'a str, names: &'a [&'a str]) -> Self {
-        Wat {
-            memory: r#"(memory (export "memory") 1)"#,
-            codec: "bincode",
-            good_reply: vec![7],
-            functions,
-            names,
-        }
-    }
-
-    fn text(&self) -> String {
-        let Wat {
-            memory,
-            good_reply,
-            functions,
-            ..
-        } = self;
-        let good_len = good_reply.len();
-        let good_data = wat_string(good_reply);
-        format!(
-            r#"(module
-                 {memory}
-                 (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
-                 (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
-                 (func (export "__wasmer_plugin_free") (param i32 i32))
-                 (data (i32.const 64) "{good_data}")
-                 (func $answer (param $ptr i32) (param $len i32) (param $status i32) (result i32)
-                   (i32.store (i32.const 16) (local.get $len))
-                   (i32.store (i32.const 20) (local.get $status))
-                   (i32.store (i32.const 24) (local.get $ptr))
-                   (local.get $ptr))
-                 (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32)
-                   (call $answer (i32.const 64) (i32.const {good_len}) (i32.const 0)))
-                 {functions})"#
-        )
-    }
-
-    fn wasm(&self) -> Vec<u8> {
-        let mut wasm = wasmer::wat2wasm(self.text().as_bytes())
-            .unwrap()
-            .into_owned();
-        append_custom_section(&mut wasm, "wasmer-plugin", &self.metadata());
-        wasm
-    }
-
-    fn metadata(&self) -> Vec<u8> {
-        ["good"]
-            .iter()
-            .chain(self.names)
-            .flat_map(|name| record(name, self.codec).to_bytes())
-            .collect()
-    }
-}
-
-fn record(name: &str, codec: &str) -> FunctionRecord {
-    FunctionRecord {
-        name: name.into(),
-        codec: codec.into(),
-        args: "()".into(),
-        ret: "u32".into(),
-    }
-}
-
-/// `bytes` as the inside of a WAT string.
-fn wat_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("\\{byte:02x}")).collect()
-}
+use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_string};
 
 fn assert_recovers<C: Codec>(host: &mut Host<C>) {
     assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
@@ -107,11 +26,11 @@ fn a_deep_reply_is_a_decode_error<C: Codec>() {
     );
     let mut good_reply = Vec::new();
     C::encode(&7u32, &mut good_reply).unwrap();
-    let wat = Wat {
+    let wat = PluginWat {
         memory: r#"(memory (export "memory") 16)"#,
         codec: C::NAME,
         good_reply,
-        ..Wat::new(&functions, &["deep"])
+        ..PluginWat::new(&functions, &["deep"])
     };
     let mut host = Host::<C>::new(wat.wasm()).unwrap();
     let err = host.call::<_, Nested>("deep", &()).unwrap_err();
@@ -163,9 +82,9 @@ fn a_deep_argument_is_a_guest_decode_error_in_every_codec() {
 // 2, 4, 5. Features plugins do not need are refused at load, by name.
 
 fn refused(memory: &str, functions: &str) -> Error {
-    let wat = Wat {
+    let wat = PluginWat {
         memory,
-        ..Wat::new(functions, &[])
+        ..PluginWat::new(functions, &[])
     };
     Host::<Bincode>::builder()
         .fuel_per_call(1_000_000)
@@ -231,7 +150,7 @@ fn what_rust_plugins_use_is_allowed() {
           (i32.const 1) (i32.const 2))"#;
     let mut host = Host::<Bincode>::builder()
         .fuel_per_call(1_000_000)
-        .build(Wat::new(functions, &[]).wasm())
+        .build(PluginWat::new(functions, &[]).wasm())
         .unwrap();
     assert_recovers(&mut host);
 }
@@ -284,9 +203,9 @@ fn bulk_instructions_pay_for_every_byte_and_element() {
     let mut host = Host::<Bincode>::builder()
         .fuel_per_call(BUDGET)
         .build(
-            Wat {
+            PluginWat {
                 memory: "",
-                ..Wat::new(&text, &names)
+                ..PluginWat::new(&text, &names)
             }
             .wasm(),
         )
@@ -306,16 +225,11 @@ fn bulk_instructions_pay_for_every_byte_and_element() {
 
 #[test]
 fn fuel_covers_the_allocator_the_host_calls() {
-    let wat = Wat::new("", &[]).text().replace(
-        "(param i32) (result i32) (i32.const 1024)",
-        "(param i32) (result i32) (loop $l (br $l)) (i32.const 1024)",
-    );
-    let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();
-    append_custom_section(
-        &mut wasm,
-        "wasmer-plugin",
-        &record("good", "bincode").to_bytes(),
-    );
+    let wasm = PluginWat {
+        alloc: "(loop $l (br $l)) (i32.const 1024)",
+        ..PluginWat::new("", &[])
+    }
+    .wasm();
     let mut host = Host::<Bincode>::builder()
         .fuel_per_call(10_000)
         .build(wasm)
@@ -342,7 +256,7 @@ fn tables_and_memory_share_one_limit() {
         .collect();
     let err = Host::<Bincode>::builder()
         .max_memory_bytes(SMALL_MEMORY)
-        .build(Wat::new(&tables, &[]).wasm())
+        .build(PluginWat::new(&tables, &[]).wasm())
         .unwrap_err();
     assert!(
         matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("tables")),
@@ -350,7 +264,8 @@ fn tables_and_memory_share_one_limit() {
     );
 
     // One table over the per-table cap, whatever the limit.
-    let err = Host::<Bincode>::new(Wat::new("(table 1048577 funcref)", &[]).wasm()).unwrap_err();
+    let err =
+        Host::<Bincode>::new(PluginWat::new("(table 1048577 funcref)", &[]).wasm()).unwrap_err();
     assert!(
         matches!(&err, Error::LoadLimit { limit: "max_memory_bytes", reason } if reason.contains("1048576 per table")),
         "{err:?}"
@@ -369,7 +284,7 @@ fn tables_and_memory_share_one_limit() {
           (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
     let mut host = Host::<Bincode>::builder()
         .max_memory_bytes(SMALL_MEMORY)
-        .build(Wat::new(functions, &["grow", "fill_table"]).wasm())
+        .build(PluginWat::new(functions, &["grow", "fill_table"]).wasm())
         .unwrap();
     let err = host.call::<_, u32>("grow", &()).unwrap_err();
     assert!(
@@ -394,7 +309,7 @@ fn a_table_without_a_maximum_does_not_grow() {
           (drop (table.grow $t (ref.null func) (i32.const 1)))
           (i32.store (i32.const 64) (i32.add (i32.const 1) (table.grow $t (ref.null func) (i32.const 1))))
           (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
-    let mut host = Host::<Bincode>::new(Wat::new(functions, &["grow_table"]).wasm()).unwrap();
+    let mut host = Host::<Bincode>::new(PluginWat::new(functions, &["grow_table"]).wasm()).unwrap();
     // table.grow answers -1, so the function answers 0.
     assert_eq!(host.call::<_, u32>("grow_table", &()).unwrap(), 0);
 }
@@ -406,11 +321,9 @@ fn every_metadata_section_is_read_in_order() {
     let functions = r#"
         (func (export "__wasmer_plugin_fn_second") (param i32 i32) (result i32)
           (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
-    let wat = Wat::new(functions, &[]);
+    let wat = PluginWat::new(functions, &[]);
     let sections = |parts: &[&[u8]]| {
-        let mut wasm = wasmer::wat2wasm(wat.text().as_bytes())
-            .unwrap()
-            .into_owned();
+        let mut wasm = wat.bare_wasm();
         for part in parts {
             append_custom_section(&mut wasm, "wasmer-plugin", part);
         }
@@ -443,11 +356,9 @@ fn every_metadata_section_is_read_in_order() {
 
 #[test]
 fn metadata_is_read_in_linear_time_and_bounded() {
-    let wat = Wat::new("", &[]);
+    let wat = PluginWat::new("", &[]);
     let with_records = |count: usize| {
-        let mut wasm = wasmer::wat2wasm(wat.text().as_bytes())
-            .unwrap()
-            .into_owned();
+        let mut wasm = wat.bare_wasm();
         let mut section = record("good", "bincode").to_bytes();
         for i in 1..count {
             section.extend(record(&format!("f{i}"), "bincode").to_bytes());
@@ -478,7 +389,7 @@ fn metadata_is_read_in_linear_time_and_bounded() {
 
 #[test]
 fn a_module_over_the_size_limit_is_refused_before_compiling() {
-    let wasm = Wat::new("", &[]).wasm();
+    let wasm = PluginWat::new("", &[]).wasm();
     let err = Host::<Bincode>::builder()
         .max_module_bytes(wasm.len() as u64 - 1)
         .build(&wasm)
@@ -506,7 +417,7 @@ const STARTED: &str = r#"
 fn a_benign_start_function_runs_with_and_without_fuel() {
     let functions =
         format!(r#"{STARTED} (func $start (global.set $started (i32.const 5))) (start $start)"#);
-    let wasm = Wat::new(&functions, &["started"]).wasm();
+    let wasm = PluginWat::new(&functions, &["started"]).wasm();
     for fuel in [Some(1_000), None] {
         let mut builder = Host::<Bincode>::builder();
         if let Some(fuel) = fuel {
@@ -523,7 +434,7 @@ fn a_looping_start_function_runs_out_of_fuel_at_load() {
     let functions = format!(r#"{STARTED} (func $start (loop $l (br $l))) (start $start)"#);
     let err = Host::<Bincode>::builder()
         .fuel_per_call(100_000)
-        .build(Wat::new(&functions, &["started"]).wasm())
+        .build(PluginWat::new(&functions, &["started"]).wasm())
         .unwrap_err();
     assert!(
         matches!(&err, Error::OutOfFuel { function, budget: 100_000 } if function == "(start function)"),
@@ -546,9 +457,9 @@ fn long_guest_messages_are_cut() {
              (drop (call $answer (i32.const 65536) (i32.const {LONG}) (i32.const 3)))
              unreachable)"#
     );
-    let wat = Wat {
+    let wat = PluginWat {
         memory: r#"(memory (export "memory") 1100)"#,
-        ..Wat::new(&functions, &["rejects", "panics"])
+        ..PluginWat::new(&functions, &["rejects", "panics"])
     };
     let mut host = Host::<Bincode>::new(wat.wasm()).unwrap();
     let cut = |message: &str| {
