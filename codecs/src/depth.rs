@@ -4,13 +4,16 @@
 //! level of the input, so a small input nested a million levels deep
 //! overflows the decoding thread's stack: on a native host that aborts the
 //! process. bincode and postcard have no limit of their own, so every
-//! shipped codec decodes through [`limit_depth`], which fails the decode
-//! with [`MAX_DEPTH`] levels instead.
+//! shipped codec decodes through [`decode_limited`], which fails the
+//! decode past [`MAX_DEPTH`] levels instead.
 //!
-//! A level is one compound value entered: a sequence, tuple, map, struct,
-//! enum variant, `Some` or newtype struct. The wrapper forwards every call
-//! unchanged otherwise, borrowed strings and bytes included, so zero-copy
-//! decoding still borrows.
+//! A level is one compound value entered: a sequence, map, struct, tuple
+//! struct, enum variant, `Some` or newtype struct. Anonymous tuples and
+//! arrays are not counted: a type can only recur through a named type,
+//! which is, and counting them made bincode's decoding of `[f64; 2]`
+//! points four times slower. The wrapper forwards every call unchanged
+//! otherwise, borrowed strings and bytes included, so zero-copy decoding
+//! still borrows.
 
 // Without any codec feature nothing decodes, but the limit is still
 // named in the docs.
@@ -49,17 +52,20 @@ pub(crate) fn decode_limited<'de, T, R, E>(
 where
     T: Deserialize<'de>,
 {
-    let exceeded = Cell::new(false);
+    let counter = Counter {
+        remaining: Cell::new(MAX_DEPTH),
+        exceeded: Cell::new(false),
+    };
     let seed = DepthSeed {
-        exceeded: &exceeded,
+        depth: Depth(&counter),
         value: PhantomData,
     };
-    decode(seed).map_err(|err| (err, exceeded.get()))
+    decode(seed).map_err(|err| (err, counter.exceeded.get()))
 }
 
 /// Deserializes a `T` through a [`Limited`] deserializer.
 pub(crate) struct DepthSeed<'f, T> {
-    exceeded: &'f Cell<bool>,
+    depth: Depth<'f>,
     value: PhantomData<fn() -> T>,
 }
 
@@ -69,10 +75,7 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for DepthSeed<'_, T> {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         T::deserialize(Limited {
             inner: deserializer,
-            depth: Depth {
-                remaining: MAX_DEPTH,
-                exceeded: self.exceeded,
-            },
+            depth: self.depth,
         })
     }
 }
@@ -86,24 +89,40 @@ impl fmt::Display for TooDeep {
     }
 }
 
-/// Levels left, and where to record that none were.
-#[derive(Clone, Copy)]
-struct Depth<'f> {
-    remaining: usize,
-    exceeded: &'f Cell<bool>,
+/// Levels left for one decode, and whether the limit stopped it.
+struct Counter {
+    remaining: Cell<usize>,
+    exceeded: Cell<bool>,
 }
 
-impl<'f> Depth<'f> {
-    /// The depth one level down, or the limit's error.
-    fn descend<E: de::Error>(self) -> Result<Depth<'f>, E> {
-        match self.remaining.checked_sub(1) {
-            Some(remaining) => Ok(Depth { remaining, ..self }),
-            None => {
-                self.exceeded.set(true);
-                Err(E::custom(TooDeep))
-            }
+/// The decode's counter. One reference, so that a wrapped seed or
+/// deserializer stays as small as the codec's own: passing them in
+/// registers keeps bincode's hot loops as fast as without the limit.
+#[derive(Clone, Copy)]
+struct Depth<'f>(&'f Counter);
+
+impl Depth<'_> {
+    /// Runs `visit` one level down, or fails with the limit's error.
+    #[inline]
+    fn descend<T, E: de::Error>(self, visit: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        let remaining = self.0.remaining.get();
+        if remaining == 0 {
+            return Err(too_deep(self.0));
         }
+        self.0.remaining.set(remaining - 1);
+        let result = visit();
+        self.0.remaining.set(remaining);
+        result
     }
+}
+
+/// The limit's error, out of line: a codec's `Error::custom` formats its
+/// message, which has no place in the hot path.
+#[cold]
+#[inline(never)]
+fn too_deep<E: de::Error>(counter: &Counter) -> E {
+    counter.exceeded.set(true);
+    E::custom(TooDeep)
 }
 
 /// A deserializer that counts the levels it enters.
@@ -112,20 +131,45 @@ struct Limited<'f, D> {
     depth: Depth<'f>,
 }
 
-/// A visitor, seed or access wrapped at some depth.
-struct Wrap<'f, T> {
+/// A visitor, seed or access wrapped at some depth. A visitor with
+/// `LEVEL` false passes its depth on without counting a level: the visitor
+/// of an anonymous tuple or array, which cannot recur without a named
+/// type (counted) in the cycle. Not counting them keeps bincode's decoding
+/// of `[f64; 2]` points inlined, as fast as without the limit.
+struct Wrap<'f, T, const LEVEL: bool = true> {
     inner: T,
     depth: Depth<'f>,
 }
 
 impl<'f, T> Wrap<'f, T> {
+    #[inline]
     fn new(inner: T, depth: Depth<'f>) -> Self {
         Wrap { inner, depth }
     }
 }
 
+impl<'f, T> Wrap<'f, T, false> {
+    /// A visitor that does not count a level.
+    #[inline]
+    fn passing(inner: T, depth: Depth<'f>) -> Self {
+        Wrap { inner, depth }
+    }
+}
+
+impl<T, const LEVEL: bool> Wrap<'_, T, LEVEL> {
+    /// Runs `visit` a level down when this visitor counts one.
+    #[inline]
+    fn level<R, E: de::Error>(
+        depth: Depth<'_>,
+        visit: impl FnOnce() -> Result<R, E>,
+    ) -> Result<R, E> {
+        if LEVEL { depth.descend(visit) } else { visit() }
+    }
+}
+
 macro_rules! forward_deserialize {
     ($($method:ident)*) => {$(
+        #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
             self.inner.$method(Wrap::new(visitor, self.depth))
         }
@@ -145,6 +189,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
         deserialize_identifier deserialize_ignored_any
     }
 
+    #[inline]
     fn deserialize_unit_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -154,6 +199,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
             .deserialize_unit_struct(name, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -163,15 +209,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
             .deserialize_newtype_struct(name, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn deserialize_tuple<V: Visitor<'de>>(
         self,
         len: usize,
         visitor: V,
     ) -> Result<V::Value, D::Error> {
         self.inner
-            .deserialize_tuple(len, Wrap::new(visitor, self.depth))
+            .deserialize_tuple(len, Wrap::passing(visitor, self.depth))
     }
 
+    #[inline]
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -182,6 +230,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
             .deserialize_tuple_struct(name, len, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -192,6 +241,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
             .deserialize_struct(name, fields, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         name: &'static str,
@@ -202,6 +252,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
             .deserialize_enum(name, variants, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
     }
@@ -209,15 +260,17 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Limited<'_, D> {
 
 macro_rules! forward_visit {
     ($($method:ident: $ty:ty)*) => {$(
+        #[inline]
         fn $method<E: de::Error>(self, value: $ty) -> Result<V::Value, E> {
             self.inner.$method(value)
         }
     )*};
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
+impl<'de, V: Visitor<'de>, const LEVEL: bool> Visitor<'de> for Wrap<'_, V, LEVEL> {
     type Value = V::Value;
 
+    #[inline]
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.inner.expecting(f)
     }
@@ -231,60 +284,74 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<'_, V> {
         visit_borrowed_bytes: &'de [u8]
     }
 
+    #[inline]
     fn visit_string<E: de::Error>(self, value: String) -> Result<V::Value, E> {
         self.inner.visit_string(value)
     }
 
+    #[inline]
     fn visit_byte_buf<E: de::Error>(self, value: Vec<u8>) -> Result<V::Value, E> {
         self.inner.visit_byte_buf(value)
     }
 
+    #[inline]
     fn visit_none<E: de::Error>(self) -> Result<V::Value, E> {
         self.inner.visit_none()
     }
 
+    #[inline]
     fn visit_unit<E: de::Error>(self) -> Result<V::Value, E> {
         self.inner.visit_unit()
     }
 
+    #[inline]
     fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<V::Value, D::Error> {
-        let depth = self.depth.descend()?;
-        self.inner.visit_some(Limited {
-            inner: deserializer,
-            depth,
+        let depth = self.depth;
+        Self::level(depth, || {
+            self.inner.visit_some(Limited {
+                inner: deserializer,
+                depth,
+            })
         })
     }
 
+    #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(
         self,
         deserializer: D,
     ) -> Result<V::Value, D::Error> {
-        let depth = self.depth.descend()?;
-        self.inner.visit_newtype_struct(Limited {
-            inner: deserializer,
-            depth,
+        let depth = self.depth;
+        Self::level(depth, || {
+            self.inner.visit_newtype_struct(Limited {
+                inner: deserializer,
+                depth,
+            })
         })
     }
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        let depth = self.depth.descend()?;
-        self.inner.visit_seq(Wrap::new(seq, depth))
+        let depth = self.depth;
+        Self::level(depth, || self.inner.visit_seq(Wrap::new(seq, depth)))
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        let depth = self.depth.descend()?;
-        self.inner.visit_map(Wrap::new(map, depth))
+        let depth = self.depth;
+        Self::level(depth, || self.inner.visit_map(Wrap::new(map, depth)))
     }
 
+    #[inline]
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
-        let depth = self.depth.descend()?;
-        self.inner.visit_enum(Wrap::new(data, depth))
+        let depth = self.depth;
+        Self::level(depth, || self.inner.visit_enum(Wrap::new(data, depth)))
     }
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
         self.inner.deserialize(Limited {
             inner: deserializer,
@@ -296,6 +363,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -303,6 +371,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
         self.inner.next_element_seed(Wrap::new(seed, self.depth))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -311,6 +380,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for Wrap<'_, A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -318,10 +388,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Wrap<'_, A> {
         self.inner.next_key_seed(Wrap::new(seed, self.depth))
     }
 
+    #[inline]
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
         self.inner.next_value_seed(Wrap::new(seed, self.depth))
     }
 
+    #[inline]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -331,6 +403,7 @@ impl<'de, 'f, A: EnumAccess<'de>> EnumAccess<'de> for Wrap<'f, A> {
     type Error = A::Error;
     type Variant = Wrap<'f, A::Variant>;
 
+    #[inline]
     fn variant_seed<T: DeserializeSeed<'de>>(
         self,
         seed: T,
@@ -344,19 +417,23 @@ impl<'de, 'f, A: EnumAccess<'de>> EnumAccess<'de> for Wrap<'f, A> {
 impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for Wrap<'_, A> {
     type Error = A::Error;
 
+    #[inline]
     fn unit_variant(self) -> Result<(), A::Error> {
         self.inner.unit_variant()
     }
 
+    #[inline]
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, A::Error> {
         self.inner.newtype_variant_seed(Wrap::new(seed, self.depth))
     }
 
+    #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
         self.inner
             .tuple_variant(len, Wrap::new(visitor, self.depth))
     }
 
+    #[inline]
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],

@@ -166,6 +166,25 @@ fn deep_values_are_errors_not_stack_overflows<C: Codec>() {
     );
 }
 
+/// Recursion through an anonymous tuple: the enum around it is counted.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+enum Pairs {
+    Leaf,
+    Pair(Box<(Pairs, u8)>),
+}
+
+#[test]
+fn recursion_through_tuples_is_limited_by_the_named_type() {
+    let levels = 1_000_000;
+    // bincode: variant 1, the tuple's first element, then its `u8`.
+    let mut bytes = vec![1u8; levels];
+    bytes.push(0);
+    bytes.extend(std::iter::repeat_n(7u8, levels));
+    let err = Bincode::decode::<Pairs>(&bytes).unwrap_err();
+    assert!(err.to_string().contains("levels deep"), "{err}");
+}
+
 macro_rules! for_every_codec {
     ($($test:ident),*) => {
         $(

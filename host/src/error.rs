@@ -4,8 +4,9 @@ use wasmer_plugin_abi::MetadataError;
 
 /// Everything that can go wrong loading or calling a plugin.
 ///
-/// Errors that name a `function` come from a call; the others from
-/// loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap),
+/// Errors that name a `function` come from a call, or from loading for
+/// the module's start function, which they name `(start function)`; the
+/// others come from loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap),
 /// [`OutOfFuel`](Error::OutOfFuel), [`MemoryLimit`](Error::MemoryLimit),
 /// [`BadOutput`](Error::BadOutput), [`OutputTooLarge`](Error::OutputTooLarge)
 /// or [`GuestAlloc`](Error::GuestAlloc) the host discards the plugin
