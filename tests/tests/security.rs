@@ -124,6 +124,46 @@ fn each_disabled_feature_is_refused_with_its_name() {
             MEMORY,
             r#"(func $f (return_call $f)) (export "loop" (func $f))"#,
         ),
+        (
+            "exception handling (legacy)",
+            MEMORY,
+            r#"(func (export "catch") try catch_all end)"#,
+        ),
+        (
+            "relaxed SIMD",
+            MEMORY,
+            r#"(func (export "relaxed") (result v128)
+                 (i32x4.relaxed_trunc_f32x4_s (v128.const f32x4 1 2 3 4)))"#,
+        ),
+        (
+            "extended constant expressions",
+            MEMORY,
+            r#"(global (export "sum") i32 (i32.add (i32.const 1) (i32.const 2)))"#,
+        ),
+        (
+            "wide arithmetic",
+            MEMORY,
+            r#"(func (export "wide") (result i64 i64)
+                 (i64.add128 (i64.const 1) (i64.const 2) (i64.const 3) (i64.const 4)))"#,
+        ),
+        (
+            "typed function references",
+            MEMORY,
+            r#"(type $f (func)) (func $g) (elem declare func $g)
+               (func (export "typed") (call_ref $f (ref.func $g)))"#,
+        ),
+        (
+            "garbage collection",
+            MEMORY,
+            r#"(type $point (struct (field i32)))
+               (func (export "gc") (result i32)
+                 (struct.get $point 0 (struct.new $point (i32.const 1))))"#,
+        ),
+        (
+            "custom page sizes",
+            r#"(memory (export "memory") 1 (pagesize 1))"#,
+            "",
+        ),
     ];
     for (name, memory, functions) in cases {
         let err = refused(memory, functions);
