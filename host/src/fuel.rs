@@ -5,8 +5,11 @@
 //! its budget is spent.
 //!
 //! It follows `wasmer_middlewares::Metering` (costs are added up per basic
-//! block and checked at each branch), with two differences that make fuel
-//! a bound on time:
+//! block and checked at each branch), with three differences that make
+//! fuel a bound on time:
+//! - Instructions served by a call into the runtime cost what that call
+//!   takes ([`base_cost`]): a loop of empty `memory.fill`s otherwise got
+//!   seventy times the time per unit of a plain loop.
 //! - `memory.fill`, `memory.copy`, `memory.init`, `table.fill`,
 //!   `table.copy`, `table.init` and `table.grow` do work in proportion to
 //!   an operand; the meter reads that operand at run time and charges it
