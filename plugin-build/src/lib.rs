@@ -10,8 +10,13 @@
 //! The build runs a nested `cargo build --release` with its own target
 //! directory, so that it never waits on the lock of the cargo that runs
 //! the caller. Cargo's own locking makes concurrent calls safe.
+//!
+//! rustup installs the targets of a `rust-toolchain.toml` only when it
+//! installs the toolchain itself, so a toolchain that was there before
+//! often lacks `wasm32-unknown-unknown`. [`build`] checks first (see
+//! [`ensure_target`]) and adds it with rustup, saying so on stderr.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,6 +44,7 @@ const INHERITED_VARS_TO_DROP: &[&str] = &[
 ///
 /// Fails with the nested cargo's output when the build fails.
 pub fn build(manifest: &Path, target_dir: &Path) -> io::Result<PathBuf> {
+    ensure_target()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(&cargo);
     command
@@ -71,7 +77,225 @@ pub fn build(manifest: &Path, target_dir: &Path) -> io::Result<PathBuf> {
     Ok(target_dir.join(TARGET).join("release"))
 }
 
+/// Makes sure the toolchain that builds plugins has the standard library
+/// for [`TARGET`]: when its sysroot lacks it, runs `rustup target add
+/// wasm32-unknown-unknown --toolchain <that toolchain>` and says so on
+/// stderr, as wasm-pack does. Without rustup, the error says what to
+/// install.
+///
+/// The toolchain is the one the nested cargo will use: `$RUSTC` (or
+/// `rustc`) under the `RUSTUP_TOOLCHAIN` rustup set for this process, if
+/// any.
+pub fn ensure_target() -> io::Result<()> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    let toolchain = std::env::var("RUSTUP_TOOLCHAIN").ok();
+    ensure_target_with(&rustc, OsStr::new("rustup"), toolchain)
+}
+
+/// [`ensure_target`] with the programs and toolchain named.
+fn ensure_target_with(rustc: &OsStr, rustup: &OsStr, toolchain: Option<String>) -> io::Result<()> {
+    let sysroot = sysroot(rustc)?;
+    if has_target_std(&sysroot) {
+        return Ok(());
+    }
+    // rustup names a toolchain by its folder under `toolchains/`.
+    let toolchain = toolchain.unwrap_or_else(|| {
+        sysroot
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let command = format!("rustup target add {TARGET} --toolchain {toolchain}");
+    eprintln!(
+        "wasmer-plugin-build: toolchain {toolchain} has no {TARGET} standard library; running `{command}`"
+    );
+    let missing = format!(
+        "the Rust standard library for {TARGET} is not installed in {}",
+        sysroot.display()
+    );
+    let status = Command::new(rustup)
+        .args(["target", "add", TARGET, "--toolchain", &toolchain])
+        .status();
+    match status {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{missing}, and rustup is not on PATH to add it: install rustup (https://rustup.rs) and run `{command}`, or install your Rust distribution's {TARGET} standard library (on Debian, the package libstd-rust-dev-wasm32)"
+            ),
+        )),
+        Err(err) => Err(io::Error::new(
+            err.kind(),
+            format!("{missing}, and `{command}` could not run: {err}"),
+        )),
+        Ok(status) if !status.success() => Err(io::Error::other(format!(
+            "{missing}, and `{command}` failed ({status}); its output is above"
+        ))),
+        Ok(_) if !has_target_std(&sysroot) => Err(io::Error::other(format!(
+            "{missing}, though `{command}` succeeded: is {} another toolchain than the one cargo uses?",
+            toolchain
+        ))),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// The sysroot `rustc --print sysroot` names.
+fn sysroot(rustc: &OsStr) -> io::Result<PathBuf> {
+    let output = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("could not run {}: {err}", Path::new(rustc).display()),
+            )
+        })?;
+    if !output.status.success() {
+        return Err(io::Error::other(format!(
+            "`{} --print sysroot` failed ({}):\n{}",
+            Path::new(rustc).display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+    ))
+}
+
+/// Whether `sysroot` holds the standard library for [`TARGET`].
+fn has_target_std(sysroot: &Path) -> bool {
+    let lib = sysroot.join("lib/rustlib").join(TARGET).join("lib");
+    std::fs::read_dir(lib).is_ok_and(|entries| {
+        entries.flatten().any(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("libstd-") && name.ends_with(".rlib")
+        })
+    })
+}
+
 /// The `.wasm` file of crate `crate_name` in a folder [`build`] returned.
 pub fn wasm_file(wasm_dir: &Path, crate_name: &str) -> PathBuf {
     wasm_dir.join(format!("{}.wasm", crate_name.replace('-', "_")))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// A folder with a fake `rustc` that prints `sysroot/` inside it and a
+    /// fake `rustup` that records its arguments and installs the target's
+    /// library there (or fails, if asked to).
+    struct Fakes {
+        dir: PathBuf,
+    }
+
+    impl Fakes {
+        fn new(name: &str, rustup_succeeds: bool) -> Fakes {
+            let dir = std::env::temp_dir()
+                .join(format!("wasmer-plugin-build-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(dir.join("sysroot")).unwrap();
+            let lib = dir.join("sysroot/lib/rustlib").join(TARGET).join("lib");
+            let rustup_body = if rustup_succeeds {
+                format!(
+                    "mkdir -p '{0}' && touch '{0}/libstd-0123.rlib'",
+                    lib.display()
+                )
+            } else {
+                "echo 'error: no network' >&2; exit 1".to_owned()
+            };
+            let fakes = Fakes { dir };
+            fakes.script(
+                "rustc",
+                &format!("echo '{}'", fakes.dir.join("sysroot").display()),
+            );
+            fakes.script(
+                "rustup",
+                &format!(
+                    "echo \"$@\" > '{}'\n{rustup_body}",
+                    fakes.dir.join("rustup-args").display()
+                ),
+            );
+            fakes
+        }
+
+        fn script(&self, name: &str, body: &str) {
+            let path = self.dir.join(name);
+            std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+
+        fn path(&self, name: &str) -> OsString {
+            self.dir.join(name).into_os_string()
+        }
+
+        fn rustup_args(&self) -> Option<String> {
+            std::fs::read_to_string(self.dir.join("rustup-args")).ok()
+        }
+    }
+
+    impl Drop for Fakes {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    #[test]
+    fn a_missing_target_is_added_with_rustup_for_that_toolchain() {
+        let fakes = Fakes::new("adds", true);
+        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
+        assert_eq!(
+            fakes.rustup_args().as_deref(),
+            Some(&*format!("target add {TARGET} --toolchain sysroot\n"))
+        );
+        // Once there, rustup is not asked again.
+        std::fs::remove_file(fakes.dir.join("rustup-args")).unwrap();
+        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
+        assert_eq!(fakes.rustup_args(), None);
+    }
+
+    #[test]
+    fn the_toolchain_rustup_chose_is_the_one_completed() {
+        let fakes = Fakes::new("named", true);
+        let toolchain = Some("1.95.0-x86_64-unknown-linux-gnu".to_owned());
+        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), toolchain).unwrap();
+        let args = fakes.rustup_args().unwrap();
+        assert!(
+            args.ends_with("--toolchain 1.95.0-x86_64-unknown-linux-gnu\n"),
+            "{args}"
+        );
+    }
+
+    #[test]
+    fn without_rustup_the_error_says_what_to_install() {
+        let fakes = Fakes::new("no-rustup", true);
+        let err = ensure_target_with(&fakes.path("rustc"), &fakes.path("no-such-rustup"), None)
+            .unwrap_err();
+        let message = err.to_string();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(message.contains("not installed in"), "{message}");
+        assert!(message.contains("https://rustup.rs"), "{message}");
+        assert!(
+            message.contains(&format!("rustup target add {TARGET}")),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_failing_rustup_is_an_error() {
+        let fakes = Fakes::new("fails", false);
+        let err =
+            ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap_err();
+        assert!(err.to_string().contains("failed"), "{err}");
+    }
+
+    #[test]
+    fn the_real_toolchain_is_ready_after_the_check() {
+        ensure_target().unwrap();
+        let sysroot = sysroot(OsStr::new("rustc")).unwrap();
+        assert!(has_target_std(&sysroot), "{}", sysroot.display());
+    }
 }
