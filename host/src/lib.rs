@@ -56,6 +56,7 @@ mod reply;
 
 pub use error::Error;
 pub use host::{Function, Host, HostBuilder};
+pub use module_shape::plugin_functions;
 pub use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord};
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]

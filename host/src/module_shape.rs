@@ -29,16 +29,54 @@ impl ModuleShape {
                 ),
             });
         }
+        let sections = Sections::read(wasm)?;
+        let functions = sections.functions()?;
+        let budget = InstanceBudget::new(
+            limits.max_memory_bytes,
+            &sections.tables,
+            &sections.memory_pages,
+        )?;
+        Ok(ModuleShape { functions, budget })
+    }
+}
+
+/// The functions a plugin module describes, read from its metadata
+/// sections without compiling it: what `Host::functions` will list, or
+/// the error loading would give for the metadata ([`Error::NotAPlugin`],
+/// [`Error::AbiMismatch`], [`Error::Metadata`]) or for bytes that are not
+/// a WebAssembly module ([`Error::Compile`]). For tools that inspect
+/// plugins; nothing of the module runs.
+pub fn plugin_functions(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+    Sections::read(wasm)?.functions()
+}
+
+/// What one pass over the module's sections collects.
+struct Sections {
+    metadata: Option<Vec<u8>>,
+    tables: Vec<TableNeed>,
+    memory_pages: Vec<u64>,
+}
+
+impl Sections {
+    fn read(wasm: &[u8]) -> Result<Sections, Error> {
+        if !wasm.starts_with(b"\0asm") {
+            return Err(Error::Compile(wasmer::CompileError::Validate(
+                "these bytes are not a WebAssembly module: it starts with the bytes \\0asm"
+                    .to_owned(),
+            )));
+        }
         let malformed = |err: wasmer::wasmparser::BinaryReaderError| {
             Error::Compile(wasmer::CompileError::Validate(err.to_string()))
         };
-        let mut metadata: Option<Vec<u8>> = None;
-        let mut tables = Vec::new();
-        let mut memory_pages = Vec::new();
+        let mut sections = Sections {
+            metadata: None,
+            tables: Vec::new(),
+            memory_pages: Vec::new(),
+        };
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(malformed)? {
                 Payload::CustomSection(section) if section.name() == METADATA_SECTION => {
-                    let bytes = metadata.get_or_insert_with(Vec::new);
+                    let bytes = sections.metadata.get_or_insert_with(Vec::new);
                     let len = bytes.len() + section.data().len();
                     if len > MAX_METADATA_BYTES {
                         return Err(Error::Metadata(MetadataError::TooLarge { len }));
@@ -48,7 +86,7 @@ impl ModuleShape {
                 Payload::TableSection(reader) => {
                     for table in reader {
                         let ty = table.map_err(malformed)?.ty;
-                        tables.push(TableNeed {
+                        sections.tables.push(TableNeed {
                             initial: ty.initial,
                             maximum: ty.maximum,
                         });
@@ -56,20 +94,26 @@ impl ModuleShape {
                 }
                 Payload::MemorySection(reader) => {
                     for memory in reader {
-                        memory_pages.push(memory.map_err(malformed)?.initial);
+                        sections
+                            .memory_pages
+                            .push(memory.map_err(malformed)?.initial);
                     }
                 }
                 _ => {}
             }
         }
-        let functions = match metadata {
+        Ok(sections)
+    }
+
+    /// The function records of the metadata; a plugin has at least one.
+    fn functions(&self) -> Result<Vec<FunctionRecord>, Error> {
+        let functions = match &self.metadata {
             None => return Err(Error::NotAPlugin),
-            Some(bytes) => parse_records(&bytes)?,
+            Some(bytes) => parse_records(bytes)?,
         };
         if functions.is_empty() {
             return Err(Error::NotAPlugin);
         }
-        let budget = InstanceBudget::new(limits.max_memory_bytes, &tables, &memory_pages)?;
-        Ok(ModuleShape { functions, budget })
+        Ok(functions)
     }
 }

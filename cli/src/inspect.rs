@@ -1,0 +1,49 @@
+//! `wasmer-plugin inspect`: what a plugin declares, read from its
+//! metadata without compiling or running it.
+
+use std::path::Path;
+
+use serde_json::json;
+use wasmer_plugin_host::{ABI_VERSION, plugin_functions};
+
+pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
+    let wasm = crate::read_plugin(path)?;
+    let mut functions =
+        plugin_functions(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
+    // The metadata's order is the linker's; by name is the reader's.
+    functions.sort_by(|a, b| a.name.cmp(&b.name));
+    if as_json {
+        let functions: Vec<_> = functions
+            .iter()
+            .map(|function| {
+                json!({
+                    "name": function.name,
+                    "codec": function.codec,
+                    "args": function.args,
+                    "ret": function.ret,
+                })
+            })
+            .collect();
+        let report = json!({
+            "abi_version": ABI_VERSION,
+            "size_bytes": wasm.len(),
+            "functions": functions,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("JSON values print")
+        );
+        return Ok(());
+    }
+    println!("{}", path.display());
+    println!("  ABI version {ABI_VERSION}, {} bytes", wasm.len());
+    let plural = if functions.len() == 1 { "" } else { "s" };
+    println!("  {} function{plural}:", functions.len());
+    for function in &functions {
+        println!(
+            "    {}({}) -> {}  [{}]",
+            function.name, function.args, function.ret, function.codec
+        );
+    }
+    Ok(())
+}
