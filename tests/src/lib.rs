@@ -25,6 +25,70 @@ pub fn plugin(crate_name: &str) -> Vec<u8> {
     std::fs::read(&file).unwrap_or_else(|err| panic!("reading {}: {err}", file.display()))
 }
 
+/// The exports the C plugin's link keeps (`examples/c-plugin/plugin.c`).
+const C_PLUGIN_EXPORTS: [&str; 4] = [
+    "__wasmer_plugin_alloc",
+    "__wasmer_plugin_free",
+    "__wasmer_plugin_slot",
+    "__wasmer_plugin_fn_add",
+];
+
+/// The bytes of the plugin written in C, `examples/c-plugin/plugin.c`,
+/// built with clang and lld for wasm32 once per test binary; `None` when
+/// those are not installed and this is not CI (`CI` unset), so that the
+/// README's test command needs only rustup. In CI, which installs them,
+/// their absence fails the test.
+pub fn c_plugin() -> Option<Vec<u8>> {
+    static BUILT: OnceLock<Result<Option<PathBuf>, String>> = OnceLock::new();
+    let wasm = BUILT
+        .get_or_init(build_c_plugin)
+        .as_ref()
+        .unwrap_or_else(|err| panic!("{err}"))
+        .as_ref()?;
+    Some(std::fs::read(wasm).unwrap_or_else(|err| panic!("reading {}: {err}", wasm.display())))
+}
+
+fn build_c_plugin() -> Result<Option<PathBuf>, String> {
+    const INSTALL: &str = "the C plugin needs clang and lld (Debian: apt-get install clang lld)";
+    let installed = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success())
+    };
+    if !installed("clang") || !installed("wasm-ld") {
+        if std::env::var_os("CI").is_some() {
+            return Err(format!("{INSTALL}; CI must install them"));
+        }
+        eprintln!("skipping the C plugin: {INSTALL}");
+        return Ok(None);
+    }
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = here.join("../target/test-plugins/c");
+    std::fs::create_dir_all(&out_dir).map_err(|err| err.to_string())?;
+    let wasm = out_dir.join("c_plugin.wasm");
+    let mut clang = std::process::Command::new("clang");
+    clang
+        .args(["--target=wasm32", "-O2", "-mbulk-memory", "-nostdlib"])
+        .args(["-Wl,--no-entry", "-o"])
+        .arg(&wasm)
+        .arg(here.join("../examples/c-plugin/plugin.c"));
+    for export in C_PLUGIN_EXPORTS {
+        clang.arg(format!("-Wl,--export={export}"));
+    }
+    let output = clang
+        .output()
+        .map_err(|err| format!("could not run clang ({err}): {INSTALL}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "clang could not build the C plugin ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(Some(wasm))
+}
+
 /// A plugin module written by hand in WAT, for tests of what the host does
 /// with modules that break the contract or attack it: the contract's
 /// exports (slot at address 16; `alloc` as the allocator's body, which

@@ -1,9 +1,9 @@
 //! Module-level behaviour: metadata, mixed codecs, handles, and a long run
 //! on one instance.
 
-use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host, Postcard};
+use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host, Json, Postcard};
 use wasmer_plugin_tests::common::CustomJson;
-use wasmer_plugin_tests::plugin;
+use wasmer_plugin_tests::{c_plugin, plugin};
 
 fn record(name: &str, codec: &str, args: &str, ret: &str) -> FunctionRecord {
     FunctionRecord {
@@ -107,4 +107,72 @@ fn many_calls_on_one_instance_leave_guest_memory_unchanged() {
         }
     }
     assert_eq!(host.memory_size().unwrap(), before, "guest memory grew");
+}
+
+/// `examples/c-plugin/plugin.c`, written from docs/ABI.md without Rust:
+/// the contract is enough for another language.
+#[test]
+fn a_plugin_written_in_c_is_called_like_any_other() {
+    let Some(wasm) = c_plugin() else {
+        return;
+    };
+    let mut host = Host::<Json>::new(&wasm).unwrap();
+    assert_eq!(
+        host.functions(),
+        [record("add", "json", "(i64, i64)", "i64")]
+    );
+    assert_eq!(host.call::<_, i64>("add", &(2i64, 40i64)).unwrap(), 42);
+    assert_eq!(
+        host.call::<_, i64>("add", &(i64::MIN, 0i64)).unwrap(),
+        i64::MIN
+    );
+    // Bad input gets the contract's DecodeError status and the C side's
+    // message; the instance is kept.
+    for bad in [&(i64::MAX, 1i64) as &dyn erased::Args, &"two", &(1i64,)] {
+        let err = bad.call(&mut host).unwrap_err();
+        assert!(
+            matches!(&err, Error::GuestDecode { function, message } if function == "add" && message.contains("expected an array of two integers")),
+            "{err:?}"
+        );
+    }
+    // No growth over many calls.
+    let before = host.memory_size().unwrap();
+    for i in 0..1000i64 {
+        assert_eq!(host.call::<_, i64>("add", &(i, -i)).unwrap(), 0);
+    }
+    assert_eq!(host.memory_size().unwrap(), before);
+    // Its allocator takes back the input buffer the host frees to take a
+    // larger one: inputs growing to 1 MiB (buffers to 2 MiB, powers of
+    // two) grow memory by about 2 MiB, not by the 4 MiB of every buffer.
+    for kib in [1, 4, 16, 64, 256, 1024] {
+        let input = format!("{}[20, 22]", " ".repeat(kib * 1024));
+        assert_eq!(host.call_raw("add", input.as_bytes()).unwrap(), b"42");
+    }
+    assert!(
+        host.memory_size().unwrap() <= before + (3 << 20),
+        "{} -> {}",
+        before,
+        host.memory_size().unwrap()
+    );
+    // A bincode host gets the codec named.
+    let err = Host::<Bincode>::new(&wasm)
+        .unwrap()
+        .call::<_, i64>("add", &(1i64, 2i64))
+        .unwrap_err();
+    assert!(matches!(err, Error::CodecMismatch { .. }), "{err:?}");
+}
+
+/// Arguments of several types through one loop.
+mod erased {
+    use wasmer_plugin_host::{Error, Host, Json};
+
+    pub trait Args {
+        fn call(&self, host: &mut Host<Json>) -> Result<i64, Error>;
+    }
+
+    impl<T: serde::Serialize> Args for T {
+        fn call(&self, host: &mut Host<Json>) -> Result<i64, Error> {
+            host.call::<_, i64>("add", self)
+        }
+    }
 }
