@@ -46,10 +46,10 @@ pub(crate) fn run(
             return Err(format!(
                 "`{function}` uses the {other} codec, which does not describe itself: its bytes \
                  carry no field names or types, so the arguments `{}` cannot be built from JSON \
-                 without the Rust types. Call it from Rust with Host::<{}> and the types, or \
+                 without the Rust types. Call it from Rust through {} and the types, or \
                  build the function with codec = \"json\" or \"msgpack\" to call it from here.",
                 record.args,
-                rust_codec_name(other)
+                rust_host(other)
             ));
         }
     };
@@ -80,11 +80,11 @@ fn call_raw<C: Codec>(
         .map_err(|err| err.to_string())
 }
 
-/// The host type name of a codec, for the message.
-fn rust_codec_name(codec: &str) -> String {
+/// The host a Rust caller would use for `codec`, for the message.
+fn rust_host(codec: &str) -> &'static str {
     match codec {
-        "bincode" => "Bincode".to_owned(),
-        "postcard" => "Postcard".to_owned(),
-        other => format!("YourCodec /* {other} */"),
+        "bincode" => "Host::<Bincode>",
+        "postcard" => "Host::<Postcard>",
+        _ => "a Host of the plugin's own Codec",
     }
 }

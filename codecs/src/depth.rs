@@ -9,9 +9,10 @@
 //!
 //! A level is one compound value entered: a sequence, map, struct, tuple
 //! struct, enum variant, `Some` or newtype struct. Anonymous tuples and
-//! arrays are not counted: a type can only recur through a named type,
-//! which is, and counting them made bincode's decoding of `[f64; 2]`
-//! points four times slower. The wrapper forwards every call unchanged
+//! arrays are not counted: a recursive type that has finite values must
+//! recur through a choice (an enum, an option, a sequence or map of some
+//! length), and those are counted; counting tuples too made bincode's
+//! decoding of `[f64; 2]` points four times slower. The wrapper forwards every call unchanged
 //! otherwise, borrowed strings and bytes included, so zero-copy decoding
 //! still borrows.
 
@@ -133,8 +134,8 @@ struct Limited<'f, D> {
 
 /// A visitor, seed or access wrapped at some depth. A visitor with
 /// `LEVEL` false passes its depth on without counting a level: the visitor
-/// of an anonymous tuple or array, which cannot recur without a named
-/// type (counted) in the cycle. Not counting them keeps bincode's decoding
+/// of an anonymous tuple or array, which cannot recur without a counted
+/// choice (enum, option, sequence, map) in the cycle. Not counting them keeps bincode's decoding
 /// of `[f64; 2]` points inlined, as fast as without the limit.
 struct Wrap<'f, T, const LEVEL: bool = true> {
     inner: T,

@@ -166,7 +166,8 @@ fn deep_values_are_errors_not_stack_overflows<C: Codec>() {
     );
 }
 
-/// Recursion through an anonymous tuple: the enum around it is counted.
+/// Recursion through an anonymous tuple: the enum, the choice that makes
+/// the type finite, is counted.
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
 enum Pairs {

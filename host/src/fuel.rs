@@ -264,7 +264,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionMeter {
         // itself before it leaves the block.
         self.accumulated += base_cost(&operator);
         let counted = counted(&operator);
-        if (ends_block(&operator) || counted.is_some()) && self.accumulated > 0 {
+        if ends_block(&operator) || counted.is_some() {
             let cost = self.accumulated as i64;
             self.charge(state, &[Operator::I64Const { value: cost }]);
             self.accumulated = 0;

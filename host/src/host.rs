@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer::{Engine, Module};
-use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord, MetadataError, parse_metadata};
+use wasmer_plugin_abi::{Codec, FunctionRecord};
 use wasmer_plugin_codecs::Bincode;
 
 use crate::Error;
@@ -375,21 +375,5 @@ pub(crate) fn decode_output<C: Codec, R: DeserializeOwned>(
         // A codec's message may quote the output (an unknown variant's
         // name, say), which the plugin chose.
         message: cap_message(err.to_string()),
-    })
-}
-
-/// The function records in the bytes of the metadata sections.
-pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-    parse_metadata(section).map_err(|err| match err {
-        MetadataError::VersionMismatch { found } => Error::AbiMismatch {
-            plugin: found,
-            host: ABI_VERSION,
-        },
-        MetadataError::DuplicateFunction { name } => {
-            Error::Metadata(MetadataError::DuplicateFunction {
-                name: cap_message(name),
-            })
-        }
-        other => Error::Metadata(other),
     })
 }

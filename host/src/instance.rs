@@ -131,14 +131,6 @@ impl Live {
                 format!("slot address {slot} lies outside the {memory_size}-byte memory"),
             ));
         }
-        // A metered module's start function is exported rather than run by
-        // instantiation (see `fuel`), so that it runs under the budget.
-        let start = match limits.fuel_per_call {
-            Some(_) => exports
-                .get_typed_function::<(), ()>(&store, START_EXPORT)
-                .ok(),
-            None => None,
-        };
         let fuel = match limits.fuel_per_call {
             Some(budget) => {
                 let global = |name: &str| {
@@ -155,6 +147,13 @@ impl Live {
             }
             None => None,
         };
+        // A metered module's start function is exported rather than run by
+        // instantiation (see `fuel`), so that it runs under the budget.
+        let start = fuel.as_ref().and_then(|_| {
+            exports
+                .get_typed_function::<(), ()>(&store, START_EXPORT)
+                .ok()
+        });
         let mut live = Live {
             store,
             memory,

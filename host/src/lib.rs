@@ -79,7 +79,7 @@ pub mod __fuzz {
 
     /// The records in a metadata section's bytes.
     pub fn metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-        crate::host::parse_records(section)
+        crate::module_shape::parse_records(section)
     }
 
     /// What the host makes of a call that returned `returned` with `slot`

@@ -83,8 +83,9 @@ impl InstanceBudget {
             ((max_memory_bytes - table_bytes) / WASM_PAGE_SIZE as u64).min(WASM_MAX_PAGES as u64);
         if let Some(&initial) = memory_pages.iter().find(|&&initial| initial > pages) {
             return Err(over(format!(
-                "its memory starts at {} bytes and its tables may hold {table_bytes} bytes, over the {max_memory_bytes}-byte limit",
-                initial * WASM_PAGE_SIZE as u64
+                // `initial` is the module's own (2^48 pages for a 64-bit
+                // memory): said in pages, as multiplying could overflow.
+                "its memory starts at {initial} pages of 64 KiB and its tables may hold {table_bytes} bytes, over the {max_memory_bytes}-byte limit"
             )));
         }
         Ok(InstanceBudget {

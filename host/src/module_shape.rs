@@ -4,12 +4,15 @@
 //! the module's size, so that a module refused here costs no compilation.
 
 use wasmer::wasmparser::{Parser, Payload};
-use wasmer_plugin_abi::{FunctionRecord, MAX_METADATA_BYTES, METADATA_SECTION, MetadataError};
+use wasmer_plugin_abi::{
+    ABI_VERSION, FunctionRecord, MAX_METADATA_BYTES, METADATA_SECTION, MetadataError,
+    parse_metadata,
+};
 
 use crate::Error;
-use crate::host::parse_records;
 use crate::limits::Limits;
 use crate::memory_limit::{InstanceBudget, TableNeed};
+use crate::reply::cap_message;
 
 /// A module that passed the checks that need no compiler.
 pub(crate) struct ModuleShape {
@@ -61,7 +64,7 @@ impl Sections {
     fn read(wasm: &[u8]) -> Result<Sections, Error> {
         if !wasm.starts_with(b"\0asm") {
             return Err(Error::Compile(wasmer::CompileError::Validate(
-                "these bytes are not a WebAssembly module: it starts with the bytes \\0asm"
+                "these bytes are not a WebAssembly module: they do not start with `\\0asm`"
                     .to_owned(),
             )));
         }
@@ -116,4 +119,20 @@ impl Sections {
         }
         Ok(functions)
     }
+}
+
+/// The function records in the bytes of the metadata sections.
+pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+    parse_metadata(section).map_err(|err| match err {
+        MetadataError::VersionMismatch { found } => Error::AbiMismatch {
+            plugin: found,
+            host: ABI_VERSION,
+        },
+        MetadataError::DuplicateFunction { name } => {
+            Error::Metadata(MetadataError::DuplicateFunction {
+                name: cap_message(name),
+            })
+        }
+        other => Error::Metadata(other),
+    })
 }

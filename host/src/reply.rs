@@ -99,17 +99,28 @@ pub(crate) fn guest_message(bytes: &[u8]) -> String {
     if bytes.len() <= MAX_GUEST_MESSAGE_BYTES {
         return String::from_utf8_lossy(bytes).into_owned();
     }
-    let mut message = String::from_utf8_lossy(&bytes[..MAX_GUEST_MESSAGE_BYTES]).into_owned();
-    message.push_str(&format!("… (cut: {} bytes in all)", bytes.len()));
-    message
+    let message = String::from_utf8_lossy(&bytes[..MAX_GUEST_MESSAGE_BYTES]).into_owned();
+    mark_cut(message, bytes.len())
 }
 
-/// A message already in a `String`, cut as [`guest_message`] cuts.
-pub(crate) fn cap_message(message: String) -> String {
+/// A message already in a `String`, cut as [`guest_message`] cuts, at a
+/// character boundary.
+pub(crate) fn cap_message(mut message: String) -> String {
     if message.len() <= MAX_GUEST_MESSAGE_BYTES {
         return message;
     }
-    guest_message(message.as_bytes())
+    let len = message.len();
+    let mut end = MAX_GUEST_MESSAGE_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    message.truncate(end);
+    mark_cut(message, len)
+}
+
+fn mark_cut(mut message: String, whole_len: usize) -> String {
+    message.push_str(&format!("… (cut: {whole_len} bytes in all)"));
+    message
 }
 
 /// The slot's bytes in `memory` at `address`, if they are inside it.
@@ -230,7 +241,8 @@ mod tests {
         let text = "é".repeat(MAX_GUEST_MESSAGE_BYTES);
         let cut = cap_message(text.clone());
         assert!(cut.starts_with(&text[..MAX_GUEST_MESSAGE_BYTES]));
-        assert!(cut.len() < text.len());
+        assert!(!cut.contains('\u{fffd}'), "a character was split");
+        assert!(cut.ends_with(&format!("(cut: {} bytes in all)", text.len())));
     }
 
     #[test]
