@@ -1,6 +1,6 @@
-//! The engine a host compiles its plugin with: cranelift with the wasm
-//! features plugins may use, the fuel meter when the host has a fuel
-//! budget, and the memory budget of one instance.
+//! The engine a plugin is compiled with: cranelift with the wasm features
+//! plugins may use, the middlewares the limits need (fuel meter, interrupt
+//! check, deferred start), and the memory budget of one instance.
 
 use std::sync::Arc;
 
@@ -8,30 +8,43 @@ use wasmer::sys::{CompilerConfig, Cranelift, EngineBuilder, NativeEngineExt};
 use wasmer::{CompileError, Engine, Module};
 
 use crate::Error;
+use crate::defer_start::DeferStart;
 use crate::features::{plugin_features, refused_feature};
-use crate::fuel::FuelMeter;
-use crate::limits::Limits;
-use crate::memory_limit::{GrowRefused, InstanceBudget, LimitingTunables};
+use crate::limits::{FuelMeter, InstanceBudget, InterruptCheck, LimitingTunables, Limits};
+
+/// Versions of the code our middlewares insert: part of the cache key, so
+/// bump one when its middleware changes what it emits.
+const FUEL_METER_VERSION: u32 = 1;
+const INTERRUPT_CHECK_VERSION: u32 = 1;
+const DEFER_START_VERSION: u32 = 1;
 
 /// A fresh engine for one plugin module.
 ///
-/// Fresh because the fuel meter keeps per-module state and panics when it
+/// Fresh because each middleware keeps per-module state and panics when it
 /// compiles a second module, and the tunables carry this module's memory
-/// budget; the engine is cheap next to the compilation it serves.
-pub(crate) fn plugin_engine(
-    limits: &Limits,
-    budget: InstanceBudget,
-    refused: GrowRefused,
-) -> Engine {
+/// budget. Every instance of the plugin shares it, and its compiled code.
+pub(crate) fn plugin_engine(limits: &Limits, budget: InstanceBudget) -> Engine {
     let mut compiler = Cranelift::default();
-    if let Some(budget) = limits.fuel_per_call {
-        compiler.push_middleware(Arc::new(FuelMeter::new(budget)));
+    if defers_start(limits) {
+        compiler.push_middleware(Arc::new(DeferStart));
+    }
+    if limits.fuel_per_call.is_some() {
+        compiler.push_middleware(Arc::new(FuelMeter::new()));
+    }
+    if limits.timeout.is_some() {
+        // Last: its flag must be the module's last global (see `timeout`).
+        compiler.push_middleware(Arc::new(InterruptCheck::default()));
     }
     let mut engine: Engine = EngineBuilder::new(compiler)
         .set_features(Some(plugin_features()))
         .into();
-    engine.set_tunables(LimitingTunables::new(budget, refused));
+    engine.set_tunables(LimitingTunables::new(budget));
     engine
+}
+
+/// Whether the host runs the start function itself (see `defer_start`).
+fn defers_start(limits: &Limits) -> bool {
+    limits.fuel_per_call.is_some() || limits.timeout.is_some()
 }
 
 /// Compiles `wasm`, naming the refused feature when that is why it fails.
@@ -46,4 +59,50 @@ pub(crate) fn compile(engine: &Engine, wasm: &[u8]) -> Result<Module, Error> {
         },
         _ => Error::Compile(err),
     })
+}
+
+/// Everything besides the wasm bytes that a compiled artifact of `engine`
+/// depends on, in words: what wasmer version and compiler made it, for
+/// which CPU, with which features, middlewares and memory limits.
+pub(crate) fn artifact_dependencies(
+    engine: &Engine,
+    limits: &Limits,
+    budget: InstanceBudget,
+) -> String {
+    let target = engine.target();
+    let mut cpu_features: Vec<String> = target
+        .cpu_features()
+        .iter()
+        .map(|feature| feature.to_string())
+        .collect();
+    cpu_features.sort();
+    let on = |on: bool, version: u32| {
+        if on {
+            format!("v{version}")
+        } else {
+            "off".to_owned()
+        }
+    };
+    format!(
+        "wasmer: {wasmer}\n\
+         compiler: {compiler}\n\
+         target: {triple} [{cpu_features}]\n\
+         features: {features:?}\n\
+         middlewares: defer-start {start}, fuel meter {fuel}, interrupt check {interrupt}\n\
+         memory: max_memory_bytes {max_memory} ({pages} pages), table limit {tables}\n\
+         wasmer-plugin: abi {abi}, host {host}\n",
+        wasmer = wasmer::sys::vm::VERSION,
+        compiler = engine.deterministic_id(),
+        triple = target.triple(),
+        cpu_features = cpu_features.join(","),
+        features = plugin_features(),
+        start = on(defers_start(limits), DEFER_START_VERSION),
+        fuel = on(limits.fuel_per_call.is_some(), FUEL_METER_VERSION),
+        interrupt = on(limits.timeout.is_some(), INTERRUPT_CHECK_VERSION),
+        max_memory = limits.max_memory_bytes,
+        pages = budget.memory_pages.0,
+        tables = crate::limits::MAX_TABLE_ELEMENTS,
+        abi = wasmer_plugin_abi::ABI_VERSION,
+        host = env!("CARGO_PKG_VERSION"),
+    )
 }

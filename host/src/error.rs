@@ -6,12 +6,8 @@ use wasmer_plugin_abi::MetadataError;
 ///
 /// Errors that name a `function` come from a call, or from loading for
 /// the module's start function, which they name `(start function)`; the
-/// others come from loading. After a [`Panic`](Error::Panic), a [`Trap`](Error::Trap),
-/// [`OutOfFuel`](Error::OutOfFuel), [`MemoryLimit`](Error::MemoryLimit),
-/// [`BadOutput`](Error::BadOutput), [`OutputTooLarge`](Error::OutputTooLarge)
-/// or [`GuestAlloc`](Error::GuestAlloc) the host discards the plugin
-/// instance and the next call runs on a fresh one; after the others the
-/// instance is intact and kept.
+/// others come from loading. Whether a call's error cost the plugin
+/// instance its state is [`Error::discards_instance`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -85,21 +81,22 @@ pub enum Error {
         /// The functions it does have, for the message.
         available: String,
     },
-    /// The plugin function was built with another codec than this host's.
+    /// The plugin function was built with another codec than the one it
+    /// was called with.
     #[error(
-        "plugin function `{function}` uses the {plugin} codec but this host uses {host}: call it through a Host of the plugin's codec"
+        "plugin function `{function}` uses the {plugin} codec but was called with {host}: name the plugin's codec with `function_in` or `call_in`"
     )]
     CodecMismatch {
         /// The function.
         function: String,
         /// The codec in the plugin's metadata.
         plugin: String,
-        /// The host's codec.
+        /// The codec of the call.
         host: &'static str,
     },
-    /// A [`Function`](crate::Function) handle was used with a host other
-    /// than the one that looked it up.
-    #[error("function handle `{handle}` was looked up on another Host")]
+    /// A [`Function`](crate::Function) handle was used with a host of
+    /// another plugin than the one it was looked up on.
+    #[error("function handle `{handle}` was looked up on another plugin")]
     ForeignFunction {
         /// The handle's type, naming its argument and return types.
         handle: &'static str,
@@ -224,6 +221,25 @@ pub enum Error {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The call, or the module's start function at load, ran longer than
+    /// the host's deadline (see
+    /// [`Builder::timeout`](crate::Builder::timeout)) and was stopped.
+    #[error("plugin function `{function}` ran longer than this host's {limit:?} timeout and was stopped")]
+    Timeout {
+        /// The function.
+        function: String,
+        /// The deadline per call.
+        limit: std::time::Duration,
+    },
+    /// A [`HostPool`](crate::HostPool) already has as many instances as it
+    /// may, each held by another thread, and the calling thread has none.
+    #[error(
+        "the pool's {limit} plugin instances are all held by other threads: raise `max_instances` or call from fewer threads"
+    )]
+    InstanceLimit {
+        /// The pool's limit.
+        limit: usize,
+    },
     /// The plugin's allocator failed to provide the input buffer.
     #[error(
         "the plugin could not allocate {len} bytes for the arguments of `{function}`: {reason}"
@@ -236,6 +252,45 @@ pub enum Error {
         /// What the allocator did.
         reason: String,
     },
+}
+
+impl Error {
+    /// Whether the plugin instance that gave this error was thrown away,
+    /// with the state it kept in its statics: the next call runs on a
+    /// fresh instance. True for errors that stop the plugin midway (a
+    /// panic, a trap, a limit it ran into) or show that it broke the
+    /// contract; false for errors found before the plugin ran or that it
+    /// reported itself, and for errors of loading, which have no instance.
+    pub fn discards_instance(&self) -> bool {
+        match self {
+            Error::Panic { .. }
+            | Error::Trap { .. }
+            | Error::OutOfFuel { .. }
+            | Error::Timeout { .. }
+            | Error::MemoryLimit { .. }
+            | Error::BadOutput { .. }
+            | Error::OutputTooLarge { .. }
+            | Error::GuestAlloc { .. } => true,
+            Error::Io { .. }
+            | Error::Compile(_)
+            | Error::UnsupportedFeature { .. }
+            | Error::LoadLimit { .. }
+            | Error::NotAPlugin
+            | Error::AbiMismatch { .. }
+            | Error::Metadata(_)
+            | Error::Instantiate(_)
+            | Error::BadExport { .. }
+            | Error::UnknownFunction { .. }
+            | Error::CodecMismatch { .. }
+            | Error::ForeignFunction { .. }
+            | Error::Encode { .. }
+            | Error::Decode { .. }
+            | Error::GuestDecode { .. }
+            | Error::GuestEncode { .. }
+            | Error::InputTooLarge { .. }
+            | Error::InstanceLimit { .. } => false,
+        }
+    }
 }
 
 // Errors cross threads and go into `Box<dyn Error + Send + Sync>`.

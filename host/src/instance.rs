@@ -1,30 +1,30 @@
-//! One live instance of a plugin module and the mechanics of a call:
-//! input buffer, fuel, export call, slot, and what a trap means.
+//! One running instance of a compiled plugin, in its own store, and the
+//! mechanics of a call: input buffer, fuel, deadline, export call, slot,
+//! and what a trap means.
 
-use wasmer::{
-    Engine, Global, Instance, Memory, MemoryView, Module, RuntimeError, Store, TypedFunction,
-    Value, imports,
-};
+use wasmer::{Memory, MemoryView, RuntimeError, Store, TypedFunction, Value, imports};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, FunctionRecord, MEMORY_EXPORT, SLOT_EXPORT, SLOT_SIZE,
-    function_export_name,
+    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, SLOT_SIZE, function_export_name,
 };
 
 use crate::Error;
-use crate::fuel::{EXHAUSTED_EXPORT, REMAINING_EXPORT, START_EXPORT};
-use crate::limits::Limits;
-use crate::memory_limit::GrowRefused;
+use crate::defer_start::{START_EXPORT, START_FUNCTION};
+use crate::limits::{Deadline, FuelGauge, Limits, take_grow_refused, take_interrupt_flag};
+use crate::plugin::Plugin;
 use crate::reply::{panic_message, read_reply, slot_at};
-
-/// How errors name a module's start function, which has no plugin name.
-pub(crate) const START_FUNCTION: &str = "(start function)";
 
 /// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
 /// output ptr`.
 type PluginExport = TypedFunction<(u32, u32), u32>;
 
 /// A plugin instance with everything a call needs looked up once.
-pub(crate) struct Live {
+///
+/// Not `Send`: its store is not. An instance stays on the thread that
+/// made it; threads share the compiled [`Plugin`] instead.
+pub(crate) struct Instance {
+    /// Cleared before the store goes (see `Drop`): the watchdog may write
+    /// into the store while it is registered.
+    deadline: Option<Deadline>,
     /// Each instance has its own store, so that dropping a trapped
     /// instance also frees its memory (a store keeps every instance it
     /// ever made alive).
@@ -40,7 +40,14 @@ pub(crate) struct Live {
     /// The host-owned input buffer in guest memory, reused across calls.
     input: Option<InputBuffer>,
     fuel: Option<FuelGauge>,
-    grow_refused: GrowRefused,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // Unregister from the watchdog before the fields, the store
+        // among them, are dropped.
+        self.deadline = None;
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -49,44 +56,31 @@ struct InputBuffer {
     capacity: u32,
 }
 
-/// The metering globals of the instance and the budget each call gets.
-struct FuelGauge {
-    budget: u64,
-    remaining: Global,
-    exhausted: Global,
-}
-
-/// What a failed call did to the instance.
-pub(crate) enum CallError {
-    /// The instance may still serve calls.
-    Recoverable(Error),
-    /// The instance must be thrown away.
-    Poisoned(Error),
-}
-
-impl CallError {
-    fn into_error(self) -> Error {
-        match self {
-            CallError::Recoverable(error) | CallError::Poisoned(error) => error,
-        }
-    }
-}
-
 /// Smallest input buffer the host asks for, so that small arguments of
 /// growing size do not reallocate on every call.
 const MIN_INPUT_CAPACITY: u32 = 1024;
 
-impl Live {
-    pub(crate) fn new(
-        engine: &Engine,
-        module: &Module,
-        functions: &[FunctionRecord],
-        limits: &Limits,
-        grow_refused: GrowRefused,
-    ) -> Result<Live, Error> {
-        let mut store = Store::new(engine.clone());
-        let instance = Instance::new(&mut store, module, &imports! {})
+impl Instance {
+    /// Instantiates `plugin` in a store of its own and, when the engine
+    /// deferred it, runs the module's start function under the limits.
+    pub(crate) fn new(plugin: &Plugin) -> Result<Instance, Error> {
+        let limits = plugin.limits();
+        let functions = plugin.functions();
+        let mut store = Store::new(plugin.engine().clone());
+        // The interrupt flag's location is the last global the tunables
+        // see on this thread during instantiation.
+        take_interrupt_flag();
+        let instance = wasmer::Instance::new(&mut store, plugin.module(), &imports! {})
             .map_err(|err| Error::Instantiate(Box::new(err)))?;
+        let deadline = match limits.timeout {
+            Some(limit) => Some(Deadline::register(
+                &instance,
+                &mut store,
+                take_interrupt_flag(),
+                limit,
+            )?),
+            None => None,
+        };
         let exports = &instance.exports;
         let bad = |export: &str, reason: String| Error::BadExport {
             export: export.to_owned(),
@@ -132,29 +126,17 @@ impl Live {
             ));
         }
         let fuel = match limits.fuel_per_call {
-            Some(budget) => {
-                let global = |name: &str| {
-                    exports
-                        .get_global(name)
-                        .cloned()
-                        .map_err(|err| bad(name, format!("the fuel meter's global: {err}")))
-                };
-                Some(FuelGauge {
-                    budget,
-                    remaining: global(REMAINING_EXPORT)?,
-                    exhausted: global(EXHAUSTED_EXPORT)?,
-                })
-            }
+            Some(budget) => Some(FuelGauge::new(&instance, budget)?),
             None => None,
         };
-        // A metered module's start function is exported rather than run by
-        // instantiation (see `fuel`), so that it runs under the budget.
-        let start = fuel.as_ref().and_then(|_| {
-            exports
-                .get_typed_function::<(), ()>(&store, START_EXPORT)
-                .ok()
-        });
-        let mut live = Live {
+        // A deferred start function is exported rather than run by
+        // instantiation (see `defer_start`), so that it runs under the
+        // limits.
+        let start = exports
+            .get_typed_function::<(), ()>(&store, START_EXPORT)
+            .ok();
+        let mut instance = Instance {
+            deadline,
             store,
             memory,
             alloc,
@@ -163,15 +145,22 @@ impl Live {
             slot,
             input: None,
             fuel,
-            grow_refused,
         };
         if let Some(start) = start {
-            live.refuel().map_err(CallError::into_error)?;
-            if let Err(trap) = start.call(&mut live.store) {
-                return Err(live.trap_cause(trap).into_error(START_FUNCTION, limits));
+            instance.refuel()?;
+            take_grow_refused();
+            if let Some(deadline) = &instance.deadline {
+                deadline.arm();
+            }
+            let result = start.call(&mut instance.store);
+            if let Some(deadline) = &instance.deadline {
+                deadline.disarm();
+            }
+            if let Err(trap) = result {
+                return Err(instance.trap_cause(trap).into_error(START_FUNCTION, limits));
             }
         }
-        Ok(live)
+        Ok(instance)
     }
 
     /// Calls export `index` with `input` and hands the output bytes of a
@@ -183,25 +172,31 @@ impl Live {
         input: &[u8],
         limits: &Limits,
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, CallError> {
+    ) -> Result<T, Error> {
         let export = match &self.exports[index] {
             Ok(export) => export.clone(),
             Err(reason) => {
-                return Err(CallError::Recoverable(Error::BadExport {
+                return Err(Error::BadExport {
                     export: function_export_name(function),
                     reason: reason.clone(),
-                }));
+                });
             }
         };
         self.refuel()?;
-        self.grow_refused.take();
-        let (ptr, len) = self.write_input(function, input, limits)?;
-        let returned = match export.call(&mut self.store, ptr, len) {
+        take_grow_refused();
+        // The clock covers the guest's allocator too.
+        if let Some(deadline) = &self.deadline {
+            deadline.arm();
+        }
+        let result = self
+            .write_input(function, input, limits)
+            .map(|(ptr, len)| export.call(&mut self.store, ptr, len));
+        if let Some(deadline) = &self.deadline {
+            deadline.disarm();
+        }
+        let returned = match result? {
             Ok(returned) => returned,
-            Err(trap) => {
-                let error = self.trap_cause(trap).into_error(function, limits);
-                return Err(CallError::Poisoned(error));
-            }
+            Err(trap) => return Err(self.trap_cause(trap).into_error(function, limits)),
         };
 
         let view = self.memory.view(&self.store);
@@ -209,36 +204,26 @@ impl Live {
         // The slot was checked against the memory at instantiation, and
         // memory never shrinks; an error here would be wasmer's breach.
         let slot = slot_at(memory, self.slot).ok_or_else(|| {
-            CallError::Poisoned(Error::BadOutput {
+            Error::BadOutput {
                 function: function.to_owned(),
                 reason: format!("the slot at {} lies outside memory", self.slot),
-            })
+            }
         })?;
-        let reply = read_reply(function, &slot, returned, memory, limits.max_output_bytes)
-            .map_err(CallError::Poisoned)?;
+        let reply = read_reply(function, &slot, returned, memory, limits.max_output_bytes)?;
         reply
             .output(function)
             .and_then(decode)
-            .map_err(CallError::Recoverable)
     }
 
     /// Gives the instance a full fuel budget for the coming call, when the
     /// host meters fuel.
-    fn refuel(&mut self) -> Result<(), CallError> {
-        let Some(fuel) = &self.fuel else {
-            return Ok(());
-        };
-        // Points are an i64 global that the meter treats as unsigned.
-        let set = fuel
-            .remaining
-            .set(&mut self.store, Value::I64(fuel.budget as i64))
-            .and_then(|()| fuel.exhausted.set(&mut self.store, Value::I32(0)));
-        set.map_err(|err| {
-            CallError::Poisoned(Error::BadExport {
-                export: REMAINING_EXPORT.to_owned(),
-                reason: format!("the fuel meter could not be reset: {err}"),
-            })
-        })
+    fn refuel(&mut self) -> Result<(), Error> {
+        match &self.fuel {
+            Some(fuel) => fuel
+                .refuel(&mut self.store)
+                ,
+            None => Ok(()),
+        }
     }
 
     /// Copies `input` into the reusable input buffer, growing it through
@@ -249,16 +234,16 @@ impl Live {
         function: &str,
         input: &[u8],
         limits: &Limits,
-    ) -> Result<(u32, u32), CallError> {
+    ) -> Result<(u32, u32), Error> {
         if input.is_empty() {
             return Ok((0, 0));
         }
         let alloc_error = |reason: String| {
-            CallError::Poisoned(Error::GuestAlloc {
+            Error::GuestAlloc {
                 function: function.to_owned(),
                 len: input.len() as u64,
                 reason,
-            })
+            }
         };
         // The caller checked the input limit, which is far below 4 GiB.
         let len = input.len() as u32;
@@ -294,10 +279,10 @@ impl Live {
                     }
                 };
                 if ptr == 0 {
-                    if self.grow_refused.take() {
-                        return Err(CallError::Poisoned(
+                    if take_grow_refused() {
+                        return Err(
                             TrapCause::MemoryLimit.into_error(function, limits),
-                        ));
+                        );
                     }
                     return Err(alloc_error(format!(
                         "its alloc export returned 0 for {capacity} bytes (out of memory)"
@@ -342,8 +327,8 @@ impl Live {
         export: &str,
         trap: RuntimeError,
         limits: &Limits,
-        alloc_error: impl Fn(String) -> CallError,
-    ) -> CallError {
+        alloc_error: impl Fn(String) -> Error,
+    ) -> Error {
         match self.trap_cause(trap) {
             TrapCause::Panic(message) => {
                 alloc_error(format!("its {export} export panicked: {message}"))
@@ -351,16 +336,21 @@ impl Live {
             TrapCause::Other(trap) => {
                 alloc_error(format!("its {export} export trapped: {}", trap.message()))
             }
-            limit => CallError::Poisoned(limit.into_error(function, limits)),
+            limit => limit.into_error(function, limits),
         }
     }
 
-    /// Why the guest trapped: fuel first (the meter's trap looks like any
-    /// other), then a panic the guest recorded, then a refused
-    /// `memory.grow` (a Rust guest aborts when allocation fails).
+    /// Why the guest trapped: the deadline or fuel first (their traps
+    /// look like any other), then a panic the guest recorded, then a
+    /// refused `memory.grow` (a Rust guest aborts when allocation fails).
     fn trap_cause(&mut self, trap: RuntimeError) -> TrapCause {
+        if let Some(deadline) = &self.deadline
+            && deadline.fired()
+        {
+            return TrapCause::Timeout;
+        }
         if let Some(fuel) = &self.fuel
-            && fuel.exhausted.get(&mut self.store) != Value::I32(0)
+            && fuel.exhausted(&mut self.store)
         {
             return TrapCause::OutOfFuel;
         }
@@ -371,7 +361,7 @@ impl Live {
         {
             return TrapCause::Panic(message);
         }
-        if self.grow_refused.take() {
+        if take_grow_refused() {
             return TrapCause::MemoryLimit;
         }
         TrapCause::Other(trap)
@@ -385,6 +375,7 @@ impl Live {
 }
 
 enum TrapCause {
+    Timeout,
     OutOfFuel,
     MemoryLimit,
     Panic(String),
@@ -395,6 +386,10 @@ impl TrapCause {
     fn into_error(self, function: &str, limits: &Limits) -> Error {
         let function = function.to_owned();
         match self {
+            TrapCause::Timeout => Error::Timeout {
+                function,
+                limit: limits.timeout.unwrap_or_default(),
+            },
             TrapCause::OutOfFuel => Error::OutOfFuel {
                 function,
                 budget: limits.fuel_per_call.unwrap_or_default(),

@@ -35,28 +35,47 @@
 //! what it does not. Fuel is off by default: set it for any plugin that
 //! could loop forever.
 //!
+//! # Many threads, many plugins
+//!
+//! A [`Plugin`] is compiled once and shared (`Clone + Send + Sync`); a
+//! [`Host`] is one instance of it on one thread, made without compiling
+//! ([`Host::from_plugin`]); a [`HostPool`] calls it from any thread
+//! through `&self`, with one instance per calling thread. The builder can
+//! cache compiled plugins on disk ([`Builder::cache`]) and stop calls
+//! that run too long ([`Builder::timeout`]).
+//!
 //! # When not to use it
 //!
-//! A host here runs one plugin instance on the calling thread; there is
-//! no wall-clock timeout and no host function a plugin could import.
-//! Plugins written in many languages against rich interface types are
-//! better served by the WebAssembly component model.
+//! A plugin cannot import host functions yet. Plugins written in many
+//! languages against rich interface types are better served by the
+//! WebAssembly component model.
 #![deny(missing_docs)]
 
+mod builder;
+mod cache;
+mod defer_start;
 mod engine;
 mod error;
 mod features;
-mod fuel;
 mod host;
 mod instance;
 mod limits;
-mod memory_limit;
 mod module_shape;
+mod plugin;
+mod pool;
 mod reply;
 
+pub use builder::{Builder, HostBuilder, PluginBuilder};
+pub use cache::{CacheOutcome, default_cache_dir};
 pub use error::Error;
-pub use host::{Function, Host, HostBuilder};
+pub use host::{Function, Host};
+pub use limits::{
+    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MEMORY_BYTES,
+    DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
+};
 pub use module_shape::plugin_functions;
+pub use plugin::Plugin;
+pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
 pub use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord};
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]

@@ -10,8 +10,7 @@ use wasmer_plugin_abi::{
 };
 
 use crate::Error;
-use crate::limits::Limits;
-use crate::memory_limit::{InstanceBudget, TableNeed};
+use crate::limits::{InstanceBudget, Limits, TableNeed, check_module_size};
 use crate::reply::cap_message;
 
 /// A module that passed the checks that need no compiler.
@@ -22,16 +21,7 @@ pub(crate) struct ModuleShape {
 
 impl ModuleShape {
     pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
-        if wasm.len() as u64 > limits.max_module_bytes {
-            return Err(Error::LoadLimit {
-                limit: "max_module_bytes",
-                reason: format!(
-                    "the module is {} bytes, over the {}-byte limit",
-                    wasm.len(),
-                    limits.max_module_bytes
-                ),
-            });
-        }
+        check_module_size(wasm.len(), limits.max_module_bytes)?;
         let sections = Sections::read(wasm)?;
         let functions = sections.functions()?;
         let budget = InstanceBudget::new(

@@ -5,6 +5,7 @@
 use wasmer_plugin_abi::{SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status};
 
 use crate::Error;
+use crate::limits::check_output;
 
 /// A call's answer that passed the bounds checks.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,13 +47,7 @@ pub(crate) fn read_reply<'a>(
 ) -> Result<Reply<'a>, Error> {
     let len = slot_word(slot, SLOT_LEN_OFFSET) as u64;
     let status = slot_word(slot, SLOT_STATUS_OFFSET);
-    if len > max_output_bytes {
-        return Err(Error::OutputTooLarge {
-            function: function.to_owned(),
-            len,
-            limit: max_output_bytes,
-        });
-    }
+    check_output(function, len, max_output_bytes)?;
     let start = returned as u64;
     let memory_size = memory.len() as u64;
     // Both are below 2^32, so the sum cannot overflow.

@@ -3,23 +3,50 @@
 //! refused `memory.grow` is remembered so that the trap that usually
 //! follows can be reported as the limit it is.
 //!
+//! The tunables here also hand the timeout its interrupt flag (see
+//! `timeout`): they are the one hook wasmer gives into an instance as
+//! it is created.
+//!
 //! Tables cannot be watched as they grow (wasmer's tables are not a
 //! trait), so the budget is split when the module is loaded: each table
 //! is charged at the most it may ever hold, and the memory gets the rest.
 
+use std::cell::Cell;
 use std::ptr::NonNull;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use wasmer::sys::vm::{
     ExpectedValue, LinearMemory, MemoryError, MemoryStyle, TableStyle, ThreadConditions, Trap,
-    VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable, VMTableDefinition, WaiterError,
+    VMGlobal, VMGlobalDefinition, VMMemory, VMMemoryDefinition, VMSharedMemory, VMTable,
+    VMTableDefinition, WaiterError,
 };
 use wasmer::sys::{BaseTunables, Tunables};
-use wasmer::{MemoryType, Pages, TableType, WASM_MAX_PAGES, WASM_PAGE_SIZE};
+use wasmer::{GlobalType, MemoryType, Pages, TableType, WASM_MAX_PAGES, WASM_PAGE_SIZE};
 
-use crate::Error;
+use super::timeout::offer_global_location;
+use crate::{Builder, Error};
+
+/// Default for [`Builder::max_memory_bytes`]: 512 MiB, room for the
+/// default input and output several times over.
+pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+
+impl<O> Builder<O> {
+    /// The most memory one plugin instance may have, in bytes: its linear
+    /// memory and its tables together. Each table is charged 16 bytes per
+    /// element at the most it may hold (its declared maximum, at most
+    /// 2^20 elements; a table without a maximum does not grow) and the
+    /// memory may grow to the rest, in whole 64 KiB pages. A plugin that
+    /// tries to grow its memory past that gets [`Error::MemoryLimit`]; one
+    /// whose tables and initial memory do not fit fails to load with
+    /// [`Error::LoadLimit`]. Default [`DEFAULT_MAX_MEMORY_BYTES`]; the
+    /// memory is at most 4 GiB, all a wasm32 guest can address. Each
+    /// instance has its own: a pool of `n` instances may take `n` times
+    /// this.
+    pub fn max_memory_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_memory_bytes = bytes;
+        self
+    }
+}
 
 /// Most elements a plugin table may hold. Rust plugins use a few hundred.
 pub(crate) const MAX_TABLE_ELEMENTS: u32 = 1 << 20;
@@ -94,19 +121,28 @@ impl InstanceBudget {
     }
 }
 
-/// Set when a plugin memory refused to grow; cleared by the host before
-/// each call.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct GrowRefused(Arc<AtomicBool>);
+thread_local! {
+    /// Set when a plugin memory refused to grow on this thread.
+    ///
+    /// Per thread, not per engine: a plugin's memory grows only inside a
+    /// call into that plugin, which runs on the calling thread, and a
+    /// store (with all its instances) never leaves its thread. So the
+    /// flag a call finds set after it returns was set by that call, even
+    /// when many instances of one compiled plugin run on other threads.
+    static GROW_REFUSED: Cell<bool> = const { Cell::new(false) };
+}
 
-impl GrowRefused {
-    pub(crate) fn take(&self) -> bool {
-        self.0.swap(false, Ordering::Relaxed)
-    }
+/// Whether a memory refused to grow on this thread since the last take;
+/// clears the flag.
+pub(crate) fn take_grow_refused() -> bool {
+    GROW_REFUSED.with(|refused| refused.replace(false))
+}
 
-    fn set(&self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
+fn set_grow_refused() {
+    // `try_with`: a memory may grow while the thread's locals are being
+    // destroyed only if a plugin runs in a destructor; then no call can
+    // read the flag anyway.
+    let _ = GROW_REFUSED.try_with(|refused| refused.set(true));
 }
 
 /// Engine tunables that cap memories at the budget's pages and tables at
@@ -114,15 +150,13 @@ impl GrowRefused {
 pub(crate) struct LimitingTunables {
     base: BaseTunables,
     max_pages: Pages,
-    refused: GrowRefused,
 }
 
 impl LimitingTunables {
-    pub(crate) fn new(budget: InstanceBudget, refused: GrowRefused) -> Self {
+    pub(crate) fn new(budget: InstanceBudget) -> Self {
         LimitingTunables {
             base: BaseTunables::new(),
             max_pages: budget.memory_pages,
-            refused,
         }
     }
 
@@ -159,10 +193,7 @@ impl LimitingTunables {
     }
 
     fn watched(&self, memory: VMMemory) -> VMMemory {
-        VMMemory(Box::new(WatchedMemory {
-            inner: memory,
-            refused: self.refused.clone(),
-        }))
+        VMMemory(Box::new(WatchedMemory { inner: memory }))
     }
 }
 
@@ -218,19 +249,31 @@ impl Tunables for LimitingTunables {
                 .create_vm_table(&ty, style, vm_definition_location)
         }
     }
+
+    /// wasmer's own global, whose location is also offered to the
+    /// timeout: the interrupt flag is the last global of a module that
+    /// has one (see `timeout`).
+    unsafe fn create_vm_global(
+        &self,
+        ty: GlobalType,
+        vm_definition_location: NonNull<VMGlobalDefinition>,
+    ) -> Result<VMGlobal, String> {
+        offer_global_location(vm_definition_location);
+        // SAFETY: the location is the engine's, forwarded unchanged.
+        unsafe { self.base.create_vm_global(ty, vm_definition_location) }
+    }
 }
 
 /// A plugin memory that records when it refuses to grow.
 #[derive(Debug)]
 struct WatchedMemory {
     inner: VMMemory,
-    refused: GrowRefused,
 }
 
 impl WatchedMemory {
     fn observe<T>(&self, result: Result<T, MemoryError>) -> Result<T, MemoryError> {
         if result.is_err() {
-            self.refused.set();
+            set_grow_refused();
         }
         result
     }

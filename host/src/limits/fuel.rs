@@ -14,25 +14,47 @@
 //!   `table.copy`, `table.init` and `table.grow` do work in proportion to
 //!   an operand; the meter reads that operand at run time and charges it
 //!   before the instruction runs.
-//! - A module's start function is not run by instantiation but exported
-//!   as [`START_EXPORT`], so that the host runs it as a call, under the
-//!   call's budget, and can tell running out of fuel from another trap.
+//!
+//! A metered module's start function runs under the budget too: the engine
+//! defers it (see `defer_start`) and the host runs it as a call.
 
 use std::sync::Mutex;
 
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
 use wasmer::{
-    ExportIndex, GlobalInit, GlobalType, LocalFunctionIndex, ModuleInfo, Mutability, Type,
+    ExportIndex, Global, GlobalInit, GlobalType, Instance, LocalFunctionIndex, ModuleInfo,
+    Mutability, Store, Type, Value,
 };
+
+use crate::{Builder, Error};
+
+/// Default for [`Builder::fuel_per_call`]: no metering, which is right for
+/// trusted plugins.
+pub const DEFAULT_FUEL_PER_CALL: Option<u64> = None;
+
+impl<O> Builder<O> {
+    /// Meters every call: a call that spends more than `units` of fuel
+    /// (allocating its input included) stops with [`Error::OutOfFuel`]. A
+    /// unit is one wasm instruction (the few the runtime serves cost more),
+    /// or 8 bytes or one element that a bulk memory or table instruction
+    /// touches; docs/SECURITY.md gives the costs and what a unit takes in
+    /// time (about a quarter of a nanosecond). The module's start function,
+    /// if any, runs under the same budget at load. Default
+    /// [`DEFAULT_FUEL_PER_CALL`]: no metering; set it (or a
+    /// [`timeout`](Builder::timeout)) for any plugin that could loop
+    /// forever. Metering costs a little speed in loop-heavy plugin code.
+    pub fn fuel_per_call(mut self, units: u64) -> Self {
+        self.limits.fuel_per_call = Some(units);
+        self
+    }
+}
 
 /// The export holding the fuel left for the running call (`i64`, read as
 /// unsigned).
 pub(crate) const REMAINING_EXPORT: &str = "__wasmer_plugin_fuel_remaining";
 /// The export set to 1 when the meter stopped a call (`i32`).
 pub(crate) const EXHAUSTED_EXPORT: &str = "__wasmer_plugin_fuel_exhausted";
-/// The export under which a metered module's start function is run.
-pub(crate) const START_EXPORT: &str = "__wasmer_plugin_start";
 
 /// Bytes of a bulk memory instruction that cost one unit, as a loop of
 /// 64-bit loads and stores would.
@@ -63,8 +85,9 @@ fn base_cost(operator: &Operator) -> u64 {
 
 /// The middleware for one module (a second module panics, as
 /// `wasmer_middlewares::Metering` does: it keeps that module's globals).
+/// The budget is not compiled in: the host sets it before every call, so
+/// that one compiled module serves any budget.
 pub(crate) struct FuelMeter {
-    budget: u64,
     globals: Mutex<Option<MeterGlobals>>,
 }
 
@@ -77,11 +100,9 @@ struct MeterGlobals {
 }
 
 impl FuelMeter {
-    /// A meter whose module starts with `budget` units (the host resets
-    /// it before every call).
-    pub(crate) fn new(budget: u64) -> Self {
+    /// A meter for one module.
+    pub(crate) fn new() -> Self {
         FuelMeter {
-            budget,
             globals: Mutex::new(None),
         }
     }
@@ -89,9 +110,7 @@ impl FuelMeter {
 
 impl std::fmt::Debug for FuelMeter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FuelMeter")
-            .field("budget", &self.budget)
-            .finish()
+        f.debug_struct("FuelMeter").finish_non_exhaustive()
     }
 }
 
@@ -122,17 +141,14 @@ impl ModuleMiddleware for FuelMeter {
             info.global_initializers.push(init);
             index
         };
-        let remaining = add(Type::I64, GlobalInit::I64Const(self.budget as i64));
+        // Empty until the host refuels it for a call.
+        let remaining = add(Type::I64, GlobalInit::I64Const(0));
         let exhausted = add(Type::I32, GlobalInit::I32Const(0));
         let scratch = add(Type::I32, GlobalInit::I32Const(0));
         info.exports
             .insert(REMAINING_EXPORT.into(), ExportIndex::Global(remaining));
         info.exports
             .insert(EXHAUSTED_EXPORT.into(), ExportIndex::Global(exhausted));
-        if let Some(start) = info.start_function.take() {
-            info.exports
-                .insert(START_EXPORT.into(), ExportIndex::Function(start));
-        }
         *globals = Some(MeterGlobals {
             remaining: remaining.as_u32(),
             exhausted: exhausted.as_u32(),
@@ -274,5 +290,51 @@ impl<'a> FunctionMiddleware<'a> for FunctionMeter {
         }
         state.push_operator(operator);
         Ok(())
+    }
+}
+
+/// The metering globals of one instance and the budget each call gets.
+pub(crate) struct FuelGauge {
+    budget: u64,
+    remaining: Global,
+    exhausted: Global,
+}
+
+impl FuelGauge {
+    /// The gauge of a metered instance, or why its globals are unusable.
+    pub(crate) fn new(instance: &Instance, budget: u64) -> Result<FuelGauge, Error> {
+        let global = |name: &str| {
+            instance
+                .exports
+                .get_global(name)
+                .cloned()
+                .map_err(|err| Error::BadExport {
+                    export: name.to_owned(),
+                    reason: format!("the fuel meter's global: {err}"),
+                })
+        };
+        Ok(FuelGauge {
+            budget,
+            remaining: global(REMAINING_EXPORT)?,
+            exhausted: global(EXHAUSTED_EXPORT)?,
+        })
+    }
+
+    /// Gives the instance a full budget for the coming call.
+    pub(crate) fn refuel(&self, store: &mut Store) -> Result<(), Error> {
+        // Points are an i64 global that the meter treats as unsigned.
+        let set = self
+            .remaining
+            .set(store, Value::I64(self.budget as i64))
+            .and_then(|()| self.exhausted.set(store, Value::I32(0)));
+        set.map_err(|err| Error::BadExport {
+            export: REMAINING_EXPORT.to_owned(),
+            reason: format!("the fuel meter could not be reset: {err}"),
+        })
+    }
+
+    /// Whether the meter stopped the last call.
+    pub(crate) fn exhausted(&self, store: &mut Store) -> bool {
+        self.exhausted.get(store) != Value::I32(0)
     }
 }

@@ -1,0 +1,265 @@
+//! The compiled-module cache on disk: one file per compiled plugin, named
+//! by a digest of everything the compiled code depends on, and checked
+//! before wasmer loads it.
+//!
+//! An entry is wasmer's serialized artifact followed by a trailer:
+//!
+//! ```text
+//! artifact | key (UTF-8) | blake3(artifact) (32) | artifact length (u64 LE) | key length (u32 LE) | "WPCACHE1"
+//! ```
+//!
+//! The trailer comes last because wasmer's validating load reads an
+//! artifact from the start of a file and ignores what follows it. The key
+//! in the trailer is compared in full, so an entry copied or renamed
+//! under another name is refused, not only a damaged one. Entries are
+//! written to a temporary file and renamed into place, so a reader sees
+//! a whole entry or none, and processes filling one cache at once each
+//! replace the entry with an equally valid one.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use wasmer::{Engine, Module};
+
+use crate::engine::{artifact_dependencies, compile};
+use crate::limits::{InstanceBudget, Limits};
+use crate::{Builder, Error};
+
+/// Where a builder caches compiled plugins.
+#[derive(Debug, Clone)]
+pub(crate) enum CacheSetting {
+    Off,
+    Dir(PathBuf),
+    DefaultDir,
+}
+
+impl<O> Builder<O> {
+    /// Caches the compiled plugin in folder `dir` (made if missing): a
+    /// later build of the same bytes with the same limits, on the same
+    /// wasmer-plugin, wasmer and CPU, loads the compiled code instead of
+    /// compiling, after checking it. An unusable entry (damaged, truncated,
+    /// made for other bytes or settings) is compiled again and replaced;
+    /// a cache that cannot be read or written never fails the build.
+    /// [`Plugin::cache_outcome`](crate::Plugin::cache_outcome) says what
+    /// happened. Whoever can write to `dir` can run native code in this
+    /// process: docs/SECURITY.md says which folders to trust.
+    pub fn cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache = CacheSetting::Dir(dir.into());
+        self
+    }
+
+    /// Caches the compiled plugin in [`default_cache_dir`], as
+    /// [`cache`](Builder::cache) does.
+    pub fn default_cache(mut self) -> Self {
+        self.cache = CacheSetting::DefaultDir;
+        self
+    }
+}
+
+/// The user's cache folder for compiled plugins: `wasmer-plugin` in the
+/// platform's cache folder (`$XDG_CACHE_HOME` or `~/.cache` on Linux,
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), or `None`
+/// when the platform has none.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    dirs::cache_dir().map(|dir| dir.join("wasmer-plugin"))
+}
+
+/// What the cache did for one build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CacheOutcome {
+    /// No cache was asked for.
+    Off,
+    /// The compiled code was loaded from `entry`; nothing was compiled.
+    Hit {
+        /// The entry's file.
+        entry: PathBuf,
+    },
+    /// The plugin was compiled and stored in `entry`.
+    Stored {
+        /// The entry's file.
+        entry: PathBuf,
+        /// Why the entry already there was not used, if there was one.
+        rejected: Option<String>,
+    },
+    /// The plugin was compiled but could not be stored.
+    NotStored {
+        /// Why.
+        reason: String,
+        /// Why the entry already there was not used, if there was one.
+        rejected: Option<String>,
+    },
+}
+
+/// The module of `wasm` for `engine`: from the cache when a valid entry
+/// is there, else compiled (and stored).
+pub(crate) fn load_or_compile(
+    setting: &CacheSetting,
+    engine: &Engine,
+    wasm: &[u8],
+    limits: &Limits,
+    budget: InstanceBudget,
+) -> Result<(Module, CacheOutcome), Error> {
+    let dir = match setting {
+        CacheSetting::Off => return Ok((compile(engine, wasm)?, CacheOutcome::Off)),
+        CacheSetting::Dir(dir) => dir.clone(),
+        CacheSetting::DefaultDir => match default_cache_dir() {
+            Some(dir) => dir,
+            None => {
+                let outcome = CacheOutcome::NotStored {
+                    reason: "this system has no user cache folder".to_owned(),
+                    rejected: None,
+                };
+                return Ok((compile(engine, wasm)?, outcome));
+            }
+        },
+    };
+    let key = format!(
+        "wasmer-plugin compiled module\nwasm: blake3 {}\n{}",
+        blake3::hash(wasm).to_hex(),
+        artifact_dependencies(engine, limits, budget)
+    );
+    let name = &blake3::hash(key.as_bytes()).to_hex()[..32];
+    let entry = dir.join(format!("{name}.{ENTRY_EXTENSION}"));
+    let rejected = match read_entry(engine, &entry, &key) {
+        Ok(Some(module)) => return Ok((module, CacheOutcome::Hit { entry })),
+        Ok(None) => None,
+        Err(reason) => Some(reason),
+    };
+    let module = compile(engine, wasm)?;
+    let outcome = match write_entry(&dir, &entry, &key, &module) {
+        Ok(()) => CacheOutcome::Stored { entry, rejected },
+        Err(reason) => CacheOutcome::NotStored { reason, rejected },
+    };
+    Ok((module, outcome))
+}
+
+/// The extension of entry files.
+const ENTRY_EXTENSION: &str = "wasmer-plugin-module";
+/// The last bytes of every entry.
+const MAGIC: &[u8; 8] = b"WPCACHE1";
+/// The fixed part of the trailer: digest, two lengths, magic.
+const FIXED_TRAILER: usize = 32 + 8 + 4 + MAGIC.len();
+
+/// The module in the entry at `path`, `None` when there is no entry, or
+/// why the entry there is unusable.
+fn read_entry(engine: &Engine, path: &Path, key: &str) -> Result<Option<Module>, String> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("it could not be opened: {err}")),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|err| format!("it could not be read: {err}"))?;
+    check_entry(&bytes, key)?;
+    let loaded = same_file(&file, path);
+    // SAFETY: the artifact is native code. It is loaded only if the
+    // entry's digest matches its bytes and its key matches this plugin,
+    // engine and wasmer exactly, so it is what `write_entry` stored from
+    // a module this code compiled; wasmer's file loader then validates
+    // its layout. `loaded` names the file whose bytes were checked (see
+    // `same_file`). What is not checked is who wrote the folder: the
+    // cache folder must be as trusted as the program (docs/SECURITY.md).
+    let module = unsafe { Module::deserialize_from_file(engine, &loaded) }
+        .map_err(|err| format!("wasmer could not load it: {err}"))?;
+    Ok(Some(module))
+}
+
+/// Checks an entry's trailer against `key` and its artifact against its
+/// digest.
+fn check_entry(bytes: &[u8], key: &str) -> Result<(), String> {
+    let len = bytes.len();
+    if len < FIXED_TRAILER || !bytes.ends_with(MAGIC) {
+        return Err(format!(
+            "it is truncated or not an entry: its {len} bytes do not end with the entry trailer"
+        ));
+    }
+    let fixed = &bytes[len - FIXED_TRAILER..];
+    let digest: [u8; 32] = fixed[..32].try_into().expect("32 bytes");
+    let artifact_len = u64::from_le_bytes(fixed[32..40].try_into().expect("8 bytes"));
+    let key_len = u32::from_le_bytes(fixed[40..44].try_into().expect("4 bytes"));
+    let expected = artifact_len as u128 + key_len as u128 + FIXED_TRAILER as u128;
+    if expected != len as u128 {
+        return Err(format!(
+            "it is truncated: its trailer describes {expected} bytes, the file has {len}"
+        ));
+    }
+    let artifact = &bytes[..artifact_len as usize];
+    let stored_key = &bytes[artifact_len as usize..len - FIXED_TRAILER];
+    if stored_key != key.as_bytes() {
+        return Err(
+            "it was made for other plugin bytes or another configuration (its key differs)"
+                .to_owned(),
+        );
+    }
+    if blake3::hash(artifact) != blake3::Hash::from_bytes(digest) {
+        return Err("it is damaged: its compiled code does not match its digest".to_owned());
+    }
+    Ok(())
+}
+
+/// A path that opens the same file as `file`, whose bytes were checked:
+/// on Linux its descriptor, so that an entry renamed into place since
+/// cannot be loaded unchecked; elsewhere `path`, where such a swap could
+/// only put in another whole entry written by this code.
+fn same_file(file: &File, path: &Path) -> PathBuf {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let by_descriptor = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+        if by_descriptor.exists() {
+            return by_descriptor;
+        }
+    }
+    let _ = file;
+    path.to_owned()
+}
+
+/// Stores `module` as the entry at `entry` in `dir`, atomically.
+fn write_entry(dir: &Path, entry: &Path, key: &str, module: &Module) -> Result<(), String> {
+    create_private_dir(dir)
+        .map_err(|err| format!("the folder {} could not be made: {err}", dir.display()))?;
+    let artifact = module
+        .serialize()
+        .map_err(|err| format!("wasmer could not serialize the module: {err}"))?;
+    let mut trailer = Vec::with_capacity(key.len() + FIXED_TRAILER);
+    trailer.extend_from_slice(key.as_bytes());
+    trailer.extend_from_slice(blake3::hash(&artifact).as_bytes());
+    trailer.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
+    trailer.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    trailer.extend_from_slice(MAGIC);
+
+    static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
+    let temporary = dir.join(format!(
+        ".{}.{}.{}.tmp",
+        entry
+            .file_name()
+            .map(|name| name.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id(),
+        NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = File::create_new(&temporary)
+        .and_then(|mut file| {
+            file.write_all(&artifact)?;
+            file.write_all(&trailer)
+        })
+        .and_then(|()| std::fs::rename(&temporary, entry));
+    written.map_err(|err| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("the entry {} could not be written: {err}", entry.display())
+    })
+}
+
+/// Makes `dir` and its missing parents, readable and writable by this
+/// user only where the platform says so.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}

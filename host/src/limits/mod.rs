@@ -1,0 +1,51 @@
+//! The bounds a host puts on a plugin. Each file holds one limit: its
+//! default (a public `const`), its setter on [`Builder`](crate::Builder)
+//! and the code that enforces it.
+
+mod fuel;
+mod input;
+mod memory;
+mod module_size;
+mod output;
+mod timeout;
+
+use std::time::Duration;
+
+pub use fuel::DEFAULT_FUEL_PER_CALL;
+pub(crate) use fuel::{FuelGauge, FuelMeter};
+pub use input::DEFAULT_MAX_INPUT_BYTES;
+pub(crate) use input::check_input;
+pub use memory::DEFAULT_MAX_MEMORY_BYTES;
+pub(crate) use memory::{
+    InstanceBudget, LimitingTunables, MAX_TABLE_ELEMENTS, TableNeed, take_grow_refused,
+};
+pub use module_size::DEFAULT_MAX_MODULE_BYTES;
+pub(crate) use module_size::check_module_size;
+pub use output::DEFAULT_MAX_OUTPUT_BYTES;
+pub(crate) use output::check_output;
+pub use timeout::DEFAULT_TIMEOUT;
+pub(crate) use timeout::{Deadline, InterruptCheck, take_interrupt_flag};
+
+/// Every limit of one plugin, as the builder set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub(crate) max_input_bytes: u64,
+    pub(crate) max_output_bytes: u64,
+    pub(crate) max_memory_bytes: u64,
+    pub(crate) fuel_per_call: Option<u64>,
+    pub(crate) max_module_bytes: u64,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
+            max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
+            fuel_per_call: DEFAULT_FUEL_PER_CALL,
+            max_module_bytes: DEFAULT_MAX_MODULE_BYTES,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}

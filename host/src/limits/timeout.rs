@@ -1,0 +1,383 @@
+//! The wall-clock deadline of a call: an interrupt flag compiled into the
+//! plugin, and one watchdog thread per process that raises the flag of a
+//! call past its deadline.
+//!
+//! Why this mechanism: wasmer 7.4 can interrupt a running call only with
+//! its `experimental-host-interrupt` feature, which takes SIGUSR1 for the
+//! whole process and works on Unix only. A flag checked by the compiled
+//! code is portable and touches nothing outside the plugin: the
+//! [`InterruptCheck`] middleware adds a global to the module and checks it
+//! at every function entry and loop header (a store, a load and a branch,
+//! cheaper than fuel), trapping when it is set. Every way a wasm call can
+//! last (a loop, recursion, a long chain of calls) passes one of these
+//! points; the instructions that could block without them (atomic waits)
+//! are refused at load (see `features`). Compilation is not covered: the
+//! module size limit bounds it.
+//!
+//! wasmer offers no way to write a global from another thread, but it
+//! creates each global through the engine's tunables (see `memory`), which
+//! see its location inside the instance: the host keeps the flag's
+//! location, checks it is the exported flag, and the watchdog writes it
+//! under the lock that also guards the instance's teardown.
+
+use std::cell::Cell;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use wasmer::sys::vm::VMGlobalDefinition;
+use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
+use wasmer::wasmparser::{BlockType, Operator};
+use wasmer::{
+    ExportIndex, GlobalInit, GlobalType, Instance, LocalFunctionIndex, ModuleInfo, Mutability,
+    Store, Type, Value,
+};
+
+use crate::{Builder, Error};
+
+/// Default for [`Builder::timeout`]: none.
+pub const DEFAULT_TIMEOUT: Option<Duration> = None;
+
+impl<O> Builder<O> {
+    /// Stops any call (and the module's start function at load) that runs
+    /// longer than `limit` of wall-clock time, with [`Error::Timeout`];
+    /// the instance is discarded and the next call runs on a fresh one.
+    /// The plugin is stopped within a tenth of the limit after it passes
+    /// (at least 1 ms, at most 10 ms, plus scheduling delays): one
+    /// watchdog thread per process checks the running calls. It needs no
+    /// fuel and costs a check at each function entry and loop header of
+    /// the plugin, and two uncontended locks per call. Compiling the
+    /// module is not covered: bound it with
+    /// [`max_module_bytes`](Builder::max_module_bytes). Default
+    /// [`DEFAULT_TIMEOUT`]: no deadline.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.limits.timeout = Some(limit);
+        self
+    }
+}
+
+/// The export of the interrupt flag (`i32`, non-zero to stop).
+pub(crate) const INTERRUPT_EXPORT: &str = "__wasmer_plugin_interrupt";
+
+/// The middleware for one module: adds the flag as the module's last
+/// global and checks it at function entries and loop headers.
+#[derive(Debug, Default)]
+pub(crate) struct InterruptCheck {
+    globals: Mutex<Option<CheckGlobals>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CheckGlobals {
+    flag: u32,
+    /// Written before each check, so that the compiler cannot reuse an
+    /// earlier load of the flag across a loop that stores nothing.
+    scratch: u32,
+}
+
+impl ModuleMiddleware for InterruptCheck {
+    fn generate_function_middleware<'a>(
+        &self,
+        _: LocalFunctionIndex,
+    ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
+        let globals = self
+            .globals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .expect("wasmer transforms the module info before compiling its functions");
+        Box::new(FunctionCheck {
+            globals,
+            entered: false,
+        })
+    }
+
+    fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
+        let mut globals = self
+            .globals
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        assert!(globals.is_none(), "an InterruptCheck checks one module");
+        let mut add = || {
+            let index = info.globals.push(GlobalType::new(Type::I32, Mutability::Var));
+            info.global_initializers.push(GlobalInit::I32Const(0));
+            index
+        };
+        let scratch = add();
+        // Last, so that it is the last global an instance creates.
+        let flag = add();
+        info.exports
+            .insert(INTERRUPT_EXPORT.into(), ExportIndex::Global(flag));
+        *globals = Some(CheckGlobals {
+            flag: flag.as_u32(),
+            scratch: scratch.as_u32(),
+        });
+        Ok(())
+    }
+}
+
+/// The check inside one function.
+#[derive(Debug)]
+struct FunctionCheck {
+    globals: CheckGlobals,
+    entered: bool,
+}
+
+impl FunctionCheck {
+    fn check<'a>(&self, state: &mut MiddlewareReaderState<'a>) {
+        state.extend([
+            Operator::I32Const { value: 0 },
+            Operator::GlobalSet {
+                global_index: self.globals.scratch,
+            },
+            Operator::GlobalGet {
+                global_index: self.globals.flag,
+            },
+            Operator::If {
+                blockty: BlockType::Empty,
+            },
+            Operator::Unreachable,
+            Operator::End,
+        ]);
+    }
+}
+
+impl<'a> FunctionMiddleware<'a> for FunctionCheck {
+    fn feed(
+        &mut self,
+        operator: Operator<'a>,
+        state: &mut MiddlewareReaderState<'a>,
+    ) -> Result<(), MiddlewareError> {
+        if !self.entered {
+            self.entered = true;
+            self.check(state);
+        }
+        let is_loop = matches!(operator, Operator::Loop { .. });
+        state.push_operator(operator);
+        if is_loop {
+            self.check(state);
+        }
+        Ok(())
+    }
+}
+
+thread_local! {
+    /// The location of the last global the engine created on this thread.
+    static LAST_GLOBAL: Cell<Option<NonNull<VMGlobalDefinition>>> = const { Cell::new(None) };
+}
+
+/// Called by the tunables for every global they create.
+pub(crate) fn offer_global_location(location: NonNull<VMGlobalDefinition>) {
+    let _ = LAST_GLOBAL.try_with(|last| last.set(Some(location)));
+}
+
+/// The location of the last global created on this thread since the last
+/// take: after instantiating a module with an interrupt check, its flag.
+pub(crate) fn take_interrupt_flag() -> Option<NonNull<VMGlobalDefinition>> {
+    LAST_GLOBAL.with(Cell::take)
+}
+
+/// The flag of one instance, as the host and the watchdog see it.
+struct FlagLocation(NonNull<AtomicI32>);
+
+// SAFETY: the pointer is only dereferenced under `Slot::state`'s lock,
+// and only while the instance that owns the flag is alive (the `Deadline`
+// clears it before the store is dropped); the location itself is plain
+// memory any thread may write atomically.
+unsafe impl Send for FlagLocation {}
+
+/// What the watchdog shares with one instance.
+struct Slot {
+    limit: Duration,
+    state: Mutex<SlotState>,
+}
+
+struct SlotState {
+    /// `None` once the instance is gone.
+    flag: Option<FlagLocation>,
+    /// When the running call must stop; `None` between calls.
+    deadline: Option<Instant>,
+    /// Whether the watchdog raised the flag during the current call.
+    fired: bool,
+}
+
+impl Slot {
+    fn state(&self) -> MutexGuard<'_, SlotState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Raises the flag if the running call is past its deadline.
+    fn check(&self, now: Instant) {
+        let mut state = self.state();
+        if state.fired || !state.deadline.is_some_and(|deadline| now >= deadline) {
+            return;
+        }
+        if let Some(flag) = &state.flag {
+            // SAFETY: `flag` is set only while the instance lives (see
+            // `FlagLocation`), we hold the lock its teardown takes, and it
+            // is the 4-aligned first word of a 16-aligned global
+            // definition. The compiled plugin reads it with plain loads,
+            // as compiled code reads wasmtime's epoch counter: an aligned
+            // 4-byte store is seen whole.
+            unsafe { flag.0.as_ref() }.store(1, Ordering::Relaxed);
+            state.fired = true;
+        }
+    }
+}
+
+/// The deadline of one instance.
+pub(crate) struct Deadline {
+    slot: Arc<Slot>,
+}
+
+impl Deadline {
+    /// Finds the interrupt flag of `instance`, just created on this thread
+    /// in `store`, given the location the tunables saw last, and registers
+    /// it with the watchdog.
+    pub(crate) fn register(
+        instance: &Instance,
+        store: &mut Store,
+        location: Option<NonNull<VMGlobalDefinition>>,
+        limit: Duration,
+    ) -> Result<Deadline, Error> {
+        let unusable = |reason: String| Error::BadExport {
+            export: INTERRUPT_EXPORT.to_owned(),
+            reason,
+        };
+        let global = instance
+            .exports
+            .get_global(INTERRUPT_EXPORT)
+            .map_err(|err| unusable(format!("the timeout's flag: {err}")))?;
+        let location = location
+            .ok_or_else(|| unusable("the engine created no global for the flag".to_owned()))?;
+        let flag = location.cast::<AtomicI32>();
+        // Check that the location is the flag's: write through one, read
+        // through the other.
+        const PROBE: i32 = 0x5afe_f1a9;
+        let set = |store: &mut Store, value| {
+            global
+                .set(store, Value::I32(value))
+                .map_err(|err| unusable(format!("the timeout's flag cannot be set: {err}")))
+        };
+        set(store, PROBE)?;
+        // SAFETY: the location was handed to the tunables for a global of
+        // the instance just created, which `store` keeps alive; no wasm
+        // runs, and the value is read atomically and aligned (see `check`).
+        let seen = unsafe { flag.as_ref() }.load(Ordering::Relaxed);
+        set(store, 0)?;
+        if seen != PROBE {
+            return Err(unusable(
+                "the engine did not create the flag last, so the timeout cannot reach it"
+                    .to_owned(),
+            ));
+        }
+        let slot = Arc::new(Slot {
+            limit,
+            state: Mutex::new(SlotState {
+                flag: Some(FlagLocation(flag)),
+                deadline: None,
+                fired: false,
+            }),
+        });
+        Watchdog::get().register(&slot);
+        Ok(Deadline { slot })
+    }
+
+    /// Starts the clock for a call.
+    pub(crate) fn arm(&self) {
+        let mut state = self.slot.state();
+        if let Some(flag) = &state.flag {
+            // SAFETY: as in `Slot::check`.
+            unsafe { flag.0.as_ref() }.store(0, Ordering::Relaxed);
+        }
+        state.fired = false;
+        state.deadline = Some(Instant::now() + self.slot.limit);
+    }
+
+    /// Stops the clock: the watchdog leaves the instance alone until the
+    /// next call.
+    pub(crate) fn disarm(&self) {
+        self.slot.state().deadline = None;
+    }
+
+    /// Whether the watchdog stopped the current or last call.
+    pub(crate) fn fired(&self) -> bool {
+        self.slot.state().fired
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        // Before the store (and the flag in it) goes away.
+        let mut state = self.slot.state();
+        state.flag = None;
+        state.deadline = None;
+    }
+}
+
+/// The process's watchdog: a thread that wakes while instances with a
+/// deadline exist and raises the flag of every call past its deadline.
+struct Watchdog {
+    slots: Mutex<Vec<Weak<Slot>>>,
+    wake: Condvar,
+}
+
+/// How often the watchdog looks, for the shortest limit it watches.
+fn tick(limit: Duration) -> Duration {
+    (limit / 10).clamp(Duration::from_millis(1), Duration::from_millis(10))
+}
+
+impl Watchdog {
+    fn get() -> &'static Watchdog {
+        static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
+        WATCHDOG.get_or_init(|| {
+            let watchdog: &'static Watchdog = Box::leak(Box::new(Watchdog {
+                slots: Mutex::new(Vec::new()),
+                wake: Condvar::new(),
+            }));
+            std::thread::Builder::new()
+                .name("wasmer-plugin-watchdog".to_owned())
+                .spawn(move || watchdog.run())
+                .expect("the wasmer-plugin watchdog thread could not start");
+            watchdog
+        })
+    }
+
+    fn slots(&self) -> MutexGuard<'_, Vec<Weak<Slot>>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn register(&self, slot: &Arc<Slot>) {
+        self.slots().push(Arc::downgrade(slot));
+        self.wake.notify_one();
+    }
+
+    fn run(&self) {
+        let mut slots = self.slots();
+        loop {
+            slots.retain(|slot| slot.strong_count() > 0);
+            let mut shortest: Option<Duration> = None;
+            let now = Instant::now();
+            for slot in slots.iter().filter_map(Weak::upgrade) {
+                slot.check(now);
+                shortest = Some(shortest.map_or(slot.limit, |limit| limit.min(slot.limit)));
+            }
+            slots = match shortest {
+                // Nothing to watch: sleep until an instance registers.
+                None => self
+                    .wake
+                    .wait(slots)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Some(limit) => {
+                    self.wake
+                        .wait_timeout(slots, tick(limit))
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+}

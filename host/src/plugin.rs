@@ -1,0 +1,136 @@
+//! A compiled plugin: made once, shared by every instance on any thread.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use wasmer::{Engine, Module};
+use wasmer_plugin_abi::FunctionRecord;
+
+use crate::cache::{CacheOutcome, CacheSetting, load_or_compile};
+use crate::engine::plugin_engine;
+use crate::limits::Limits;
+use crate::module_shape::ModuleShape;
+use crate::{Error, PluginBuilder};
+
+/// A plugin module compiled once, with its metadata and limits: the thing
+/// to keep, clone and share across threads. Instances are made from it
+/// without compiling again: a [`Host`](crate::Host) for one thread with
+/// [`Host::from_plugin`](crate::Host::from_plugin), or a
+/// [`HostPool`](crate::HostPool) for calls from any thread.
+///
+/// ```no_run
+/// use wasmer_plugin_host::{Bincode, Host, Plugin};
+///
+/// # fn main() -> Result<(), wasmer_plugin_host::Error> {
+/// let plugin = Plugin::from_file("plugin.wasm")?;
+/// let workers: Vec<_> = (0..4)
+///     .map(|i| {
+///         let plugin = plugin.clone();
+///         std::thread::spawn(move || -> Result<String, wasmer_plugin_host::Error> {
+///             let mut host = Host::<Bincode>::from_plugin(&plugin)?;
+///             host.call("greet", &("worker", i))
+///         })
+///     })
+///     .collect();
+/// # Ok(()) }
+/// ```
+///
+/// Cloning is cheap (a reference count); the compiled code is freed when
+/// the last clone and the last instance made from it are dropped.
+#[derive(Clone)]
+pub struct Plugin {
+    inner: Arc<Compiled>,
+}
+
+struct Compiled {
+    /// Tells this plugin's function handles from another's.
+    id: u64,
+    /// The plugin's own engine: it carries the plugin's memory budget and
+    /// the middlewares its limits need.
+    engine: Engine,
+    module: Module,
+    functions: Vec<FunctionRecord>,
+    limits: Limits,
+    cache: CacheOutcome,
+}
+
+// A compiled plugin crosses threads; its instances do not.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+    assert_send_sync::<Plugin>();
+};
+
+static NEXT_PLUGIN_ID: AtomicU64 = AtomicU64::new(0);
+
+impl Plugin {
+    /// Compiles the plugin in `wasm` with default limits.
+    pub fn new(wasm: impl AsRef<[u8]>) -> Result<Plugin, Error> {
+        Plugin::builder().build(wasm)
+    }
+
+    /// Reads and compiles the plugin file at `path` with default limits.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Plugin, Error> {
+        Plugin::builder().build_from_file(path)
+    }
+
+    /// A builder for a plugin with non-default limits, a deadline or a
+    /// cache.
+    pub fn builder() -> PluginBuilder {
+        PluginBuilder::new()
+    }
+
+    pub(crate) fn load(wasm: &[u8], limits: Limits, cache: &CacheSetting) -> Result<Plugin, Error> {
+        let ModuleShape { functions, budget } = ModuleShape::read(wasm, &limits)?;
+        let engine = plugin_engine(&limits, budget);
+        let (module, cache) = load_or_compile(cache, &engine, wasm, &limits, budget)?;
+        Ok(Plugin {
+            inner: Arc::new(Compiled {
+                id: NEXT_PLUGIN_ID.fetch_add(1, Ordering::Relaxed),
+                engine,
+                module,
+                functions,
+                limits,
+                cache,
+            }),
+        })
+    }
+
+    /// The plugin's functions, as its metadata describes them.
+    pub fn functions(&self) -> &[FunctionRecord] {
+        &self.inner.functions
+    }
+
+    /// Whether the compiled code came from the cache, was compiled and
+    /// stored, or why it was not.
+    pub fn cache_outcome(&self) -> &CacheOutcome {
+        &self.inner.cache
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.inner.id
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn module(&self) -> &Module {
+        &self.inner.module
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+}
+
+impl fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plugin")
+            .field("functions", &self.inner.functions)
+            .field("limits", &self.inner.limits)
+            .field("cache", &self.inner.cache)
+            .finish_non_exhaustive()
+    }
+}

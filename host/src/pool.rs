@@ -1,0 +1,282 @@
+//! Calls into one plugin from any number of threads: one instance per
+//! calling thread, made on first use and kept in a thread-local, at most
+//! `max_instances` at once.
+//!
+//! Per thread rather than a shared pool of instances because a wasmer
+//! store is neither `Send` nor `Sync`: an instance cannot move to another
+//! thread without `unsafe`, while a thread-local one needs no lock on the
+//! call path at all.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer_plugin_abi::{Codec, FunctionRecord};
+use wasmer_plugin_codecs::Bincode;
+
+use crate::host::lookup;
+use crate::{Error, Function, Host, Plugin};
+
+/// Default for [`HostPool::with_max_instances`]: 64 instances, one per
+/// calling thread, so 64 times the plugin's memory at most.
+pub const DEFAULT_MAX_INSTANCES: usize = 64;
+
+/// One plugin called from any number of threads through `&self`.
+///
+/// Each thread that calls gets an instance of its own, made from the
+/// compiled [`Plugin`] on its first call (no compiling) and kept for its
+/// next calls until the thread ends or calls [`release`](HostPool::release).
+/// (After the pool is dropped, a thread's instance of it goes when the
+/// thread ends or first uses another pool.) Instances do not share statics:
+/// state a plugin keeps between calls is per thread. A call that
+/// [discards its instance](Error::discards_instance) affects only its own
+/// thread's, and that thread's next call runs on a fresh one.
+///
+/// At most [`max_instances`](HostPool::with_max_instances) instances exist
+/// at once. A thread without an instance that calls when the bound is
+/// reached gets [`Error::InstanceLimit`] at once rather than waiting: the
+/// other threads' instances are freed only when those threads end or
+/// release them, which could be never. Size the bound to the threads
+/// that call (a thread pool's size), not to the requests.
+///
+/// ```no_run
+/// use wasmer_plugin_host::{HostPool, Plugin};
+///
+/// # fn main() -> Result<(), wasmer_plugin_host::Error> {
+/// let plugin = Plugin::from_file("plugin.wasm")?;
+/// let pool = HostPool::<wasmer_plugin_host::Bincode>::new(&plugin);
+/// let greet = pool.function::<(&str, u32), String>("greet")?;
+/// std::thread::scope(|scope| {
+///     for i in 0..8 {
+///         let (pool, greet) = (&pool, &greet);
+///         scope.spawn(move || pool.call_function(greet, &("thread", i)));
+///     }
+/// });
+/// # Ok(()) }
+/// ```
+pub struct HostPool<C: Codec = Bincode> {
+    plugin: Plugin,
+    shared: Arc<PoolShared>,
+    codec: PhantomData<fn() -> C>,
+}
+
+// The point of a pool: shared by reference across threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<HostPool>();
+};
+
+/// What a pool's instances see of it.
+struct PoolShared {
+    id: u64,
+    max: usize,
+    live: AtomicUsize,
+}
+
+static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's instances, one per pool it called.
+    static POOLED: RefCell<Vec<Pooled>> = const { RefCell::new(Vec::new()) };
+}
+
+struct Pooled {
+    pool: u64,
+    alive: Weak<PoolShared>,
+    /// A `PooledHost<C>` of the pool's codec; `None` while in a call.
+    host: Option<Box<dyn Any>>,
+}
+
+/// A pool's instance with its place in the count.
+struct PooledHost<C: Codec> {
+    host: Host<C>,
+    _permit: Permit,
+}
+
+/// Holds one of the pool's `max` places; gives it back when dropped.
+struct Permit(Weak<PoolShared>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.live.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+impl<C: Codec + 'static> HostPool<C> {
+    /// A pool of at most [`DEFAULT_MAX_INSTANCES`] instances of `plugin`.
+    pub fn new(plugin: &Plugin) -> Self {
+        Self::with_max_instances(plugin, DEFAULT_MAX_INSTANCES)
+    }
+
+    /// A pool of at most `max` instances of `plugin` (at least one).
+    pub fn with_max_instances(plugin: &Plugin, max: usize) -> Self {
+        HostPool {
+            plugin: plugin.clone(),
+            shared: Arc::new(PoolShared {
+                id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+                max: max.max(1),
+                live: AtomicUsize::new(0),
+            }),
+            codec: PhantomData,
+        }
+    }
+
+    /// The compiled plugin the pool runs.
+    pub fn plugin(&self) -> &Plugin {
+        &self.plugin
+    }
+
+    /// The plugin's functions, as its metadata describes them.
+    pub fn functions(&self) -> &[FunctionRecord] {
+        self.plugin.functions()
+    }
+
+    /// How many instances exist now, across all threads.
+    pub fn instances(&self) -> usize {
+        self.shared.live.load(Ordering::Acquire)
+    }
+
+    /// Calls plugin function `name` on the calling thread's instance; see
+    /// [`Host::call`].
+    pub fn call<A, R>(&self, name: &str, args: &A) -> Result<R, Error>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.call_in::<C, A, R>(name, args)
+    }
+
+    /// Like [`call`](HostPool::call), for a function built with codec `K`.
+    pub fn call_in<K, A, R>(&self, name: &str, args: &A) -> Result<R, Error>
+    where
+        K: Codec,
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let function = self.function_in::<K, A, R>(name)?;
+        self.call_function(&function, args)
+    }
+
+    /// Looks up plugin function `name` once; the handle serves every
+    /// thread. See [`Host::function`].
+    pub fn function<A: ?Sized, R>(&self, name: &str) -> Result<Function<A, R, C>, Error> {
+        lookup(&self.plugin, name)
+    }
+
+    /// Like [`function`](HostPool::function), for a function built with
+    /// codec `K`.
+    pub fn function_in<K: Codec, A: ?Sized, R>(
+        &self,
+        name: &str,
+    ) -> Result<Function<A, R, K>, Error> {
+        lookup(&self.plugin, name)
+    }
+
+    /// Calls a looked-up function on the calling thread's instance.
+    pub fn call_function<A, R, K>(&self, function: &Function<A, R, K>, args: &A) -> Result<R, Error>
+    where
+        A: Serialize + ?Sized,
+        R: DeserializeOwned,
+        K: Codec,
+    {
+        self.with_host(|host| host.call_function(function, args))
+    }
+
+    /// Calls plugin function `name` with encoded arguments; see
+    /// [`Host::call_raw`].
+    pub fn call_raw(&self, name: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
+        self.with_host(|host| host.call_raw(name, input))
+    }
+
+    /// Drops the calling thread's instance, if it has one, giving its
+    /// place back to the pool; its next call makes a fresh one.
+    pub fn release(&self) {
+        let dropped = POOLED.with(|pooled| {
+            let mut pooled = pooled.borrow_mut();
+            let index = pooled.iter().position(|entry| entry.pool == self.shared.id)?;
+            Some(pooled.swap_remove(index))
+        });
+        // Dropped outside the borrow: an instance's drop runs no plugin
+        // code, but it need not hold the thread's list either.
+        drop(dropped);
+    }
+
+    /// Runs `call` on this thread's instance, made first if need be.
+    fn with_host<T>(&self, call: impl FnOnce(&mut Host<C>) -> Result<T, Error>) -> Result<T, Error> {
+        let id = self.shared.id;
+        // Taken out of the list for the call, so that a nested call on the
+        // same thread (from a host function) finds none and makes its own
+        // instead of a second borrow.
+        let taken = POOLED.with(|pooled| {
+            pooled
+                .borrow_mut()
+                .iter_mut()
+                .find(|entry| entry.pool == id)
+                .and_then(|entry| entry.host.take())
+        });
+        let mut pooled = match taken.and_then(|host| host.downcast::<PooledHost<C>>().ok()) {
+            Some(pooled) => pooled,
+            None => Box::new(self.new_instance()?),
+        };
+        let result = call(&mut pooled.host);
+        POOLED.with(|list| {
+            let mut list = list.borrow_mut();
+            match list.iter_mut().find(|entry| entry.pool == id) {
+                Some(entry) if entry.host.is_none() => entry.host = Some(pooled),
+                // A nested call put its own back first: this one goes.
+                Some(_) => {}
+                None => {
+                    // Forget the instances of pools that are gone.
+                    list.retain(|entry| entry.alive.strong_count() > 0);
+                    list.push(Pooled {
+                        pool: id,
+                        alive: Arc::downgrade(&self.shared),
+                        host: Some(pooled),
+                    });
+                }
+            }
+        });
+        result
+    }
+
+    /// A new instance for the calling thread, if the bound allows one.
+    fn new_instance(&self) -> Result<PooledHost<C>, Error> {
+        let shared = &self.shared;
+        let mut live = shared.live.load(Ordering::Acquire);
+        loop {
+            if live >= shared.max {
+                return Err(Error::InstanceLimit { limit: shared.max });
+            }
+            match shared
+                .live
+                .compare_exchange(live, live + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(now) => live = now,
+            }
+        }
+        let permit = Permit(Arc::downgrade(shared));
+        Ok(PooledHost {
+            host: Host::from_plugin(&self.plugin)?,
+            _permit: permit,
+        })
+    }
+}
+
+impl<C: Codec + 'static> fmt::Debug for HostPool<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostPool")
+            .field("codec", &C::NAME)
+            .field("plugin", &self.plugin)
+            .field("max_instances", &self.shared.max)
+            .field("instances", &self.instances())
+            .finish()
+    }
+}

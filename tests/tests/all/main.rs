@@ -1,0 +1,12 @@
+//! The end-to-end tests, one binary (each test binary links wasmer): one
+//! module per subject.
+
+mod codecs;
+mod failures;
+mod hostile_plugins;
+mod long_run;
+mod misbehaving_guests;
+mod modules;
+mod properties;
+mod scale;
+mod security;

@@ -1,0 +1,433 @@
+//! Plugins at scale: a compiled plugin shared by hosts and threads, one
+//! instance per thread in a pool, every codec through one instance, the
+//! compiled-module cache, and the wall-clock deadline.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use wasmer_plugin_host::{
+    Bincode, CacheOutcome, Error, Host, HostPool, Json, MsgPack, Plugin, Postcard,
+};
+use wasmer_plugin_tests::{PluginWat, plugin};
+
+// A compiled plugin and a pool are shared across threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Plugin>();
+    const fn assert_shared<T: Send + Sync>() {}
+    assert_shared::<HostPool<Bincode>>();
+};
+
+fn bincode_plugin() -> Plugin {
+    Plugin::new(plugin("bincode-plugin")).unwrap()
+}
+
+#[test]
+fn hosts_made_from_one_plugin_keep_their_own_statics() {
+    let plugin = bincode_plugin();
+    let mut first = Host::<Bincode>::from_plugin(&plugin).unwrap();
+    let mut second = Host::<Bincode>::from_plugin(&plugin).unwrap();
+    for expected in 1..=3u64 {
+        assert_eq!(first.call::<_, u64>("count", &()).unwrap(), expected);
+    }
+    assert_eq!(second.call::<_, u64>("count", &()).unwrap(), 1);
+    // A handle looked up on one host serves another host of the plugin.
+    let double = first.function::<i64, i64>("double").unwrap();
+    assert_eq!(second.call_function(&double, &21).unwrap(), 42);
+    // But not a host of another compilation of the same bytes.
+    let mut other = Host::<Bincode>::new(wasmer_plugin_tests::plugin("bincode-plugin")).unwrap();
+    assert!(matches!(
+        other.call_function(&double, &21),
+        Err(Error::ForeignFunction { .. })
+    ));
+}
+
+#[test]
+fn many_threads_call_one_pool() {
+    let pool = HostPool::<Bincode>::new(&bincode_plugin());
+    let double = pool.function::<i64, i64>("double").unwrap();
+    let threads = 8;
+    std::thread::scope(|scope| {
+        for thread in 0..threads {
+            let (pool, double) = (&pool, &double);
+            scope.spawn(move || {
+                for i in 0..200i64 {
+                    let x = thread * 1000 + i;
+                    assert_eq!(pool.call_function(double, &x).unwrap(), 2 * x);
+                }
+                // This thread's instance counted only this thread's calls.
+                assert_eq!(pool.call::<_, u64>("count", &()).unwrap(), 1);
+                assert_eq!(pool.call::<_, u64>("count", &()).unwrap(), 2);
+            });
+        }
+    });
+    // The scoped threads ended and took their instances with them.
+    assert_eq!(pool.instances(), 0);
+}
+
+#[test]
+fn a_pool_at_its_bound_refuses_new_threads_until_one_releases() {
+    let pool = HostPool::<Bincode>::with_max_instances(&bincode_plugin(), 1);
+    assert_eq!(pool.call::<_, i64>("double", &1).unwrap(), 2);
+    assert_eq!(pool.instances(), 1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| match pool.call::<_, i64>("double", &1) {
+            Err(Error::InstanceLimit { limit: 1 }) => {}
+            other => panic!("expected InstanceLimit, got {other:?}"),
+        });
+    });
+    pool.release();
+    assert_eq!(pool.instances(), 0);
+    std::thread::scope(|scope| {
+        scope.spawn(|| assert_eq!(pool.call::<_, i64>("double", &2).unwrap(), 4));
+    });
+}
+
+#[test]
+fn a_failed_call_in_a_pool_replaces_only_that_threads_instance() {
+    let pool = HostPool::<Bincode>::new(&bincode_plugin());
+    assert_eq!(pool.call::<_, u64>("count", &()).unwrap(), 1);
+    let error = pool.call::<_, u32>("fail", &"boom").unwrap_err();
+    assert!(error.discards_instance(), "{error}");
+    // A fresh instance: its count starts again.
+    assert_eq!(pool.call::<_, u64>("count", &()).unwrap(), 1);
+}
+
+#[test]
+fn one_instance_calls_functions_of_every_codec() {
+    let mut host = Host::<Bincode>::new(plugin("mixed-plugin")).unwrap();
+    assert_eq!(host.call::<_, u32>("via_bincode", &1u32).unwrap(), 2);
+    assert_eq!(host.call_in::<Postcard, _, u32>("via_postcard", &1u32).unwrap(), 3);
+    let via_postcard = host.function_in::<Postcard, u32, u32>("via_postcard").unwrap();
+    assert_eq!(host.call_function(&via_postcard, &5u32).unwrap(), 7);
+    // The codec is still checked against the metadata.
+    match host.call::<_, u32>("via_postcard", &1u32) {
+        Err(Error::CodecMismatch { plugin, host, .. }) => {
+            assert_eq!((plugin.as_str(), host), ("postcard", "bincode"));
+        }
+        other => panic!("expected CodecMismatch, got {other:?}"),
+    }
+    assert!(matches!(
+        host.call_in::<MsgPack, _, u32>("via_bincode", &1u32),
+        Err(Error::CodecMismatch { .. })
+    ));
+    assert!(matches!(
+        host.call_in::<Json, _, u32>("via_custom", &1u32),
+        Err(Error::CodecMismatch { .. })
+    ));
+}
+
+#[test]
+fn errors_say_whether_they_discard_the_instance() {
+    let mut host = Host::<Bincode>::new(plugin("bincode-plugin")).unwrap();
+    assert_eq!(host.call::<_, u64>("count", &()).unwrap(), 1);
+    // Found before the plugin runs, or reported by it: the instance stays.
+    for error in [
+        host.call::<_, i64>("no_such_function", &1).unwrap_err(),
+        host.call::<_, String>("double", &1i64).unwrap_err(),
+        host.call::<_, i64>("double", &"not a number").unwrap_err(),
+    ] {
+        assert!(!error.discards_instance(), "{error}");
+    }
+    assert_eq!(host.call::<_, u64>("count", &()).unwrap(), 2);
+    let error = host.call::<_, u32>("fail", &"boom").unwrap_err();
+    assert!(error.discards_instance(), "{error}");
+    assert_eq!(host.call::<_, u64>("count", &()).unwrap(), 1);
+}
+
+// The compiled-module cache.
+
+fn cache_dir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn cached(dir: &Path, wasm: &[u8]) -> Plugin {
+    Plugin::builder().cache(dir).build(wasm).unwrap()
+}
+
+/// The entry files in `dir`, and whether any temporary file is left.
+fn entries(dir: &Path) -> (Vec<PathBuf>, bool) {
+    let mut entries = Vec::new();
+    let mut temporary = false;
+    for file in std::fs::read_dir(dir).unwrap() {
+        let path = file.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "tmp") {
+            temporary = true;
+        } else {
+            entries.push(path);
+        }
+    }
+    (entries, temporary)
+}
+
+fn stored_entry(outcome: &CacheOutcome) -> PathBuf {
+    match outcome {
+        CacheOutcome::Stored { entry, .. } => entry.clone(),
+        other => panic!("expected Stored, got {other:?}"),
+    }
+}
+
+fn rejected_because(outcome: &CacheOutcome) -> String {
+    match outcome {
+        CacheOutcome::Stored {
+            rejected: Some(reason),
+            ..
+        } => reason.clone(),
+        other => panic!("expected a rejected entry, recompiled and stored; got {other:?}"),
+    }
+}
+
+fn assert_hit_and_works(dir: &Path, wasm: &[u8]) {
+    let plugin = cached(dir, wasm);
+    assert!(
+        matches!(plugin.cache_outcome(), CacheOutcome::Hit { .. }),
+        "{:?}",
+        plugin.cache_outcome()
+    );
+    let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &21).unwrap(), 42);
+}
+
+#[test]
+fn a_cache_hit_skips_compilation() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    let first = cached(dir.path(), &wasm);
+    let entry = stored_entry(first.cache_outcome());
+    assert!(entry.starts_with(dir.path()));
+    assert_eq!(entries(dir.path()), (vec![entry], false));
+    assert_hit_and_works(dir.path(), &wasm);
+    assert_eq!(Plugin::new(&wasm).unwrap().cache_outcome(), &CacheOutcome::Off);
+}
+
+#[test]
+fn damaged_entries_are_detected_recompiled_and_replaced() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    let entry = stored_entry(cached(dir.path(), &wasm).cache_outcome());
+    let good = std::fs::read(&entry).unwrap();
+
+    // A flipped byte in the compiled code.
+    let mut flipped = good.clone();
+    flipped[good.len() / 3] ^= 0x40;
+    std::fs::write(&entry, &flipped).unwrap();
+    let reason = rejected_because(cached(dir.path(), &wasm).cache_outcome());
+    assert!(reason.contains("damaged"), "{reason}");
+    assert_eq!(std::fs::read(&entry).unwrap(), good);
+    assert_hit_and_works(dir.path(), &wasm);
+
+    // A truncated file.
+    std::fs::write(&entry, &good[..good.len() / 2]).unwrap();
+    let reason = rejected_because(cached(dir.path(), &wasm).cache_outcome());
+    assert!(reason.contains("truncated"), "{reason}");
+    assert_hit_and_works(dir.path(), &wasm);
+
+    // An empty file.
+    std::fs::write(&entry, b"").unwrap();
+    let reason = rejected_because(cached(dir.path(), &wasm).cache_outcome());
+    assert!(reason.contains("truncated"), "{reason}");
+    assert_hit_and_works(dir.path(), &wasm);
+}
+
+#[test]
+fn an_entry_copied_under_another_key_is_refused() {
+    let dir = cache_dir();
+    let bincode = plugin("bincode-plugin");
+    let postcard = plugin("postcard-plugin");
+    let bincode_entry = stored_entry(cached(dir.path(), &bincode).cache_outcome());
+    let postcard_entry = stored_entry(cached(dir.path(), &postcard).cache_outcome());
+    std::fs::copy(&bincode_entry, &postcard_entry).unwrap();
+    let plugin = cached(dir.path(), &postcard);
+    let reason = rejected_because(plugin.cache_outcome());
+    assert!(reason.contains("key differs"), "{reason}");
+    // What loaded is the postcard plugin, not the copied bincode one.
+    let mut host = Host::<Postcard>::from_plugin(&plugin).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &4).unwrap(), 8);
+    assert!(matches!(
+        cached(dir.path(), &postcard).cache_outcome(),
+        CacheOutcome::Hit { .. }
+    ));
+}
+
+#[test]
+fn different_limits_give_different_entries() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    let build = |builder: wasmer_plugin_host::PluginBuilder| {
+        builder.cache(dir.path()).build(&wasm).unwrap()
+    };
+    let plain = stored_entry(build(Plugin::builder()).cache_outcome());
+    let fuel = stored_entry(build(Plugin::builder().fuel_per_call(1 << 30)).cache_outcome());
+    let memory = stored_entry(build(Plugin::builder().max_memory_bytes(64 << 20)).cache_outcome());
+    let timeout =
+        stored_entry(build(Plugin::builder().timeout(Duration::from_secs(5))).cache_outcome());
+    let mut all = vec![plain, fuel, memory, timeout];
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 4);
+    // The fuel budget is not compiled in: another budget hits the entry,
+    // and the cached meter enforces it.
+    let small_budget = build(Plugin::builder().fuel_per_call(10_000));
+    assert!(matches!(small_budget.cache_outcome(), CacheOutcome::Hit { .. }));
+    let mut host = Host::<Bincode>::from_plugin(&small_budget).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &2).unwrap(), 4);
+    assert!(matches!(
+        host.call::<_, String>("repeat", &("x", 1_000_000u32)),
+        Err(Error::OutOfFuel { budget: 10_000, .. })
+    ));
+}
+
+#[test]
+fn threads_filling_one_cache_leave_one_valid_entry() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let plugin = cached(dir.path(), &wasm);
+                let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
+                assert_eq!(host.call::<_, i64>("double", &3).unwrap(), 6);
+            });
+        }
+    });
+    let (files, temporary) = entries(dir.path());
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(!temporary);
+    assert_hit_and_works(dir.path(), &wasm);
+}
+
+const CHILD_DIR: &str = "WASMER_PLUGIN_TEST_CACHE_DIR";
+const CHILD_WASM: &str = "WASMER_PLUGIN_TEST_CACHE_WASM";
+
+/// Run by `processes_filling_one_cache_leave_one_valid_entry` in child
+/// processes; does nothing on its own.
+#[test]
+#[ignore = "a child process of processes_filling_one_cache_leave_one_valid_entry"]
+fn cache_filling_child() {
+    let (Ok(dir), Ok(wasm)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_WASM)) else {
+        return;
+    };
+    let plugin = Plugin::builder()
+        .cache(dir)
+        .build_from_file(wasm)
+        .unwrap();
+    let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &5).unwrap(), 10);
+}
+
+#[test]
+fn processes_filling_one_cache_leave_one_valid_entry() {
+    let dir = cache_dir();
+    let wasm_file = dir.path().join("plugin.wasm.input");
+    std::fs::write(&wasm_file, plugin("bincode-plugin")).unwrap();
+    let cache = dir.path().join("cache");
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["scale::cache_filling_child", "--exact", "--ignored"])
+                .env(CHILD_DIR, &cache)
+                .env(CHILD_WASM, &wasm_file)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let (files, temporary) = entries(&cache);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(!temporary);
+    assert_hit_and_works(&cache, &std::fs::read(&wasm_file).unwrap());
+}
+
+// The wall-clock deadline.
+
+const LIMIT: Duration = Duration::from_millis(200);
+
+fn assert_timeout(result: Result<impl std::fmt::Debug, Error>, function: &str) {
+    match result {
+        Err(Error::Timeout { function: f, limit }) => {
+            assert_eq!((f.as_str(), limit), (function, LIMIT));
+        }
+        other => panic!("expected Timeout for {function}, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_timeout_stops_an_endless_plugin_without_fuel() {
+    let mut host = Host::<Bincode>::builder()
+        .timeout(LIMIT)
+        .build(plugin("hostile-plugin"))
+        .unwrap();
+    let error = host.call::<_, u64>("spin", &()).unwrap_err();
+    assert!(error.discards_instance());
+    assert_timeout(Err::<(), _>(error), "spin");
+    assert_eq!(host.call::<_, String>("echo", &"after").unwrap(), "after");
+    // Quick calls are not stopped, however many.
+    for _ in 0..1000 {
+        host.call::<_, String>("echo", &"x").unwrap();
+    }
+}
+
+#[test]
+fn a_timeout_stops_loops_that_touch_nothing_and_works_with_fuel() {
+    let functions = r#"
+        (func (export "__wasmer_plugin_fn_bare_loop") (param i32 i32) (result i32)
+          (loop $again (br $again))
+          (i32.const 0))
+        (func $ping (param i32) (result i32) (call $pong (local.get 0)))
+        (func $pong (param i32) (result i32)
+          (if (result i32) (i32.eqz (local.get 0))
+            (then (i32.const 0))
+            (else (call $ping (i32.sub (local.get 0) (i32.const 1))))))
+        (func (export "__wasmer_plugin_fn_many_calls") (param i32 i32) (result i32)
+          (loop $again (drop (call $ping (i32.const 1000))) (br $again))
+          (i32.const 0))"#;
+    let wasm = PluginWat::new(functions, &["bare_loop", "many_calls"]).wasm();
+    for fuel in [None, Some(u64::MAX / 2)] {
+        let mut builder = Host::<Bincode>::builder().timeout(LIMIT);
+        if let Some(fuel) = fuel {
+            builder = builder.fuel_per_call(fuel);
+        }
+        let mut host = builder.build(&wasm).unwrap();
+        for function in ["bare_loop", "many_calls"] {
+            assert_timeout(host.call::<_, u32>(function, &()), function);
+            assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
+        }
+    }
+}
+
+#[test]
+fn a_timeout_bounds_a_looping_start_function() {
+    let functions = r#"
+        (func $start (loop $again (br $again)))
+        (start $start)"#;
+    let wasm = PluginWat::new(functions, &[]).wasm();
+    match Plugin::builder().timeout(LIMIT).build(&wasm) {
+        Ok(plugin) => assert_timeout(Host::<Bincode>::from_plugin(&plugin), "(start function)"),
+        Err(error) => panic!("compiling needs no start function: {error}"),
+    }
+    // A pool reports it on the call that needed the instance.
+    let plugin = Plugin::builder().timeout(LIMIT).build(&wasm).unwrap();
+    let pool = HostPool::<Bincode>::new(&plugin);
+    assert_timeout(pool.call::<_, u32>("good", &()), "(start function)");
+    assert_eq!(pool.instances(), 0);
+}
+
+#[test]
+fn pooled_instances_time_out_on_their_own_threads() {
+    let plugin = Plugin::builder()
+        .timeout(LIMIT)
+        .build(plugin("hostile-plugin"))
+        .unwrap();
+    let pool = HostPool::<Bincode>::new(&plugin);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                assert_timeout(pool.call::<_, u64>("spin", &()), "spin");
+                assert_eq!(pool.call::<_, String>("echo", &"ok").unwrap(), "ok");
+            });
+        }
+    });
+}
