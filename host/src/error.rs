@@ -224,7 +224,9 @@ pub enum Error {
     /// The call, or the module's start function at load, ran longer than
     /// the host's deadline (see
     /// [`Builder::timeout`](crate::Builder::timeout)) and was stopped.
-    #[error("plugin function `{function}` ran longer than this host's {limit:?} timeout and was stopped")]
+    #[error(
+        "plugin function `{function}` ran longer than this host's {limit:?} timeout and was stopped"
+    )]
     Timeout {
         /// The function.
         function: String,

@@ -203,25 +203,19 @@ impl Instance {
         let memory = guest_bytes(&view);
         // The slot was checked against the memory at instantiation, and
         // memory never shrinks; an error here would be wasmer's breach.
-        let slot = slot_at(memory, self.slot).ok_or_else(|| {
-            Error::BadOutput {
-                function: function.to_owned(),
-                reason: format!("the slot at {} lies outside memory", self.slot),
-            }
+        let slot = slot_at(memory, self.slot).ok_or_else(|| Error::BadOutput {
+            function: function.to_owned(),
+            reason: format!("the slot at {} lies outside memory", self.slot),
         })?;
         let reply = read_reply(function, &slot, returned, memory, limits.max_output_bytes)?;
-        reply
-            .output(function)
-            .and_then(decode)
+        reply.output(function).and_then(decode)
     }
 
     /// Gives the instance a full fuel budget for the coming call, when the
     /// host meters fuel.
     fn refuel(&mut self) -> Result<(), Error> {
         match &self.fuel {
-            Some(fuel) => fuel
-                .refuel(&mut self.store)
-                ,
+            Some(fuel) => fuel.refuel(&mut self.store),
             None => Ok(()),
         }
     }
@@ -238,12 +232,10 @@ impl Instance {
         if input.is_empty() {
             return Ok((0, 0));
         }
-        let alloc_error = |reason: String| {
-            Error::GuestAlloc {
-                function: function.to_owned(),
-                len: input.len() as u64,
-                reason,
-            }
+        let alloc_error = |reason: String| Error::GuestAlloc {
+            function: function.to_owned(),
+            len: input.len() as u64,
+            reason,
         };
         // The caller checked the input limit, which is far below 4 GiB.
         let len = input.len() as u32;
@@ -280,9 +272,7 @@ impl Instance {
                 };
                 if ptr == 0 {
                     if take_grow_refused() {
-                        return Err(
-                            TrapCause::MemoryLimit.into_error(function, limits),
-                        );
+                        return Err(TrapCause::MemoryLimit.into_error(function, limits));
                     }
                     return Err(alloc_error(format!(
                         "its alloc export returned 0 for {capacity} bytes (out of memory)"

@@ -200,7 +200,9 @@ impl<C: Codec + 'static> HostPool<C> {
     pub fn release(&self) {
         let dropped = POOLED.with(|pooled| {
             let mut pooled = pooled.borrow_mut();
-            let index = pooled.iter().position(|entry| entry.pool == self.shared.id)?;
+            let index = pooled
+                .iter()
+                .position(|entry| entry.pool == self.shared.id)?;
             Some(pooled.swap_remove(index))
         });
         // Dropped outside the borrow: an instance's drop runs no plugin
@@ -209,7 +211,10 @@ impl<C: Codec + 'static> HostPool<C> {
     }
 
     /// Runs `call` on this thread's instance, made first if need be.
-    fn with_host<T>(&self, call: impl FnOnce(&mut Host<C>) -> Result<T, Error>) -> Result<T, Error> {
+    fn with_host<T>(
+        &self,
+        call: impl FnOnce(&mut Host<C>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let id = self.shared.id;
         // Taken out of the list for the call, so that a nested call on the
         // same thread (from a host function) finds none and makes its own

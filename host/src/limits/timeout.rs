@@ -98,7 +98,9 @@ impl ModuleMiddleware for InterruptCheck {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         assert!(globals.is_none(), "an InterruptCheck checks one module");
         let mut add = || {
-            let index = info.globals.push(GlobalType::new(Type::I32, Mutability::Var));
+            let index = info
+                .globals
+                .push(GlobalType::new(Type::I32, Mutability::Var));
             info.global_initializers.push(GlobalInit::I32Const(0));
             index
         };
@@ -210,7 +212,7 @@ impl Slot {
     /// Raises the flag if the running call is past its deadline.
     fn check(&self, now: Instant) {
         let mut state = self.state();
-        if state.fired || !state.deadline.is_some_and(|deadline| now >= deadline) {
+        if state.fired || state.deadline.is_none_or(|deadline| now < deadline) {
             return;
         }
         if let Some(flag) = &state.flag {

@@ -97,8 +97,14 @@ fn a_failed_call_in_a_pool_replaces_only_that_threads_instance() {
 fn one_instance_calls_functions_of_every_codec() {
     let mut host = Host::<Bincode>::new(plugin("mixed-plugin")).unwrap();
     assert_eq!(host.call::<_, u32>("via_bincode", &1u32).unwrap(), 2);
-    assert_eq!(host.call_in::<Postcard, _, u32>("via_postcard", &1u32).unwrap(), 3);
-    let via_postcard = host.function_in::<Postcard, u32, u32>("via_postcard").unwrap();
+    assert_eq!(
+        host.call_in::<Postcard, _, u32>("via_postcard", &1u32)
+            .unwrap(),
+        3
+    );
+    let via_postcard = host
+        .function_in::<Postcard, u32, u32>("via_postcard")
+        .unwrap();
     assert_eq!(host.call_function(&via_postcard, &5u32).unwrap(), 7);
     // The codec is still checked against the metadata.
     match host.call::<_, u32>("via_postcard", &1u32) {
@@ -197,7 +203,10 @@ fn a_cache_hit_skips_compilation() {
     assert!(entry.starts_with(dir.path()));
     assert_eq!(entries(dir.path()), (vec![entry], false));
     assert_hit_and_works(dir.path(), &wasm);
-    assert_eq!(Plugin::new(&wasm).unwrap().cache_outcome(), &CacheOutcome::Off);
+    assert_eq!(
+        Plugin::new(&wasm).unwrap().cache_outcome(),
+        &CacheOutcome::Off
+    );
 }
 
 #[test]
@@ -268,7 +277,10 @@ fn different_limits_give_different_entries() {
     // The fuel budget is not compiled in: another budget hits the entry,
     // and the cached meter enforces it.
     let small_budget = build(Plugin::builder().fuel_per_call(10_000));
-    assert!(matches!(small_budget.cache_outcome(), CacheOutcome::Hit { .. }));
+    assert!(matches!(
+        small_budget.cache_outcome(),
+        CacheOutcome::Hit { .. }
+    ));
     let mut host = Host::<Bincode>::from_plugin(&small_budget).unwrap();
     assert_eq!(host.call::<_, i64>("double", &2).unwrap(), 4);
     assert!(matches!(
@@ -307,10 +319,7 @@ fn cache_filling_child() {
     let (Ok(dir), Ok(wasm)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_WASM)) else {
         return;
     };
-    let plugin = Plugin::builder()
-        .cache(dir)
-        .build_from_file(wasm)
-        .unwrap();
+    let plugin = Plugin::builder().cache(dir).build_from_file(wasm).unwrap();
     let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
     assert_eq!(host.call::<_, i64>("double", &5).unwrap(), 10);
 }

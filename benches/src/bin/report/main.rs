@@ -22,6 +22,7 @@ use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 mod chart;
 mod measurements;
+mod scale;
 
 use measurements::Measurements;
 
@@ -47,7 +48,14 @@ fn main() {
         }
         cargo_bench(
             &workspace,
-            &["--bench", "codecs", "--bench", "round_trip"],
+            &[
+                "--bench",
+                "codecs",
+                "--bench",
+                "round_trip",
+                "--bench",
+                "scale",
+            ],
             &[],
         );
         // The blob round trip again, with glibc's `rep movsb` copies off:
@@ -65,11 +73,12 @@ fn main() {
     }
 
     let measurements = Measurements::read(&criterion_dir);
+    let scale_probe = scale::probe(&workspace);
     let payloads = Payloads::load();
     let names = payloads.names();
     let sizes = sizes(&payloads);
 
-    let report = render(&names, &sizes, &measurements);
+    let report = render(&names, &sizes, &measurements, &scale_probe);
     let docs = workspace.join("docs");
     std::fs::write(docs.join("BENCHMARKS.md"), report).expect("writing docs/BENCHMARKS.md");
     let svg = chart::render(&names, &sizes, &measurements);
@@ -124,7 +133,7 @@ fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
     out.len()
 }
 
-fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements) -> String {
+fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, scale_probe: &str) -> String {
     let mut md = String::new();
     let w = &mut md;
     let _ = writeln!(w, "# Benchmarks\n");
@@ -251,6 +260,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements) -> String {
     }
     let _ = writeln!(w);
 
+    scale::section(w, m, scale_probe);
     let _ = writeln!(
         w,
         "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n"
@@ -304,7 +314,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements) {
     );
 }
 
-fn verdict(met: Option<bool>) -> &'static str {
+pub(crate) fn verdict(met: Option<bool>) -> &'static str {
     match met {
         Some(true) => "yes",
         Some(false) => "**no**",
