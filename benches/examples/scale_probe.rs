@@ -11,8 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+use wasmer_plugin_benches::wasm_bytes::{custom_section, metadata};
 use wasmer_plugin_benches::{Payloads, bench_plugins};
-use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host, Plugin};
+use wasmer_plugin_host::{Bincode, Error, Host, Plugin};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -92,35 +93,8 @@ fn spinning_plugin() -> Vec<u8> {
     let mut wasm = wasmer::wat2wasm(text.as_bytes())
         .expect("the WAT")
         .into_owned();
-    let record = FunctionRecord {
-        name: "spin".into(),
-        codec: "bincode".into(),
-        args: "()".into(),
-        ret: "()".into(),
-    };
-    let data = record.to_bytes();
-    // A custom section: id 0, size, name, data.
-    let name = "wasmer-plugin";
-    let mut section = Vec::new();
-    leb128(&mut section, name.len() as u64);
-    section.extend_from_slice(name.as_bytes());
-    section.extend_from_slice(&data);
-    wasm.push(0);
-    leb128(&mut wasm, section.len() as u64);
-    wasm.extend_from_slice(&section);
+    custom_section(&mut wasm, "wasmer-plugin", &metadata(&["spin"]));
     wasm
-}
-
-fn leb128(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 fn deadline(runs: usize) {

@@ -11,7 +11,8 @@
 
 use std::time::Instant;
 
-use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host};
+use wasmer_plugin_benches::wasm_bytes::{custom_section, leb, metadata, section};
+use wasmer_plugin_host::{Bincode, Error, Host};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,48 +23,6 @@ fn main() {
             "usage: security_probe fuel | load nested|flat|functions MIB | load file PATH"
         ),
     }
-}
-
-/// One metadata record for `name`, so that the host compiles the module.
-fn metadata(names: &[&str]) -> Vec<u8> {
-    names
-        .iter()
-        .flat_map(|name| {
-            FunctionRecord {
-                name: (*name).into(),
-                codec: "bincode".into(),
-                args: "()".into(),
-                ret: "()".into(),
-            }
-            .to_bytes()
-        })
-        .collect()
-}
-
-fn leb(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn section(wasm: &mut Vec<u8>, id: u8, payload: &[u8]) {
-    wasm.push(id);
-    leb(wasm, payload.len() as u32);
-    wasm.extend_from_slice(payload);
-}
-
-fn custom_section(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
-    let mut payload = Vec::new();
-    leb(&mut payload, name.len() as u32);
-    payload.extend_from_slice(name.as_bytes());
-    payload.extend_from_slice(data);
-    section(wasm, 0, &payload);
 }
 
 fn fuel() {

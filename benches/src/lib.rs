@@ -10,6 +10,7 @@ mod baseline;
 mod legacy;
 mod payloads;
 mod plugins;
+pub mod wasm_bytes;
 
 pub use baseline::{Baseline, BaselineFunction};
 pub use legacy::LegacyBincode;

@@ -32,8 +32,8 @@
 //! do not need (threads, exceptions, several memories…) are refused at
 //! load, and decoding stops at 256 levels of nesting on both sides.
 //! `docs/SECURITY.md` in the repository says what the host guarantees and
-//! what it does not. Fuel is off by default: set it for any plugin that
-//! could loop forever.
+//! what it does not. Fuel and the wall-clock [`Builder::timeout`] are off
+//! by default: set one for any plugin that could loop forever.
 //!
 //! # Many threads, many plugins
 //!
