@@ -190,10 +190,19 @@ mod tests {
     /// library there (or fails, if asked to).
     struct Fakes {
         dir: PathBuf,
+        /// Held for the test's life: while one test writes a fake script,
+        /// another's fork can inherit the open file, and exec'ing the
+        /// script then fails with "Text file busy". One at a time.
+        _serial: std::sync::MutexGuard<'static, ()>,
     }
+
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     impl Fakes {
         fn new(name: &str, rustup_succeeds: bool) -> Fakes {
+            let serial = SERIAL
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             let dir = std::env::temp_dir()
                 .join(format!("wasmer-plugin-build-{name}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
@@ -207,7 +216,10 @@ mod tests {
             } else {
                 "echo 'error: no network' >&2; exit 1".to_owned()
             };
-            let fakes = Fakes { dir };
+            let fakes = Fakes {
+                dir,
+                _serial: serial,
+            };
             fakes.script(
                 "rustc",
                 &format!("echo '{}'", fakes.dir.join("sysroot").display()),
