@@ -61,7 +61,12 @@ fn many_threads_call_one_pool() {
             });
         }
     });
-    // The scoped threads ended and took their instances with them.
+    // The scoped threads ended and took their instances with them (their
+    // thread-locals are destroyed just after `scope` sees them finish).
+    let start = std::time::Instant::now();
+    while pool.instances() > 0 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     assert_eq!(pool.instances(), 0);
 }
 
