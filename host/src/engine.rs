@@ -33,7 +33,7 @@ pub(crate) fn plugin_engine(limits: &Limits, budget: InstanceBudget) -> Engine {
     }
     if limits.timeout.is_some() {
         // Last: its flag must be the module's last global (see `timeout`).
-        compiler.push_middleware(Arc::new(InterruptCheck::default()));
+        compiler.push_middleware(Arc::new(InterruptCheck::new()));
     }
     let mut engine: Engine = EngineBuilder::new(compiler)
         .set_features(Some(plugin_features()))

@@ -233,6 +233,10 @@ pub enum Error {
         /// The deadline per call.
         limit: std::time::Duration,
     },
+    /// The thread that enforces timeouts could not be started (the
+    /// process is at its limit of threads, say).
+    #[error("could not start the thread that enforces plugin timeouts")]
+    Watchdog(#[source] std::io::Error),
     /// A [`HostPool`](crate::HostPool) already has as many instances as it
     /// may, each held by another thread, and the calling thread has none.
     #[error(
@@ -290,7 +294,8 @@ impl Error {
             | Error::GuestDecode { .. }
             | Error::GuestEncode { .. }
             | Error::InputTooLarge { .. }
-            | Error::InstanceLimit { .. } => false,
+            | Error::InstanceLimit { .. }
+            | Error::Watchdog(_) => false,
         }
     }
 }

@@ -146,19 +146,10 @@ impl Instance {
             input: None,
             fuel,
         };
-        if let Some(start) = start {
-            instance.refuel()?;
-            take_grow_refused();
-            if let Some(deadline) = &instance.deadline {
-                deadline.arm();
-            }
-            let result = start.call(&mut instance.store);
-            if let Some(deadline) = &instance.deadline {
-                deadline.disarm();
-            }
-            if let Err(trap) = result {
-                return Err(instance.trap_cause(trap).into_error(START_FUNCTION, limits));
-            }
+        if let Some(start) = start
+            && let Err(trap) = instance.limited(|instance| start.call(&mut instance.store))?
+        {
+            return Err(instance.trap_cause(trap).into_error(START_FUNCTION, limits));
         }
         Ok(instance)
     }
@@ -182,18 +173,11 @@ impl Instance {
                 });
             }
         };
-        self.refuel()?;
-        take_grow_refused();
-        // The clock covers the guest's allocator too.
-        if let Some(deadline) = &self.deadline {
-            deadline.arm();
-        }
-        let result = self
-            .write_input(function, input, limits)
-            .map(|(ptr, len)| export.call(&mut self.store, ptr, len));
-        if let Some(deadline) = &self.deadline {
-            deadline.disarm();
-        }
+        // The limits cover the guest's allocator too.
+        let result = self.limited(|instance| {
+            let (ptr, len) = instance.write_input(function, input, limits)?;
+            Ok(export.call(&mut instance.store, ptr, len))
+        })?;
         let returned = match result? {
             Ok(returned) => returned,
             Err(trap) => return Err(self.trap_cause(trap).into_error(function, limits)),
@@ -211,13 +195,22 @@ impl Instance {
         reply.output(function).and_then(decode)
     }
 
-    /// Gives the instance a full fuel budget for the coming call, when the
-    /// host meters fuel.
-    fn refuel(&mut self) -> Result<(), Error> {
-        match &self.fuel {
-            Some(fuel) => fuel.refuel(&mut self.store),
-            None => Ok(()),
+    /// Runs `run` (guest code: a call or the start function) under the
+    /// limits: a full fuel budget, a cleared memory-limit flag, and the
+    /// deadline's clock running.
+    fn limited<T>(&mut self, run: impl FnOnce(&mut Instance) -> T) -> Result<T, Error> {
+        if let Some(fuel) = &self.fuel {
+            fuel.refuel(&mut self.store)?;
         }
+        take_grow_refused();
+        if let Some(deadline) = &self.deadline {
+            deadline.arm();
+        }
+        let result = run(self);
+        if let Some(deadline) = &self.deadline {
+            deadline.disarm();
+        }
+        Ok(result)
     }
 
     /// Copies `input` into the reusable input buffer, growing it through

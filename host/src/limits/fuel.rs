@@ -18,8 +18,6 @@
 //! A metered module's start function runs under the budget too: the engine
 //! defers it (see `defer_start`) and the host runs it as a call.
 
-use std::sync::Mutex;
-
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
 use wasmer::{
@@ -27,6 +25,7 @@ use wasmer::{
     Mutability, Store, Type, Value,
 };
 
+use super::added_globals::AddedGlobals;
 use crate::{Builder, Error};
 
 /// Default for [`Builder::fuel_per_call`]: no metering, which is right for
@@ -88,7 +87,7 @@ fn base_cost(operator: &Operator) -> u64 {
 /// The budget is not compiled in: the host sets it before every call, so
 /// that one compiled module serves any budget.
 pub(crate) struct FuelMeter {
-    globals: Mutex<Option<MeterGlobals>>,
+    globals: AddedGlobals<MeterGlobals>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +102,7 @@ impl FuelMeter {
     /// A meter for one module.
     pub(crate) fn new() -> Self {
         FuelMeter {
-            globals: Mutex::new(None),
+            globals: AddedGlobals::new(),
         }
     }
 }
@@ -119,23 +118,13 @@ impl ModuleMiddleware for FuelMeter {
         &self,
         _: LocalFunctionIndex,
     ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        let globals = self
-            .globals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .expect("wasmer transforms the module info before compiling its functions");
         Box::new(FunctionMeter {
-            globals,
+            globals: self.globals.get(),
             accumulated: 0,
         })
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
-        let mut globals = self
-            .globals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        assert!(globals.is_none(), "a FuelMeter meters one module");
         let mut add = |ty: Type, init: GlobalInit| {
             let index = info.globals.push(GlobalType::new(ty, Mutability::Var));
             info.global_initializers.push(init);
@@ -149,7 +138,7 @@ impl ModuleMiddleware for FuelMeter {
             .insert(REMAINING_EXPORT.into(), ExportIndex::Global(remaining));
         info.exports
             .insert(EXHAUSTED_EXPORT.into(), ExportIndex::Global(exhausted));
-        *globals = Some(MeterGlobals {
+        self.globals.record(MeterGlobals {
             remaining: remaining.as_u32(),
             exhausted: exhausted.as_u32(),
             scratch: scratch.as_u32(),

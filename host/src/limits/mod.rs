@@ -2,6 +2,7 @@
 //! default (a public `const`), its setter on [`Builder`](crate::Builder)
 //! and the code that enforces it.
 
+mod added_globals;
 mod fuel;
 mod input;
 mod memory;

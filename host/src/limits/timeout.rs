@@ -23,7 +23,7 @@
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use wasmer::sys::vm::VMGlobalDefinition;
@@ -34,6 +34,7 @@ use wasmer::{
     Store, Type, Value,
 };
 
+use super::added_globals::AddedGlobals;
 use crate::{Builder, Error};
 
 /// Default for [`Builder::timeout`]: none.
@@ -62,9 +63,18 @@ pub(crate) const INTERRUPT_EXPORT: &str = "__wasmer_plugin_interrupt";
 
 /// The middleware for one module: adds the flag as the module's last
 /// global and checks it at function entries and loop headers.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct InterruptCheck {
-    globals: Mutex<Option<CheckGlobals>>,
+    globals: AddedGlobals<CheckGlobals>,
+}
+
+impl InterruptCheck {
+    /// A check for one module.
+    pub(crate) fn new() -> Self {
+        InterruptCheck {
+            globals: AddedGlobals::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -80,23 +90,13 @@ impl ModuleMiddleware for InterruptCheck {
         &self,
         _: LocalFunctionIndex,
     ) -> Box<dyn FunctionMiddleware<'a> + 'a> {
-        let globals = self
-            .globals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .expect("wasmer transforms the module info before compiling its functions");
         Box::new(FunctionCheck {
-            globals,
+            globals: self.globals.get(),
             entered: false,
         })
     }
 
     fn transform_module_info(&self, info: &mut ModuleInfo) -> Result<(), MiddlewareError> {
-        let mut globals = self
-            .globals
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        assert!(globals.is_none(), "an InterruptCheck checks one module");
         let mut add = || {
             let index = info
                 .globals
@@ -109,7 +109,7 @@ impl ModuleMiddleware for InterruptCheck {
         let flag = add();
         info.exports
             .insert(INTERRUPT_EXPORT.into(), ExportIndex::Global(flag));
-        *globals = Some(CheckGlobals {
+        self.globals.record(CheckGlobals {
             flag: flag.as_u32(),
             scratch: scratch.as_u32(),
         });
@@ -282,7 +282,7 @@ impl Deadline {
                 fired: false,
             }),
         });
-        Watchdog::get().register(&slot);
+        Watchdog::get()?.register(&slot);
         Ok(Deadline { slot })
     }
 
@@ -331,19 +331,27 @@ fn tick(limit: Duration) -> Duration {
 }
 
 impl Watchdog {
-    fn get() -> &'static Watchdog {
-        static WATCHDOG: OnceLock<&'static Watchdog> = OnceLock::new();
-        WATCHDOG.get_or_init(|| {
-            let watchdog: &'static Watchdog = Box::leak(Box::new(Watchdog {
-                slots: Mutex::new(Vec::new()),
-                wake: Condvar::new(),
-            }));
-            std::thread::Builder::new()
-                .name("wasmer-plugin-watchdog".to_owned())
-                .spawn(move || watchdog.run())
-                .expect("the wasmer-plugin watchdog thread could not start");
-            watchdog
-        })
+    /// The process's watchdog, started on first use; a failed start is
+    /// tried again by the next instance with a deadline.
+    fn get() -> Result<Arc<Watchdog>, Error> {
+        static WATCHDOG: Mutex<Option<Arc<Watchdog>>> = Mutex::new(None);
+        let mut running = WATCHDOG
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(watchdog) = &*running {
+            return Ok(Arc::clone(watchdog));
+        }
+        let watchdog = Arc::new(Watchdog {
+            slots: Mutex::new(Vec::new()),
+            wake: Condvar::new(),
+        });
+        let thread = Arc::clone(&watchdog);
+        std::thread::Builder::new()
+            .name("wasmer-plugin-watchdog".to_owned())
+            .spawn(move || thread.run())
+            .map_err(Error::Watchdog)?;
+        *running = Some(Arc::clone(&watchdog));
+        Ok(watchdog)
     }
 
     fn slots(&self) -> MutexGuard<'_, Vec<Weak<Slot>>> {
