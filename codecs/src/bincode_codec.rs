@@ -6,6 +6,7 @@ use bincode::error::{DecodeError, EncodeError};
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
 
+use crate::bytes::everywhere;
 use crate::depth::{TooDeep, decode_limited};
 
 /// bincode 2 with its standard configuration (little endian, varint
@@ -74,7 +75,7 @@ struct VecWriter<'a>(&'a mut Vec<u8>);
 impl Writer for VecWriter<'_> {
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
-        self.0.extend_from_slice(bytes);
+        crate::copy::extend(self.0, bytes);
         Ok(())
     }
 }
@@ -85,7 +86,7 @@ impl Codec for Bincode {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        bincode::serde::encode_into_writer(value, VecWriter(out), CONFIG)
+        bincode::serde::encode_into_writer(everywhere(value), VecWriter(out), CONFIG)
             .map_err(BincodeError::Encode)
     }
 

@@ -34,6 +34,7 @@ use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
 
+use crate::bytes::read_buffer;
 use serde::de::{
     self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess,
     VariantAccess, Visitor,
@@ -74,6 +75,10 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for DepthSeed<'_, T> {
     type Value = T;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let deserializer = match read_buffer(PhantomData::<T>, deserializer) {
+            Ok(read) => return read,
+            Err((_, deserializer)) => deserializer,
+        };
         T::deserialize(Limited {
             inner: deserializer,
             depth: self.depth,
@@ -354,7 +359,11 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Wrap<'_, S> {
 
     #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.inner.deserialize(Limited {
+        let (seed, deserializer) = match read_buffer(self.inner, deserializer) {
+            Ok(read) => return read,
+            Err(untouched) => untouched,
+        };
+        seed.deserialize(Limited {
             inner: deserializer,
             depth: self.depth,
         })

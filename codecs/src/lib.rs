@@ -8,7 +8,13 @@
 //! | [`Json`] | JSON via serde_json | you want to read the bytes, or talk to a JSON tool |
 //!
 //! Every codec decodes `&str` and `&[u8]` without copying where its format
-//! stores them as they are, and refuses values nested deeper than
+//! stores them as they are. The binary codecs move byte buffers (`Vec<u8>`,
+//! `&[u8]`, `Box<[u8]>`) with their format's bytes type and bulk copies,
+//! never byte by byte, without `serde_bytes`: Bincode and Postcard
+//! wherever the buffer sits (their wire is the same either way), MsgPack
+//! as a whole value or a whole tuple's element, that is as a plugin
+//! function's argument or return value (`bin` there, see docs/ABI.md).
+//! Every codec refuses values nested deeper than
 //! [`MAX_DEPTH`] levels (a deep value would otherwise overflow the
 //! decoding thread's stack). Bincode, Postcard and Json reject bytes left
 //! over after the value; MsgPack's decoder cannot report its position, so
@@ -22,6 +28,12 @@ extern crate std;
 
 #[cfg(feature = "bincode")]
 mod bincode_codec;
+#[cfg_attr(
+    not(any(feature = "bincode", feature = "msgpack", feature = "postcard")),
+    allow(dead_code)
+)]
+mod bytes;
+mod copy;
 mod depth;
 #[cfg(feature = "json")]
 mod json_codec;

@@ -4,10 +4,39 @@ use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
 
+use crate::bytes::arguments;
 use crate::depth::{TooDeep, decode_limited};
+
+/// Appends to the caller's buffer, copying `bin` data in bulk.
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Append<'_> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        crate::copy::extend(self.0, bytes);
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        crate::copy::extend(self.0, bytes);
+        Ok(())
+    }
+
+    #[inline]
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// MessagePack via rmp-serde, structs written as maps with field names so
 /// that other languages can read them and fields can be added later.
+///
+/// A byte buffer that is the whole value or an element of a whole tuple
+/// (a plugin function's argument or return value) is written as `bin`;
+/// deeper inside a value it stays serde's array of integers unless its
+/// field says `#[serde(with = "serde_bytes")]`. Decoding accepts either
+/// form wherever a `Vec<u8>` is read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MsgPack;
 
@@ -41,7 +70,8 @@ impl Codec for MsgPack {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        rmp_serde::encode::write_named(out, value).map_err(MsgPackError::Encode)
+        rmp_serde::encode::write_named(&mut Append(out), &arguments(value))
+            .map_err(MsgPackError::Encode)
     }
 
     #[inline]

@@ -5,7 +5,33 @@ use serde::{Deserialize, Serialize};
 use wasmer_plugin_abi::Codec;
 
 use crate::CodecError;
+use crate::bytes::everywhere;
 use crate::depth::decode_limited;
+
+/// Appends to the caller's buffer with bulk copies (postcard's own
+/// `to_extend` pushes a byte at a time).
+struct Extend<'a>(&'a mut Vec<u8>);
+
+impl postcard::ser_flavors::Flavor for Extend<'_> {
+    type Output = ();
+
+    #[inline]
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.push(byte);
+        Ok(())
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        crate::copy::extend(self.0, bytes);
+        Ok(())
+    }
+
+    #[inline]
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
+    }
+}
 
 /// postcard 1: varint integers and no field names; the smallest encoding.
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,8 +43,7 @@ impl Codec for Postcard {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        let buf = core::mem::take(out);
-        *out = postcard::to_extend(value, buf)?;
+        postcard::serialize_with_flavor(&everywhere(value), Extend(out))?;
         Ok(())
     }
 

@@ -49,7 +49,9 @@ static OUTPUT: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
 
 /// Output capacity kept between calls; a larger buffer is released at the
 /// start of the next call so that one huge answer does not pin its memory.
-const RETAINED_OUTPUT_CAPACITY: usize = 64 * 1024;
+/// Answers up to this size reuse the buffer without growing it again
+/// (a 64 KiB byte buffer and its length prefix are just over 64 KiB).
+const RETAINED_OUTPUT_CAPACITY: usize = 1024 * 1024;
 
 /// Records the outcome of a call where the host will look for it.
 pub(super) fn publish(ptr: *const u8, len: usize, status: Status) -> *const u8 {

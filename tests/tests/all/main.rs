@@ -1,6 +1,7 @@
 //! The end-to-end tests, one binary (each test binary links wasmer): one
 //! module per subject.
 
+mod byte_buffers;
 mod codecs;
 mod failures;
 mod hostile_plugins;

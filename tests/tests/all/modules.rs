@@ -53,7 +53,7 @@ fn metadata_lists_every_function_with_codec_and_types() {
         record("summarize", "bincode", "&Order", "Summary")
     );
     // The 15 shared functions and the bincode plugin's own `count`.
-    assert_eq!(host.functions().len(), 16);
+    assert_eq!(host.functions().len(), 19);
 }
 
 #[test]

@@ -164,6 +164,14 @@ impl wasmer_plugin_abi::Codec for CustomJson {
     }
 }
 
+/// What the `frame` plugin function computes: the name in capitals, the
+/// body `times` times then the trailer, and the body's checksum.
+pub fn frame(name: &str, body: &[u8], trailer: &[u8], times: u8) -> (String, Vec<u8>, u64) {
+    let mut framed = body.repeat(times as usize);
+    framed.extend_from_slice(trailer);
+    (name.to_uppercase(), framed, checksum(body))
+}
+
 /// Defines the plugin functions every codec's test plugin exports, all
 /// with the codec named by the literal `$codec`.
 #[macro_export]
@@ -250,6 +258,30 @@ macro_rules! plugin_functions {
         #[wasmer_plugin(codec = $codec)]
         pub fn digest(bytes: Vec<u8>) -> (u64, u64) {
             (bytes.len() as u64, $crate::checksum(&bytes))
+        }
+
+        /// The obvious byte signature: borrowed in, owned out.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn echo_bytes(bytes: &[u8]) -> Vec<u8> {
+            bytes.to_vec()
+        }
+
+        /// An owned byte buffer in and out.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn reverse_bytes(mut bytes: Vec<u8>) -> Vec<u8> {
+            bytes.reverse();
+            bytes
+        }
+
+        /// Byte buffers mixed with other arguments, and in a returned tuple.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn frame(
+            name: &str,
+            body: &[u8],
+            trailer: Vec<u8>,
+            times: u8,
+        ) -> (String, Vec<u8>, u64) {
+            $crate::frame(name, body, &trailer, times)
         }
 
         /// A large output.
