@@ -7,15 +7,24 @@
 //! - `{codec}/baseline`: the same on the hand-written bare-minimum ABI;
 //! - `{codec}/native`: encode, decode, work, encode, decode, no wasm;
 //! - `empty_call`: a typed wasm call that does nothing.
+//!
+//! And the 64 KiB byte echo (`round_trip/bytes_64k`), per codec:
+//!
+//! - `{codec}/obvious`: `&[u8]` in and `Vec<u8>` out, on both sides, as a
+//!   user writes it without knowing `serde_bytes`;
+//! - `{codec}/serde_bytes`: the same echo with `serde_bytes` types on
+//!   both sides;
+//! - `{codec}/native`: encode, decode, encode, decode the bytes, no wasm.
 
 use std::hint::black_box;
 
 use criterion::Criterion;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_bytes::{ByteBuf, Bytes};
 use wasmer_plugin_bench_payloads::Work;
 use wasmer_plugin_benches::{
-    Baseline, Payload, PayloadVisitor, Payloads, TAG_ENV, bench_plugins, criterion,
+    BYTES_GROUP, Baseline, Payload, PayloadVisitor, Payloads, TAG_ENV, bench_plugins, criterion,
 };
 use wasmer_plugin_host::{Bincode, Codec, Host, Json, MsgPack, Postcard};
 
@@ -92,6 +101,59 @@ fn codec<C: HostOf, T: Payload>(
     });
 }
 
+/// The byte echoes of codec `C` on `data` (see the module docs).
+fn byte_echoes<C: HostOf>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    hosts: &mut Hosts,
+    data: &[u8],
+) {
+    let host = C::host(hosts);
+    let obvious = host
+        .function::<[u8], Vec<u8>>(&format!("echo_obvious_{}", C::NAME))
+        .unwrap();
+    let serde_bytes = host
+        .function::<Bytes, ByteBuf>(&format!("echo_serde_bytes_{}", C::NAME))
+        .unwrap();
+    // All three move the same bytes, or the comparison means nothing.
+    assert!(host.call_function(&obvious, data).unwrap() == data);
+    assert!(host.call_function(&serde_bytes, Bytes::new(data)).unwrap() == data);
+    assert!(native_bytes::<C>(data, &mut Vec::new()) == data);
+
+    group.bench_function(format!("{}/obvious", C::NAME), |b| {
+        b.iter(|| host.call_function(&obvious, black_box(data)).unwrap())
+    });
+    group.bench_function(format!("{}/serde_bytes", C::NAME), |b| {
+        b.iter(|| {
+            host.call_function(&serde_bytes, Bytes::new(black_box(data)))
+                .unwrap()
+        })
+    });
+    let mut buffer = Vec::new();
+    group.bench_function(format!("{}/native", C::NAME), |b| {
+        b.iter(|| native_bytes::<C>(black_box(data), &mut buffer))
+    });
+}
+
+/// The echo's work without wasm: the bytes encoded, decoded into a
+/// `Vec`, encoded, decoded into a `Vec` (the plugin's copy and the host's).
+fn native_bytes<C: Codec>(data: &[u8], buffer: &mut Vec<u8>) -> Vec<u8> {
+    buffer.clear();
+    C::encode(data, buffer).unwrap();
+    let decoded: Vec<u8> = C::decode(buffer).unwrap();
+    buffer.clear();
+    C::encode(&decoded, buffer).unwrap();
+    C::decode(buffer).unwrap()
+}
+
+/// The group-name suffix of a run under another environment (see the
+/// report), empty otherwise.
+fn tag() -> String {
+    std::env::var(TAG_ENV)
+        .ok()
+        .filter(|tag| !tag.is_empty())
+        .map_or(String::new(), |tag| format!(" [{tag}]"))
+}
+
 /// One group per payload, on the hosts.
 struct Groups<'a> {
     c: &'a mut Criterion,
@@ -100,11 +162,7 @@ struct Groups<'a> {
 
 impl PayloadVisitor for Groups<'_> {
     fn visit<T: Payload>(&mut self, kind: &str, name: &'static str, value: &T) {
-        // A run under another environment (see the report) tags its groups.
-        let tag = std::env::var(TAG_ENV)
-            .ok()
-            .filter(|tag| !tag.is_empty())
-            .map_or(String::new(), |tag| format!(" [{tag}]"));
+        let tag = tag();
         let hosts = &mut self.hosts;
         let mut group = self.c.benchmark_group(format!("round_trip/{name}{tag}"));
         codec::<Bincode, T>(&mut group, hosts, kind, value);
@@ -128,6 +186,15 @@ fn main() {
         baseline: Baseline::new(&plugins.baseline),
     };
     let mut c = criterion().configure_from_args();
-    payloads.visit(&mut Groups { c: &mut c, hosts });
+    let blob = payloads.blob[0].1.data.clone();
+    let mut groups = Groups { c: &mut c, hosts };
+    payloads.visit(&mut groups);
+    let Groups { c, mut hosts } = groups;
+    let mut group = c.benchmark_group(format!("{BYTES_GROUP}{}", tag()));
+    byte_echoes::<Bincode>(&mut group, &mut hosts, &blob);
+    byte_echoes::<MsgPack>(&mut group, &mut hosts, &blob);
+    byte_echoes::<Postcard>(&mut group, &mut hosts, &blob);
+    byte_echoes::<Json>(&mut group, &mut hosts, &blob);
+    group.finish();
     c.final_summary();
 }

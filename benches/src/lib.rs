@@ -22,6 +22,10 @@ pub use plugins::{BenchPlugins, bench_plugins};
 /// another environment sits beside the first in one report.
 pub const TAG_ENV: &str = "WASMER_PLUGIN_BENCH_TAG";
 
+/// The group of the 64 KiB byte echoes in `benches/round_trip.rs`: the
+/// obvious signature, the `serde_bytes` one, and native.
+pub const BYTES_GROUP: &str = "round_trip/bytes_64k";
+
 /// The codecs the report compares, by `Codec::NAME`, shipping ones first.
 pub const CODECS: [&str; 4] = ["bincode", "msgpack", "postcard", "json"];
 

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use serde_json::Value;
+
+use crate::msgpack_json::JsonValue;
 use wasmer_plugin_host::{Codec, FunctionRecord, Host, Json, MsgPack, plugin_functions};
 
 pub(crate) fn run(
@@ -38,9 +40,11 @@ pub(crate) fn run(
         "msgpack" => {
             let input = rmp_serde::to_vec_named(&args).expect("a JSON value encodes");
             let output = call_raw::<MsgPack>(&wasm, record, &input, fuel, max_memory)?;
-            rmp_serde::from_slice::<Value>(&output).map_err(|err| {
-                format!("`{function}` answered bytes that are not MessagePack: {err}")
-            })?
+            rmp_serde::from_slice::<JsonValue>(&output)
+                .map_err(|err| {
+                    format!("`{function}` answered bytes that are not MessagePack: {err}")
+                })?
+                .0
         }
         other => {
             return Err(format!(

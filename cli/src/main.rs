@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 mod build;
 mod call;
 mod inspect;
+mod msgpack_json;
 mod new;
 
 #[derive(Parser)]

@@ -135,6 +135,11 @@ fn call_transcodes_json_for_json_and_msgpack_functions() {
         ]),
         r#""Ada (36) scored 3.75""#,
     );
+    // A byte buffer answered as MessagePack `bin` shows as JSON's bytes.
+    assert_prints(
+        &run(&["call", path_arg(&msgpack), "reverse_bytes", "[1, 2, 255]"]),
+        "[\n  255,\n  2,\n  1\n]",
+    );
     assert_prints(
         &run(&["call", path_arg(&msgpack), "divide", "[7, 0]"]),
         "{\n  \"Err\": {\n    \"DivideByZero\": {\n      \"dividend\": 7\n    }\n  }\n}",

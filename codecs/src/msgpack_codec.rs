@@ -7,19 +7,20 @@ use wasmer_plugin_abi::Codec;
 use crate::bytes::arguments;
 use crate::depth::{TooDeep, decode_limited};
 
-/// Appends to the caller's buffer, copying `bin` data in bulk.
-struct Append<'a>(&'a mut Vec<u8>);
+/// Appends to the caller's buffer, copying `bin` data in bulk. It owns
+/// the buffer while it writes, as `Postcard`'s flavor does.
+struct Append(Vec<u8>);
 
-impl std::io::Write for Append<'_> {
+impl std::io::Write for Append {
     #[inline]
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        crate::copy::extend(self.0, bytes);
+        crate::copy::extend(&mut self.0, bytes);
         Ok(bytes.len())
     }
 
     #[inline]
     fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        crate::copy::extend(self.0, bytes);
+        crate::copy::extend(&mut self.0, bytes);
         Ok(())
     }
 
@@ -70,8 +71,10 @@ impl Codec for MsgPack {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        rmp_serde::encode::write_named(&mut Append(out), &arguments(value))
-            .map_err(MsgPackError::Encode)
+        let mut append = Append(core::mem::take(out));
+        let result = rmp_serde::encode::write_named(&mut append, &arguments(value));
+        *out = append.0;
+        result.map_err(MsgPackError::Encode)
     }
 
     #[inline]

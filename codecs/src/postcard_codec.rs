@@ -9,27 +9,28 @@ use crate::bytes::everywhere;
 use crate::depth::decode_limited;
 
 /// Appends to the caller's buffer with bulk copies (postcard's own
-/// `to_extend` pushes a byte at a time).
-struct Extend<'a>(&'a mut Vec<u8>);
+/// `to_extend` pushes a byte at a time). It owns the buffer while it
+/// writes, as postcard's own flavors do.
+struct Extend(Vec<u8>);
 
-impl postcard::ser_flavors::Flavor for Extend<'_> {
-    type Output = ();
+impl postcard::ser_flavors::Flavor for Extend {
+    type Output = Vec<u8>;
 
-    #[inline]
+    #[inline(always)]
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
         self.0.push(byte);
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        crate::copy::extend(self.0, bytes);
+        crate::copy::extend(&mut self.0, bytes);
         Ok(())
     }
 
     #[inline]
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
+    fn finalize(self) -> postcard::Result<Vec<u8>> {
+        Ok(self.0)
     }
 }
 
@@ -43,7 +44,8 @@ impl Codec for Postcard {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        postcard::serialize_with_flavor(&everywhere(value), Extend(out))?;
+        let buffer = core::mem::take(out);
+        *out = postcard::serialize_with_flavor(&everywhere(value), Extend(buffer))?;
         Ok(())
     }
 
