@@ -74,15 +74,6 @@ fn mixed_arguments_round_trip<C: Codec>() {
     assert_eq!(host.memory_size(), size, "{}", C::NAME);
 }
 
-macro_rules! for_every_codec {
-    ($($test:ident),* $(,)?) => {
-        mod bincode { $( #[test] fn $test() { super::$test::<super::Bincode>() } )* }
-        mod msgpack { $( #[test] fn $test() { super::$test::<super::MsgPack>() } )* }
-        mod postcard { $( #[test] fn $test() { super::$test::<super::Postcard>() } )* }
-        mod json { $( #[test] fn $test() { super::$test::<super::Json>() } )* }
-    };
-}
-
 for_every_codec!(obvious_signatures_round_trip, mixed_arguments_round_trip);
 
 /// `value` as plain serde writes it in `codec`, byte buffers as sequences

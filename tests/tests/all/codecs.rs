@@ -126,15 +126,6 @@ fn large_input_and_output<C: Codec>() {
     assert_eq!(host.call::<_, i64>("double", &4i64).unwrap(), 8);
 }
 
-macro_rules! for_every_codec {
-    ($($test:ident),* $(,)?) => {
-        mod bincode { $( #[test] fn $test() { super::$test::<super::Bincode>() } )* }
-        mod msgpack { $( #[test] fn $test() { super::$test::<super::MsgPack>() } )* }
-        mod postcard { $( #[test] fn $test() { super::$test::<super::Postcard>() } )* }
-        mod json { $( #[test] fn $test() { super::$test::<super::Json>() } )* }
-    };
-}
-
 for_every_codec!(
     arguments_and_returns,
     borrowed_arguments,

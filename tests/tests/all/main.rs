@@ -1,6 +1,17 @@
 //! The end-to-end tests, one binary (each test binary links wasmer): one
 //! module per subject.
 
+/// One test module per shipped codec, each running the generic test
+/// functions named, with the codec types in scope of the caller.
+macro_rules! for_every_codec {
+    ($($test:ident),* $(,)?) => {
+        mod bincode { $( #[test] fn $test() { super::$test::<super::Bincode>() } )* }
+        mod msgpack { $( #[test] fn $test() { super::$test::<super::MsgPack>() } )* }
+        mod postcard { $( #[test] fn $test() { super::$test::<super::Postcard>() } )* }
+        mod json { $( #[test] fn $test() { super::$test::<super::Json>() } )* }
+    };
+}
+
 mod byte_buffers;
 mod codecs;
 mod failures;
