@@ -27,6 +27,12 @@
 //!   `Serialize`. `&str` and `&[u8]` arguments borrow from the input
 //!   without a copy where the codec allows it; any other `&T` is decoded
 //!   as `T` and passed by reference.
+//! - Byte buffers need nothing special: `&[u8]`, `Vec<u8>` and
+//!   `Box<[u8]>` arguments and return values cross in one copy with every
+//!   binary codec, without `serde_bytes`. In your own types they do too
+//!   with bincode and postcard; with MessagePack a nested buffer stays an
+//!   array unless its field says `#[serde(with = "serde_bytes")]` (the
+//!   README's "Byte buffers" table has the whole rule).
 //! - A missing return type is `()`. `Result<T, E>` is an ordinary value:
 //!   the host receives the plugin's `Err` as a value, not as a failure.
 //! - `#[wasmer_plugin(codec = "postcard")]` picks a codec by name
