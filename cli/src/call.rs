@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use serde_json::Value;
+use wasmer_plugin_host::{Codec, FunctionRecord, Host, Json, MsgPack, plugin_functions};
 
 use crate::msgpack_json::JsonValue;
-use wasmer_plugin_host::{Codec, FunctionRecord, Host, Json, MsgPack, plugin_functions};
 
 pub(crate) fn run(
     path: &Path,

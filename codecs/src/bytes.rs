@@ -431,3 +431,110 @@ impl<'de> Visitor<'de> for ByteBufVisitor {
         Ok(bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The round-trip tests pass whether or not a buffer takes the fast
+    //! path: bincode and postcard write the same bytes either way, and
+    //! rmp-serde hands `bin` to a sequence visitor byte by byte. These
+    //! tests fail when it does not.
+
+    use alloc::vec;
+
+    use serde::de::value::{Error, MapDeserializer, SeqDeserializer};
+    use serde::de::{DeserializeSeed, IntoDeserializer, Visitor};
+    use serde::{Deserialize, Serialize, forward_to_deserialize_any};
+
+    use super::*;
+    use crate::depth::decode_limited;
+
+    /// A binary format's deserializer that holds bytes and can only hand
+    /// them over as bytes: serde's own `Vec<u8>`, which asks for a
+    /// sequence, refuses it.
+    struct OnlyBytes(&'static [u8]);
+
+    impl<'de> Deserializer<'de> for OnlyBytes {
+        type Error = Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            visitor.visit_borrowed_bytes(self.0)
+        }
+
+        fn is_human_readable(&self) -> bool {
+            false
+        }
+
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    impl IntoDeserializer<'_, Error> for OnlyBytes {
+        type Deserializer = Self;
+        fn into_deserializer(self) -> Self {
+            self
+        }
+    }
+
+    fn decode<'de, T: Deserialize<'de>>(
+        deserializer: impl Deserializer<'de, Error = Error>,
+    ) -> Result<T, Error> {
+        decode_limited(|seed| seed.deserialize(deserializer)).map_err(|(err, _)| err)
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Fields {
+        data: Vec<u8>,
+        boxed: Box<[u8]>,
+    }
+
+    fn fields() -> Fields {
+        Fields {
+            data: vec![1, 2],
+            boxed: Box::new([3]),
+        }
+    }
+
+    #[test]
+    fn byte_buffers_are_read_as_bytes_wherever_a_compound_asks() {
+        assert!(Vec::<u8>::deserialize(OnlyBytes(b"ab")).is_err());
+
+        let whole: Vec<u8> = decode(OnlyBytes(b"ab")).unwrap();
+        assert_eq!(whole, b"ab");
+        let boxed: Box<[u8]> = decode(OnlyBytes(b"ab")).unwrap();
+        assert_eq!(&*boxed, b"ab");
+        let elements = [OnlyBytes(b"a"), OnlyBytes(b""), OnlyBytes(b"bc")];
+        let nested: Vec<Vec<u8>> = decode(SeqDeserializer::new(elements.into_iter())).unwrap();
+        assert_eq!(nested, [b"a".to_vec(), vec![], b"bc".to_vec()]);
+        let entries = [("data", OnlyBytes(&[1, 2])), ("boxed", OnlyBytes(&[3]))];
+        let decoded: Fields = decode(MapDeserializer::new(entries.into_iter())).unwrap();
+        assert_eq!(decoded, fields());
+    }
+
+    #[cfg(feature = "msgpack")]
+    #[test]
+    fn byte_buffers_are_written_as_bytes_within_their_scope() {
+        // MessagePack shows which path a buffer took: `bin` (0xc4) or an
+        // array (0x9_).
+        let wire = rmp_serde::to_vec(&everywhere(&fields())).unwrap();
+        assert_eq!(wire, [0x92, 0xc4, 2, 1, 2, 0xc4, 1, 3]);
+        let wire = rmp_serde::to_vec(&arguments(&fields())).unwrap();
+        assert_eq!(wire, [0x92, 0x92, 1, 2, 0x91, 3]);
+
+        let option = Some(vec![7u8]);
+        assert_eq!(
+            rmp_serde::to_vec(&everywhere(&option)).unwrap(),
+            [0xc4, 1, 7]
+        );
+        let tuple = (&[5u8][..], Cow::Borrowed(&[6u8][..]), 8u8);
+        assert_eq!(
+            rmp_serde::to_vec(&arguments(&tuple)).unwrap(),
+            [0x93, 0xc4, 1, 5, 0xc4, 1, 6, 8]
+        );
+        // Human-readable formats are left alone.
+        let json = serde_json::to_vec(&everywhere(&fields())).unwrap();
+        assert_eq!(json, br#"{"data":[1,2],"boxed":[3]}"#);
+    }
+}

@@ -163,6 +163,11 @@ fn msgpack_writes_arguments_and_results_as_bin_and_reads_both_forms() {
     // Elements of the whole tuple: a function's arguments.
     let wire = encode::<MsgPack, _>(&("a", vec![1u8, 2]));
     assert_eq!(wire, [0x92, 0xa1, b'a', 0xc4, 2, 1, 2]);
+    // A peer that reads with plain rmp-serde (built before) reads `bin`.
+    let (text, bytes): (String, Vec<u8>) = rmp_serde::from_slice(&wire).unwrap();
+    assert_eq!((text.as_str(), bytes), ("a", vec![1, 2]));
+    let wire = encode::<MsgPack, _>(&data(300));
+    assert_eq!(rmp_serde::from_slice::<Vec<u8>>(&wire).unwrap(), data(300));
     // Deeper, serde's own form, which types that buffer their input
     // (untagged enums, flatten) need.
     let value = record(5);

@@ -83,11 +83,12 @@ fn main() {
 
     let measurements = Measurements::read(&criterion_dir);
     let scale_probe = scale::probe(&workspace);
+    let memcopy_probe = example_output(&workspace, "memcopy_probe", &[]);
     let payloads = Payloads::load();
     let names = payloads.names();
     let sizes = sizes(&payloads);
 
-    let report = render(&names, &sizes, &measurements, &scale_probe);
+    let report = render(&names, &sizes, &measurements, &scale_probe, &memcopy_probe);
     let docs = workspace.join("docs");
     std::fs::write(docs.join("BENCHMARKS.md"), report).expect("writing docs/BENCHMARKS.md");
     let svg = chart::render(&names, &sizes, &measurements);
@@ -111,9 +112,35 @@ fn cargo_bench(workspace: &Path, args: &[&str], env: &[(&str, &str)]) {
 const NO_REP_MOVSB_TAG: &str = "rep movsb off";
 const NO_REP_MOVSB_TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold=4294967295";
 
-/// The payload name of the second blob run's groups.
-fn blob_without_rep_movsb() -> String {
-    format!("blob_64k [{NO_REP_MOVSB_TAG}]")
+/// `name` (a payload or a group) as the second, `rep movsb`-off run
+/// tags it.
+fn without_rep_movsb(name: &str) -> String {
+    format!("{name} [{NO_REP_MOVSB_TAG}]")
+}
+
+/// Runs example `name` of the benchmarks crate with `args` and returns
+/// what it printed.
+pub(crate) fn example_output(workspace: &Path, name: &str, args: &[&str]) -> String {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace)
+        .args([
+            "run",
+            "-p",
+            "wasmer-plugin-benches",
+            "--release",
+            "--example",
+        ])
+        .arg(name)
+        .arg("--")
+        .args(args)
+        .output()
+        .unwrap_or_else(|err| panic!("running the {name} example: {err}"));
+    assert!(
+        output.status.success(),
+        "the {name} example failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the examples print text")
 }
 
 /// Encoded bytes per payload, per codec of [`SIZE_CODECS`].
@@ -142,7 +169,13 @@ fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
     out.len()
 }
 
-fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, scale_probe: &str) -> String {
+fn render(
+    names: &[&'static str],
+    sizes: &Sizes,
+    m: &Measurements,
+    scale_probe: &str,
+    memcopy_probe: &str,
+) -> String {
     let mut md = String::new();
     let w = &mut md;
     let _ = writeln!(w, "# Benchmarks\n");
@@ -220,7 +253,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, scale_probe: 
     let rows = names
         .iter()
         .map(|name| name.to_string())
-        .chain([blob_without_rep_movsb()]);
+        .chain([without_rep_movsb("blob_64k")]);
     for name in rows {
         let name = name.as_str();
         for codec in CODECS {
@@ -276,17 +309,9 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, scale_probe: 
         w,
         "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n"
     );
-    let _ = writeln!(w, "{}", NOTES.trim());
+    let probe = format!("```text\n{}\n```", memcopy_probe.trim());
+    let _ = writeln!(w, "{}", NOTES.trim().replace("{memcopy_probe}", &probe));
     md
-}
-
-/// The byte echo's group in the default environment, or in the run with
-/// `rep movsb` off.
-fn bytes_group(tuned: bool) -> String {
-    match tuned {
-        false => BYTES_GROUP.to_owned(),
-        true => format!("{BYTES_GROUP} [{NO_REP_MOVSB_TAG}]"),
-    }
 }
 
 /// The "obvious signature" rows: the 64 KiB echo with `&[u8]` in and
@@ -307,8 +332,11 @@ fn byte_echoes(w: &mut String, m: &Measurements) {
         "| environment | codec | obvious | serde_bytes | native | obvious / serde_bytes | obvious / native |"
     );
     let _ = writeln!(w, "|---|---|---:|---:|---:|---:|---:|");
-    for (tuned, environment) in [(false, "default"), (true, NO_REP_MOVSB_TAG)] {
-        let group = bytes_group(tuned);
+    let groups = [
+        (BYTES_GROUP.to_owned(), "default"),
+        (without_rep_movsb(BYTES_GROUP), NO_REP_MOVSB_TAG),
+    ];
+    for (group, environment) in groups {
         for codec in CODECS {
             let obvious = m.get(&group, &format!("{codec}/obvious"));
             let serde_bytes = m.get(&group, &format!("{codec}/serde_bytes"));
@@ -371,7 +399,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements) {
         m.round_trip("blob_64k", "bincode", "framework"),
         m.round_trip("blob_64k", "bincode", "native"),
     );
-    let tagged = blob_without_rep_movsb();
+    let tagged = without_rep_movsb("blob_64k");
     let blob_tuned = ratio_value(
         m.round_trip(&tagged, "bincode", "framework"),
         m.round_trip(&tagged, "bincode", "native"),
@@ -547,12 +575,12 @@ postcard's stayed under 1: the difference was bincode's 1 GiB decoding
 limit, which counts every decoded primitive, in the plugin. The plugin
 needs no such limit (its input comes from its host, and the memory limit
 the host sets bounds any allocation a lying prefix asks for), so it is off
-in wasm32 guests and stays on in hosts; two re-runs of the bench then
-gave 434 against 423 ns (1.03 ×) and 423 against 424 ns (1.00 ×) (medians), from
-473 against 433 ns just before. The `small` rows above (every codec, and
-the small-struct targets) come from the second of those re-runs of
-`round_trip/small`, one run for the whole group, written into this report
-with `--skip-run`; every other row is from the full run. The blob measured 4.5× native; a
+in wasm32 guests and stays on in hosts; two runs of the bench then gave
+434 against 423 ns (1.03 ×) and 423 against 424 ns (1.00 ×) (medians),
+from 473 against 433 ns just before. Small-call ratios move by up to
+10 % between runs on this shared machine.
+
+The blob measured 4.5× native; a
 profile of it (`perf record` on the criterion binary) showed two causes.
 One was ours: wasmer's `MemoryView::write`, which the host used to copy the
 arguments into guest memory, copies with volatile stores and took a quarter
@@ -607,11 +635,15 @@ writes a long input at the same offset modulo 4 KiB as its own encoded
 copy (the guest is told the address), and the codecs' large copies (a
 byte buffer into the output, a borrowed buffer into a new `Vec`, in the
 host and in the guest) check the distance and, inside the window, copy in
-1 KiB pieces, which glibc copies with vector instructions. The Intel CPU
-of this run shows no such penalty (`memcopy_probe`: 0.98 to 1.10 µs for
-every pair of addresses, native 1.24 to 1.44 µs), so the two environments
-below should agree here and the placement's effect cannot be measured on
-this machine. The `[rep movsb off]` rows rerun the blob and byte-echo groups with
+1 KiB pieces, which glibc copies with vector instructions. Where the
+probe below shows the same time for every pair of addresses, as on the
+Intel CPU of the run that introduced this, the CPU has no such penalty:
+the two environments then agree and the placement's effect cannot be
+measured on that machine. The probe, in this run:
+
+{memcopy_probe}
+
+The `[rep movsb off]` rows rerun the blob and byte-echo groups with
 `GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=4294967295`, which makes
 glibc copy with vector instructions whatever the addresses; the ratio
 there is what the framework itself costs, and the one the target is

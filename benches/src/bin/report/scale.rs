@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 use std::path::Path;
-use std::process::Command;
 
 use crate::measurements::Measurements;
 use crate::{time, verdict};
@@ -20,24 +19,7 @@ const POOL_OVER_HOST: f64 = 1.1;
 
 /// Runs the `scale_probe` example and returns its Markdown lines.
 pub fn probe(workspace: &Path) -> String {
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(workspace)
-        .args([
-            "run",
-            "-p",
-            "wasmer-plugin-benches",
-            "--release",
-            "--example",
-        ])
-        .args(["scale_probe", "--", "report"])
-        .output()
-        .expect("running the scale probe");
-    assert!(
-        output.status.success(),
-        "the scale probe failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).expect("the probe prints text")
+    crate::example_output(workspace, "scale_probe", &["report"])
 }
 
 pub fn section(w: &mut String, m: &Measurements, probe: &str) {
