@@ -9,7 +9,7 @@ use alloc::string::String;
 /// A host refuses, at load time, a module whose metadata names another
 /// version. Bump it whenever anything in this module, the metadata record
 /// format or the guest runtime's observable behaviour changes.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The name of the custom section that holds the plugin's metadata records.
 pub const METADATA_SECTION: &str = "wasmer-plugin";
@@ -32,6 +32,26 @@ pub const SLOT_EXPORT: &str = "__wasmer_plugin_slot";
 /// with the signature `(ptr: i32, len: i32) -> i32`.
 pub const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
 
+/// The import module of everything a plugin imports: the host functions
+/// it declares and [`TAKE_REPLY_IMPORT`].
+pub const IMPORT_MODULE: &str = "wasmer-plugin";
+
+/// Host function `name` is imported as `IMPORT_MODULE`.`HOST_FUNCTION_PREFIX
+/// + name`, with the signature `(ptr: i32, len: i32, cap: i32) -> i32`.
+/// The `len` bytes at `ptr` are the encoded arguments, and the `cap` bytes
+/// from `ptr` the guest's to overwrite. The host returns the length of its
+/// encoded reply, which it wrote at `ptr` when it fits in `cap` and
+/// otherwise keeps for [`TAKE_REPLY_IMPORT`]. (The prefix keeps the
+/// import's symbol apart from the plugin's own: a host function called
+/// `log` must not resolve to libm's.)
+pub const HOST_FUNCTION_PREFIX: &str = "__wasmer_plugin_host_";
+
+/// `IMPORT_MODULE`.`__wasmer_plugin_take_reply`, `(ptr: i32, len: i32) ->
+/// ()`: copies the host's pending reply, of the `len` bytes the host
+/// function returned, to `ptr`. A guest calls it only right after a host
+/// function returned a length over the `cap` it was given.
+pub const TAKE_REPLY_IMPORT: &str = "__wasmer_plugin_take_reply";
+
 /// The alignment of every buffer [`ALLOC_EXPORT`] returns.
 pub const GUEST_ALIGN: usize = 8;
 
@@ -41,6 +61,14 @@ pub fn function_export_name(name: &str) -> String {
     export.push_str(FUNCTION_EXPORT_PREFIX);
     export.push_str(name);
     export
+}
+
+/// The import name of host function `name`.
+pub fn host_function_import_name(name: &str) -> String {
+    let mut import = String::with_capacity(HOST_FUNCTION_PREFIX.len() + name.len());
+    import.push_str(HOST_FUNCTION_PREFIX);
+    import.push_str(name);
+    import
 }
 
 /// Where a guest reports the outcome of its last call: twelve bytes of

@@ -34,11 +34,12 @@ pub mod __private;
 pub use __private::record_panic;
 pub use codec::Codec;
 pub use contract::{
-    ABI_VERSION, ALLOC_EXPORT, FREE_EXPORT, FUNCTION_EXPORT_PREFIX, GUEST_ALIGN, MEMORY_EXPORT,
-    METADATA_SECTION, SLOT_EXPORT, SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET,
-    Slot, Status, function_export_name,
+    ABI_VERSION, ALLOC_EXPORT, FREE_EXPORT, FUNCTION_EXPORT_PREFIX, GUEST_ALIGN,
+    HOST_FUNCTION_PREFIX, IMPORT_MODULE, MEMORY_EXPORT, METADATA_SECTION, SLOT_EXPORT,
+    SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Slot, Status,
+    TAKE_REPLY_IMPORT, function_export_name, host_function_import_name,
 };
 pub use metadata::{
-    FunctionRecord, MAX_FUNCTIONS, MAX_METADATA_BYTES, MetadataError, RECORD_HEADER_SIZE,
-    RECORD_KIND_FUNCTION, parse_metadata,
+    FunctionRecord, MAX_FUNCTIONS, MAX_METADATA_BYTES, Metadata, MetadataError, RECORD_HEADER_SIZE,
+    RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, parse_metadata,
 };

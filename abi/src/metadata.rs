@@ -8,9 +8,11 @@
 //! abi_version: u32 LE | kind: u32 LE | body_len: u32 LE | body: [u8; body_len]
 //! ```
 //!
-//! A [`RECORD_KIND_FUNCTION`] body is four strings, each a `u32 LE` byte
-//! length followed by UTF-8: the function name, the codec name, the argument
-//! type text and the return type text.
+//! A [`RECORD_KIND_FUNCTION`] record describes a plugin function, a
+//! [`RECORD_KIND_IMPORT`] record a host function the plugin imports. Both
+//! bodies are four strings, each a `u32 LE` byte length followed by UTF-8:
+//! the function name, the codec name, the argument type text and the
+//! return type text.
 
 use alloc::collections::BTreeSet;
 use alloc::string::String;
@@ -25,19 +27,26 @@ pub const RECORD_HEADER_SIZE: usize = 12;
 /// The record kind of a plugin function.
 pub const RECORD_KIND_FUNCTION: u32 = 1;
 
+/// The record kind of a host function the plugin imports.
+pub const RECORD_KIND_IMPORT: u32 = 2;
+
 /// The most bytes of metadata [`parse_metadata`] reads: 4 MiB, room for
 /// tens of thousands of functions with long type names.
 pub const MAX_METADATA_BYTES: usize = 4 << 20;
 
-/// The most function records [`parse_metadata`] accepts.
+/// The most function records, and the most import records,
+/// [`parse_metadata`] accepts.
 pub const MAX_FUNCTIONS: usize = 65_536;
 
 const FUNCTION_FIELDS: [&str; 4] = ["function name", "codec", "argument type", "return type"];
 
-/// One plugin function, as its metadata record describes it.
+/// One plugin function, or one host function the plugin imports, as its
+/// metadata record describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FunctionRecord {
-    /// The function's name; its export is `function_export_name(name)`.
+    /// The function's name. A plugin function's export is
+    /// `function_export_name(name)`; an imported host function's import
+    /// is `host_function_import_name(name)`.
     pub name: String,
     /// The [`Codec::NAME`](crate::Codec::NAME) of the codec it was built with.
     pub codec: String,
@@ -48,29 +57,45 @@ pub struct FunctionRecord {
     pub ret: String,
 }
 
+/// Everything a plugin's metadata describes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// The plugin's functions, in section order.
+    pub functions: Vec<FunctionRecord>,
+    /// The host functions it imports, in section order.
+    pub imports: Vec<FunctionRecord>,
+}
+
 impl FunctionRecord {
-    /// The bytes of this record, as a guest's section holds them.
+    /// The bytes of this record as a plugin function's
+    /// ([`RECORD_KIND_FUNCTION`]), as a guest's section holds them.
     pub fn to_bytes(&self) -> Vec<u8> {
+        self.to_bytes_of_kind(RECORD_KIND_FUNCTION)
+    }
+
+    /// The bytes of this record as an imported host function's
+    /// ([`RECORD_KIND_IMPORT`]).
+    pub fn to_import_bytes(&self) -> Vec<u8> {
+        self.to_bytes_of_kind(RECORD_KIND_IMPORT)
+    }
+
+    fn to_bytes_of_kind(&self, kind: u32) -> Vec<u8> {
         let fields = [&*self.name, &*self.codec, &*self.args, &*self.ret];
-        let mut out = Vec::with_capacity(function_record_len(fields));
-        write_function_record(&mut out, fields);
+        let body_len = record_len(fields) - RECORD_HEADER_SIZE;
+        let mut out = Vec::with_capacity(record_len(fields));
+        out.extend_from_slice(&ABI_VERSION.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&(body_len as u32).to_le_bytes());
+        for field in fields {
+            out.extend_from_slice(&(field.len() as u32).to_le_bytes());
+            out.extend_from_slice(field.as_bytes());
+        }
         out
     }
 }
 
-fn write_function_record(out: &mut Vec<u8>, fields: [&str; 4]) {
-    let body_len = function_record_len(fields) - RECORD_HEADER_SIZE;
-    out.extend_from_slice(&ABI_VERSION.to_le_bytes());
-    out.extend_from_slice(&RECORD_KIND_FUNCTION.to_le_bytes());
-    out.extend_from_slice(&(body_len as u32).to_le_bytes());
-    for field in fields {
-        out.extend_from_slice(&(field.len() as u32).to_le_bytes());
-        out.extend_from_slice(field.as_bytes());
-    }
-}
-
-/// The length of a function record with these four fields.
-pub const fn function_record_len(fields: [&str; 4]) -> usize {
+/// The length of a record with these four fields.
+pub const fn record_len(fields: [&str; 4]) -> usize {
     let mut len = RECORD_HEADER_SIZE;
     let mut i = 0;
     while i < fields.len() {
@@ -80,13 +105,14 @@ pub const fn function_record_len(fields: [&str; 4]) -> usize {
     len
 }
 
-/// The function record for `fields`, computed at compile time by the code
-/// `#[wasmer_plugin]` generates. `N` must be [`function_record_len`].
-pub const fn function_record<const N: usize>(fields: [&str; 4]) -> [u8; N] {
-    assert!(N == function_record_len(fields), "record length mismatch");
+/// The record of `kind` for `fields`, computed at compile time by the code
+/// `#[wasmer_plugin]` and `#[host_functions]` generate. `N` must be
+/// [`record_len`].
+pub const fn record<const N: usize>(kind: u32, fields: [&str; 4]) -> [u8; N] {
+    assert!(N == record_len(fields), "record length mismatch");
     let mut out = [0u8; N];
     let mut at = put_u32(&mut out, 0, ABI_VERSION);
-    at = put_u32(&mut out, at, RECORD_KIND_FUNCTION);
+    at = put_u32(&mut out, at, kind);
     at = put_u32(&mut out, at, (N - RECORD_HEADER_SIZE) as u32);
     let mut i = 0;
     while i < fields.len() {
@@ -158,12 +184,18 @@ pub enum MetadataError {
         /// The repeated name.
         name: String,
     },
+    /// Two records describe imports of the same name.
+    DuplicateImport {
+        /// The repeated name.
+        name: String,
+    },
     /// The metadata is longer than [`MAX_METADATA_BYTES`].
     TooLarge {
         /// Its length in bytes.
         len: usize,
     },
-    /// The metadata describes more than [`MAX_FUNCTIONS`] functions.
+    /// The metadata describes more than [`MAX_FUNCTIONS`] functions, or
+    /// more than [`MAX_FUNCTIONS`] imports.
     TooManyFunctions,
 }
 
@@ -199,13 +231,17 @@ impl fmt::Display for MetadataError {
                 f,
                 "`{METADATA_SECTION}` section describes function `{name}` twice"
             ),
+            MetadataError::DuplicateImport { name } => write!(
+                f,
+                "`{METADATA_SECTION}` section describes import `{name}` twice"
+            ),
             MetadataError::TooLarge { len } => write!(
                 f,
                 "the `{METADATA_SECTION}` sections hold {len} bytes, over the {MAX_METADATA_BYTES}-byte limit"
             ),
             MetadataError::TooManyFunctions => write!(
                 f,
-                "the `{METADATA_SECTION}` sections describe more than {MAX_FUNCTIONS} functions"
+                "the `{METADATA_SECTION}` sections describe more than {MAX_FUNCTIONS} functions or imports"
             ),
         }
     }
@@ -220,12 +256,13 @@ impl std::error::Error for MetadataError {}
 /// Fails on the first record of another ABI version, so that a host can
 /// tell a version mismatch apart from a damaged section; and on metadata
 /// over [`MAX_METADATA_BYTES`] or [`MAX_FUNCTIONS`].
-pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataError> {
+pub fn parse_metadata(section: &[u8]) -> Result<Metadata, MetadataError> {
     if section.len() > MAX_METADATA_BYTES {
         return Err(MetadataError::TooLarge { len: section.len() });
     }
-    let mut records: Vec<FunctionRecord> = Vec::new();
-    let mut names: BTreeSet<String> = BTreeSet::new();
+    let mut metadata = Metadata::default();
+    let mut function_names: BTreeSet<String> = BTreeSet::new();
+    let mut import_names: BTreeSet<String> = BTreeSet::new();
     let mut offset = 0;
     while offset < section.len() {
         let rest = &section[offset..];
@@ -237,12 +274,17 @@ pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataErr
         let kind = read_u32(header, 4);
         let body_len = read_u32(header, 8) as usize;
         let body = take(rest, RECORD_HEADER_SIZE, body_len, offset, "record body")?;
-        if kind != RECORD_KIND_FUNCTION {
-            return Err(MetadataError::UnknownKind { offset, kind });
-        }
+        let (records, names) = match kind {
+            RECORD_KIND_FUNCTION => (&mut metadata.functions, &mut function_names),
+            RECORD_KIND_IMPORT => (&mut metadata.imports, &mut import_names),
+            _ => return Err(MetadataError::UnknownKind { offset, kind }),
+        };
         let record = parse_function(body, offset)?;
         if !names.insert(record.name.clone()) {
-            return Err(MetadataError::DuplicateFunction { name: record.name });
+            return Err(match kind {
+                RECORD_KIND_IMPORT => MetadataError::DuplicateImport { name: record.name },
+                _ => MetadataError::DuplicateFunction { name: record.name },
+            });
         }
         if records.len() == MAX_FUNCTIONS {
             return Err(MetadataError::TooManyFunctions);
@@ -250,7 +292,7 @@ pub fn parse_metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, MetadataErr
         records.push(record);
         offset += RECORD_HEADER_SIZE + body_len;
     }
-    Ok(records)
+    Ok(metadata)
 }
 
 fn parse_function(body: &[u8], offset: usize) -> Result<FunctionRecord, MetadataError> {
@@ -325,18 +367,24 @@ mod tests {
     #[test]
     fn const_encoding_matches_runtime_encoding() {
         const FIELDS: [&str; 4] = ["greet", "bincode", "(&str, u32)", "Result<String, String>"];
-        const LEN: usize = function_record_len(FIELDS);
-        const BYTES: [u8; LEN] = function_record::<LEN>(FIELDS);
-        assert_eq!(BYTES.to_vec(), record("greet").to_bytes());
+        const LEN: usize = record_len(FIELDS);
+        const FUNCTION: [u8; LEN] = super::record::<LEN>(RECORD_KIND_FUNCTION, FIELDS);
+        const IMPORT: [u8; LEN] = super::record::<LEN>(RECORD_KIND_IMPORT, FIELDS);
+        assert_eq!(FUNCTION.to_vec(), record("greet").to_bytes());
+        assert_eq!(IMPORT.to_vec(), record("greet").to_import_bytes());
     }
 
     #[test]
     fn parses_concatenated_records() {
         let mut section = record("a").to_bytes();
+        section.extend(record("log").to_import_bytes());
         section.extend(record("b").to_bytes());
+        // A function and an import may share a name.
+        section.extend(record("a").to_import_bytes());
         let parsed = parse_metadata(&section).unwrap();
-        assert_eq!(parsed, [record("a"), record("b")]);
-        assert_eq!(parse_metadata(&[]).unwrap(), []);
+        assert_eq!(parsed.functions, [record("a"), record("b")]);
+        assert_eq!(parsed.imports, [record("log"), record("a")]);
+        assert_eq!(parse_metadata(&[]).unwrap(), Metadata::default());
     }
 
     #[test]
@@ -399,6 +447,13 @@ mod tests {
             parse_metadata(&twice).unwrap_err(),
             MetadataError::DuplicateFunction { name: "a".into() }
         );
+        let import = record("a").to_import_bytes();
+        let mut twice = import.clone();
+        twice.extend(&import);
+        assert_eq!(
+            parse_metadata(&twice).unwrap_err(),
+            MetadataError::DuplicateImport { name: "a".into() }
+        );
     }
 
     #[test]
@@ -436,7 +491,10 @@ mod tests {
             .to_bytes()
         };
         let mut many: Vec<u8> = (0..MAX_FUNCTIONS).flat_map(tiny).collect();
-        assert_eq!(parse_metadata(&many).unwrap().len(), MAX_FUNCTIONS);
+        assert_eq!(
+            parse_metadata(&many).unwrap().functions.len(),
+            MAX_FUNCTIONS
+        );
         many.extend(tiny(MAX_FUNCTIONS));
         assert!(many.len() <= MAX_METADATA_BYTES);
         assert_eq!(

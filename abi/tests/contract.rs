@@ -22,6 +22,9 @@ fn contract_description() -> String {
     line("FREE_EXPORT", &FREE_EXPORT);
     line("SLOT_EXPORT", &SLOT_EXPORT);
     line("FUNCTION_EXPORT_PREFIX", &FUNCTION_EXPORT_PREFIX);
+    line("IMPORT_MODULE", &IMPORT_MODULE);
+    line("HOST_FUNCTION_PREFIX", &HOST_FUNCTION_PREFIX);
+    line("TAKE_REPLY_IMPORT", &TAKE_REPLY_IMPORT);
     line("GUEST_ALIGN", &GUEST_ALIGN);
     line("SLOT_SIZE", &SLOT_SIZE);
     line("SLOT_LEN_OFFSET", &SLOT_LEN_OFFSET);
@@ -32,6 +35,7 @@ fn contract_description() -> String {
     }
     line("RECORD_HEADER_SIZE", &RECORD_HEADER_SIZE);
     line("RECORD_KIND_FUNCTION", &RECORD_KIND_FUNCTION);
+    line("RECORD_KIND_IMPORT", &RECORD_KIND_IMPORT);
     let record = FunctionRecord {
         name: "name".into(),
         codec: "codec".into(),
@@ -43,7 +47,15 @@ fn contract_description() -> String {
     bytes[..4].fill(0);
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     line("function record", &hex);
+    let mut bytes = record.to_import_bytes();
+    bytes[..4].fill(0);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    line("import record", &hex);
     line("function export of `f`", &function_export_name("f"));
+    line(
+        "host function import of `f`",
+        &host_function_import_name("f"),
+    );
     text
 }
 
@@ -115,6 +127,10 @@ fn the_spec_names_every_part_of_the_contract() {
         format!("`{FREE_EXPORT}`"),
         format!("`{SLOT_EXPORT}`"),
         format!("`{FUNCTION_EXPORT_PREFIX}<name>`"),
+        format!("`{IMPORT_MODULE}`"),
+        format!("`{HOST_FUNCTION_PREFIX}<name>`"),
+        format!("`{TAKE_REPLY_IMPORT}`"),
+        format!("{RECORD_KIND_IMPORT} (`RECORD_KIND_IMPORT`)"),
         format!("aligned to {GUEST_ALIGN}"),
         format!("{SLOT_SIZE} (`SLOT_SIZE`)"),
         format!("{SLOT_LEN_OFFSET} (`SLOT_LEN_OFFSET`)"),

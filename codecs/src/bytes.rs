@@ -52,6 +52,7 @@ pub(crate) fn everywhere<T: ?Sized>(value: &T) -> AsBytes<'_, T, true> {
 }
 
 /// `value` for a format with a distinct bytes type (see the module docs).
+#[cfg_attr(not(feature = "msgpack"), allow(dead_code))]
 pub(crate) fn arguments<T: ?Sized>(value: &T) -> AsBytes<'_, T, false> {
     AsBytes(value)
 }

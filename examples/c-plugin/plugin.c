@@ -23,7 +23,7 @@ typedef unsigned long long u64;
 
 /* ---- Metadata: one function record in the `wasmer-plugin` section. ----
  *
- * abi_version: u32 = 1 | kind: u32 = 1 (function) | body_len: u32
+ * abi_version: u32 = 2 | kind: u32 = 1 (function) | body_len: u32
  * body: four strings, each a u32 length and UTF-8: name, codec, argument
  * type, return type. All integers little-endian (`.int32` is).
  *
@@ -32,7 +32,7 @@ typedef unsigned long long u64;
  * data with a section attribute, so the record is written in assembly). */
 __asm__(
     ".section \".custom_section.wasmer-plugin\",\"\",@\n"
-    ".int32 1\n"                           /* abi_version */
+    ".int32 2\n"                           /* abi_version */
     ".int32 1\n"                           /* kind: function */
     ".int32 36\n"                          /* body_len: 4+3 + 4+4 + 4+10 + 4+3 */
     ".int32 3\n .ascii \"add\"\n"          /* name */

@@ -17,13 +17,13 @@ const _: () = {
         "(u8, String)",
         "(u8, String)",
     ];
-    const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize = ::wasmer_plugin::__private::function_record_len(
+    const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize = ::wasmer_plugin::__private::record_len(
         __WASMER_PLUGIN_FIELDS,
     );
     #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = "wasmer-plugin"))]
-    static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] = ::wasmer_plugin::__private::function_record::<
+    static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] = ::wasmer_plugin::__private::record::<
         __WASMER_PLUGIN_RECORD_LEN,
-    >(__WASMER_PLUGIN_FIELDS);
+    >(::wasmer_plugin::__private::RECORD_KIND_FUNCTION, __WASMER_PLUGIN_FIELDS);
     static __WASMER_PLUGIN_INFO: ::wasmer_plugin::__private::FunctionInfo = ::wasmer_plugin::__private::FunctionInfo {
         args: "(u8, String)",
         ret: "(u8, String)",

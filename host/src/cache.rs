@@ -35,7 +35,7 @@ pub(crate) enum CacheSetting {
     DefaultDir,
 }
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// Caches the compiled plugin in folder `dir` (made if missing): a
     /// later build of the same bytes with the same limits, on the same
     /// wasmer-plugin, wasmer and CPU, loads the compiled code instead of

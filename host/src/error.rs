@@ -61,8 +61,8 @@ pub enum Error {
     /// The metadata section is damaged.
     #[error("the plugin's metadata is damaged: {0}")]
     Metadata(#[source] MetadataError),
-    /// wasmer could not instantiate the module (for example, it imports
-    /// something the host does not provide).
+    /// wasmer could not instantiate the module (for example, an import's
+    /// signature is not the contract's).
     #[error("could not instantiate the plugin: {0}")]
     Instantiate(#[source] Box<wasmer::InstantiationError>),
     /// An export the contract requires is missing or has the wrong type.
@@ -246,6 +246,131 @@ pub enum Error {
         /// The pool's limit.
         limit: usize,
     },
+    /// The plugin imports host functions the builder did not provide.
+    #[error(
+        "the plugin imports host functions this host does not provide: {}; register each with `host_fn`",
+        .missing.join(", ")
+    )]
+    MissingHostFunctions {
+        /// Each missing function with its types and codec, as the plugin
+        /// declares it.
+        missing: Vec<String>,
+    },
+    /// The plugin imports a host function with another codec than the
+    /// one it was registered with.
+    #[error(
+        "the plugin imports host function `{host_function}` with the {plugin} codec but the host provides it in {host}: register it with `host_fn_in` for the plugin's codec"
+    )]
+    HostFunctionCodecMismatch {
+        /// The host function.
+        host_function: String,
+        /// The codec the plugin declares.
+        plugin: String,
+        /// The codec it was registered with.
+        host: &'static str,
+    },
+    /// The module imports something that is not a host function its
+    /// metadata declares.
+    #[error(
+        "the plugin imports `{name}` from module `{module}`, which is not a host function it declares: a plugin may import only host functions declared with #[host_functions]"
+    )]
+    UnknownImport {
+        /// The import's module.
+        module: String,
+        /// The import's name.
+        name: String,
+    },
+    /// The builder registered two host functions of one name.
+    #[error("host function `{name}` is registered twice")]
+    DuplicateHostFunction {
+        /// The name.
+        name: String,
+    },
+    /// A host function registered with `try_host_fn` returned an error;
+    /// the plugin call ended there.
+    #[error(
+        "plugin function `{function}` stopped: host function `{host_function}` failed: {message}"
+    )]
+    HostFunctionError {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function.
+        host_function: String,
+        /// The error's message.
+        message: String,
+    },
+    /// A host function panicked; the panic was caught and the plugin call
+    /// ended there.
+    #[error(
+        "plugin function `{function}` stopped: host function `{host_function}` panicked: {message}"
+    )]
+    HostFunctionPanic {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function.
+        host_function: String,
+        /// The panic message.
+        message: String,
+    },
+    /// The plugin sent a host function arguments that do not decode as the
+    /// type it takes.
+    #[error(
+        "plugin function `{function}` sent host function `{host_function}` arguments that do not decode as `{expected}` with {codec}: {message}"
+    )]
+    HostFunctionDecode {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function.
+        host_function: String,
+        /// The argument type the host function takes.
+        expected: &'static str,
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// A host function's reply could not be encoded.
+    #[error(
+        "the reply of host function `{host_function}` to plugin function `{function}` does not encode with {codec}: {message}"
+    )]
+    HostFunctionEncode {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function.
+        host_function: String,
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// The plugin sent a host function more bytes than the host's input
+    /// limit allows.
+    #[error(
+        "plugin function `{function}` sent host function `{host_function}` {len} bytes of arguments, over this host's {limit}-byte input limit"
+    )]
+    HostFunctionInputTooLarge {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function.
+        host_function: String,
+        /// The bytes it sent.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The plugin called a host function against the contract (pointers
+    /// outside its memory, a reply taken that was not waiting).
+    #[error(
+        "plugin function `{function}` called host function `{host_function}` wrongly: {reason}"
+    )]
+    BadHostCall {
+        /// The plugin function that called it.
+        function: String,
+        /// The host function (`(take_reply)` for the runtime's import).
+        host_function: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// The plugin's allocator failed to provide the input buffer.
     #[error(
         "the plugin could not allocate {len} bytes for the arguments of `{function}`: {reason}"
@@ -276,7 +401,13 @@ impl Error {
             | Error::MemoryLimit { .. }
             | Error::BadOutput { .. }
             | Error::OutputTooLarge { .. }
-            | Error::GuestAlloc { .. } => true,
+            | Error::GuestAlloc { .. }
+            | Error::HostFunctionError { .. }
+            | Error::HostFunctionPanic { .. }
+            | Error::HostFunctionDecode { .. }
+            | Error::HostFunctionEncode { .. }
+            | Error::HostFunctionInputTooLarge { .. }
+            | Error::BadHostCall { .. } => true,
             Error::Io { .. }
             | Error::Compile(_)
             | Error::UnsupportedFeature { .. }
@@ -295,7 +426,11 @@ impl Error {
             | Error::GuestEncode { .. }
             | Error::InputTooLarge { .. }
             | Error::InstanceLimit { .. }
-            | Error::Watchdog(_) => false,
+            | Error::Watchdog(_)
+            | Error::MissingHostFunctions { .. }
+            | Error::HostFunctionCodecMismatch { .. }
+            | Error::UnknownImport { .. }
+            | Error::DuplicateHostFunction { .. } => false,
         }
     }
 }

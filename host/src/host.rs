@@ -47,13 +47,25 @@ use crate::{Error, HostBuilder, Plugin};
 /// per thread, made from a shared [`Plugin`] with
 /// [`from_plugin`](Host::from_plugin), or let a
 /// [`HostPool`](crate::HostPool) do it.
-pub struct Host<C: Codec = Bincode> {
-    plugin: Plugin,
-    instance: Option<Instance>,
+///
+/// `S` is the state the plugin's host functions read and change (see
+/// [`Builder::state`](crate::Builder::state)), `()` without one. It
+/// belongs to the host, not to the instance: it survives an instance
+/// discarded after a failure.
+pub struct Host<C: Codec = Bincode, S = ()> {
+    plugin: Plugin<S>,
+    instance: Option<Instance<S>>,
+    /// `None` only while lent to the instance during a call, which holds
+    /// `&mut self`: every `&self` method finds it.
+    state: Option<S>,
     /// Reused for every call's encoded arguments.
     args: Vec<u8>,
     codec: PhantomData<fn() -> C>,
 }
+
+/// `Host::state` when the state is missing: a call that lent it panicked
+/// through the host (which catches plugin and host-function panics).
+const STATE_LENT: &str = "the host's state is lent only during a call, which holds `&mut Host`";
 
 /// A plugin function looked up once, for calling many times with
 /// [`Host::call_function`] (or [`HostPool::call_function`](crate::HostPool::call_function))
@@ -96,25 +108,42 @@ impl<C: Codec> Host<C> {
         Self::builder().build_from_file(path)
     }
 
-    /// A builder for a host with non-default limits.
+    /// A builder for a host with non-default limits, host functions or
+    /// state.
     pub fn builder() -> HostBuilder<C> {
         HostBuilder::new()
     }
+}
 
+impl<C: Codec, S: Send + 'static> Host<C, S> {
     /// Instantiates a compiled plugin, without compiling anything; the
-    /// host keeps a clone of it.
-    pub fn from_plugin(plugin: &Plugin) -> Result<Self, Error> {
+    /// host keeps a clone of it. Its state is made by the plugin's
+    /// [`state`](crate::Builder::state) function.
+    pub fn from_plugin(plugin: &Plugin<S>) -> Result<Self, Error> {
+        let mut state = Some((plugin.linked().init)());
+        let instance = Instance::new(plugin, &mut state)?;
         Ok(Host {
             plugin: plugin.clone(),
-            instance: Some(Instance::new(plugin)?),
+            instance: Some(instance),
+            state,
             args: Vec::new(),
             codec: PhantomData,
         })
     }
 
     /// The compiled plugin this host runs.
-    pub fn plugin(&self) -> &Plugin {
+    pub fn plugin(&self) -> &Plugin<S> {
         &self.plugin
+    }
+
+    /// The state the host functions keep.
+    pub fn state(&self) -> &S {
+        self.state.as_ref().expect(STATE_LENT)
+    }
+
+    /// The state the host functions keep, to change between calls.
+    pub fn state_mut(&mut self) -> &mut S {
+        self.state.as_mut().expect(STATE_LENT)
     }
 
     /// The plugin's functions, as its metadata describes them.
@@ -217,10 +246,10 @@ impl<C: Codec> Host<C> {
         check_input(name, self.args.len(), limits.max_input_bytes)?;
         let instance = match &mut self.instance {
             Some(instance) => instance,
-            empty => empty.insert(Instance::new(&self.plugin)?),
+            empty => empty.insert(Instance::new(&self.plugin, &mut self.state)?),
         };
         let decode = |output: &[u8]| decode(name, output);
-        let result = instance.call(index, name, &self.args, limits, decode);
+        let result = instance.call(index, name, &self.args, limits, &mut self.state, decode);
         if let Err(error) = &result
             && error.discards_instance()
         {
@@ -238,8 +267,8 @@ impl<C: Codec> Host<C> {
 }
 
 /// The handle of function `name` of `plugin`, checked against codec `K`.
-pub(crate) fn lookup<K: Codec, A: ?Sized, R>(
-    plugin: &Plugin,
+pub(crate) fn lookup<K: Codec, A: ?Sized, R, S>(
+    plugin: &Plugin<S>,
     name: &str,
 ) -> Result<Function<A, R, K>, Error> {
     let index = index_of(plugin, name)?;
@@ -258,7 +287,7 @@ pub(crate) fn lookup<K: Codec, A: ?Sized, R>(
     })
 }
 
-fn index_of(plugin: &Plugin, name: &str) -> Result<usize, Error> {
+fn index_of<S>(plugin: &Plugin<S>, name: &str) -> Result<usize, Error> {
     let functions = plugin.functions();
     functions
         .iter()
@@ -281,7 +310,7 @@ fn function_list(functions: &[FunctionRecord]) -> String {
     cap_message(names.join(", "))
 }
 
-impl<C: Codec> fmt::Debug for Host<C> {
+impl<C: Codec, S> fmt::Debug for Host<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Host")
             .field("codec", &C::NAME)

@@ -2,13 +2,14 @@
 //! mechanics of a call: input buffer, fuel, deadline, export call, slot,
 //! and what a trap means.
 
-use wasmer::{Memory, MemoryView, RuntimeError, Store, TypedFunction, Value, imports};
+use wasmer::{FunctionEnv, Memory, MemoryView, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
     ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, SLOT_SIZE, function_export_name,
 };
 
 use crate::Error;
 use crate::defer_start::{START_EXPORT, START_FUNCTION};
+use crate::imports::{CallEnv, HostTrap, bind, imports};
 use crate::limits::{Deadline, FuelGauge, Limits, take_grow_refused, take_interrupt_flag};
 use crate::plugin::Plugin;
 use crate::reply::{panic_message, read_reply, slot_at};
@@ -21,7 +22,11 @@ type PluginExport = TypedFunction<(u32, u32), u32>;
 ///
 /// Not `Send`: its store is not. An instance stays on the thread that
 /// made it; threads share the compiled [`Plugin`] instead.
-pub(crate) struct Instance {
+///
+/// `S` is the state its host functions see. The instance does not own it:
+/// the host lends it for each call, so that it outlives an instance
+/// discarded after a failure.
+pub(crate) struct Instance<S> {
     /// Cleared before the store goes (see `Drop`): the watchdog may write
     /// into the store while it is registered.
     deadline: Option<Deadline>,
@@ -30,6 +35,8 @@ pub(crate) struct Instance {
     /// ever made alive).
     store: Store,
     memory: Memory,
+    /// What the host functions share; holds the lent state during a call.
+    env: FunctionEnv<CallEnv<S>>,
     alloc: TypedFunction<u32, u32>,
     free: TypedFunction<(u32, u32), ()>,
     /// One export per metadata record, in the same order; a record whose
@@ -42,7 +49,7 @@ pub(crate) struct Instance {
     fuel: Option<FuelGauge>,
 }
 
-impl Drop for Instance {
+impl<S> Drop for Instance<S> {
     fn drop(&mut self) {
         // Unregister from the watchdog before the fields, the store
         // among them, are dropped.
@@ -92,17 +99,19 @@ fn placement(buffer: usize, source: usize, len: u32) -> u32 {
     (source.wrapping_sub(buffer) % ALIASING_PERIOD as usize) as u32
 }
 
-impl Instance {
+impl<S: Send + 'static> Instance<S> {
     /// Instantiates `plugin` in a store of its own and, when the engine
-    /// deferred it, runs the module's start function under the limits.
-    pub(crate) fn new(plugin: &Plugin) -> Result<Instance, Error> {
+    /// deferred it, runs the module's start function under the limits,
+    /// with `state` lent to its host functions.
+    pub(crate) fn new(plugin: &Plugin<S>, state: &mut Option<S>) -> Result<Instance<S>, Error> {
         let limits = plugin.limits();
         let functions = plugin.functions();
         let mut store = Store::new(plugin.engine().clone());
+        let (env, imports) = imports(plugin, &mut store);
         // The interrupt flag's location is the last global the tunables
         // see on this thread during instantiation.
         take_interrupt_flag();
-        let instance = wasmer::Instance::new(&mut store, plugin.module(), &imports! {})
+        let instance = wasmer::Instance::new(&mut store, plugin.module(), &imports)
             .map_err(|err| Error::Instantiate(Box::new(err)))?;
         let deadline = match limits.timeout {
             Some(limit) => Some(Deadline::register(
@@ -161,6 +170,13 @@ impl Instance {
             Some(budget) => Some(FuelGauge::new(&instance, budget)?),
             None => None,
         };
+        bind(
+            &env,
+            &mut store,
+            memory.clone(),
+            fuel.clone(),
+            deadline.as_ref().map(Deadline::probe),
+        );
         // A deferred start function is exported rather than run by
         // instantiation (see `defer_start`), so that it runs under the
         // limits.
@@ -171,6 +187,7 @@ impl Instance {
             deadline,
             store,
             memory,
+            env,
             alloc,
             free,
             exports: plugin_exports,
@@ -179,21 +196,38 @@ impl Instance {
             fuel,
         };
         if let Some(start) = start
-            && let Err(trap) = instance.limited(|instance| start.call(&mut instance.store))?
+            && let Err(trap) = instance.with_state(state, |instance| {
+                instance.limited(|instance| start.call(&mut instance.store))
+            })?
         {
             return Err(instance.trap_cause(trap).into_error(START_FUNCTION, limits));
         }
         Ok(instance)
     }
 
+    /// Runs `run` with `state` lent to the host functions, and takes it
+    /// back after, whatever happened.
+    fn with_state<T>(
+        &mut self,
+        state: &mut Option<S>,
+        run: impl FnOnce(&mut Instance<S>) -> T,
+    ) -> T {
+        self.env.as_mut(&mut self.store).state = state.take();
+        let result = run(self);
+        *state = self.env.as_mut(&mut self.store).state.take();
+        result
+    }
+
     /// Calls export `index` with `input` and hands the output bytes of a
     /// successful call to `decode`, straight from guest memory.
+    /// Host functions the plugin calls meanwhile get `state`.
     pub(crate) fn call<T>(
         &mut self,
         index: usize,
         function: &str,
         input: &[u8],
         limits: &Limits,
+        state: &mut Option<S>,
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let export = match &self.exports[index] {
@@ -206,9 +240,11 @@ impl Instance {
             }
         };
         // The limits cover the guest's allocator too.
-        let result = self.limited(|instance| {
-            let (ptr, len) = instance.write_input(function, input, limits)?;
-            Ok(export.call(&mut instance.store, ptr, len))
+        let result = self.with_state(state, |instance| {
+            instance.limited(|instance| {
+                let (ptr, len) = instance.write_input(function, input, limits)?;
+                Ok(export.call(&mut instance.store, ptr, len))
+            })
         })?;
         let returned = match result? {
             Ok(returned) => returned,
@@ -230,7 +266,7 @@ impl Instance {
     /// Runs `run` (guest code: a call or the start function) under the
     /// limits: a full fuel budget, a cleared memory-limit flag, and the
     /// deadline's clock running.
-    fn limited<T>(&mut self, run: impl FnOnce(&mut Instance) -> T) -> Result<T, Error> {
+    fn limited<T>(&mut self, run: impl FnOnce(&mut Instance<S>) -> T) -> Result<T, Error> {
         if let Some(fuel) = &self.fuel {
             fuel.refuel(&mut self.store)?;
         }
@@ -361,10 +397,15 @@ impl Instance {
         }
     }
 
-    /// Why the guest trapped: the deadline or fuel first (their traps
-    /// look like any other), then a panic the guest recorded, then a
-    /// refused `memory.grow` (a Rust guest aborts when allocation fails).
+    /// Why the guest trapped: a failed host function first (its trap
+    /// carries the reason), then the deadline or fuel (their traps look
+    /// like any other), then a panic the guest recorded, then a refused
+    /// `memory.grow` (a Rust guest aborts when allocation fails).
     fn trap_cause(&mut self, trap: RuntimeError) -> TrapCause {
+        let trap = match trap.downcast::<HostTrap>() {
+            Ok(host) => return TrapCause::HostFunction(host),
+            Err(trap) => trap,
+        };
         if let Some(deadline) = &self.deadline
             && deadline.fired()
         {
@@ -396,6 +437,7 @@ impl Instance {
 }
 
 enum TrapCause {
+    HostFunction(HostTrap),
     Timeout,
     OutOfFuel,
     MemoryLimit,
@@ -407,6 +449,7 @@ impl TrapCause {
     fn into_error(self, function: &str, limits: &Limits) -> Error {
         let function = function.to_owned();
         match self {
+            TrapCause::HostFunction(host) => host.into_error(&function),
             TrapCause::Timeout => Error::Timeout {
                 function,
                 limit: limits.timeout.unwrap_or_default(),

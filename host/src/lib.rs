@@ -58,6 +58,8 @@ mod engine;
 mod error;
 mod features;
 mod host;
+mod host_functions;
+mod imports;
 mod instance;
 mod limits;
 mod module_shape;
@@ -69,11 +71,12 @@ pub use builder::{Builder, HostBuilder, PluginBuilder};
 pub use cache::{CacheOutcome, default_cache_dir};
 pub use error::Error;
 pub use host::{Function, Host};
+pub use host_functions::HostContext;
 pub use limits::{
     DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MEMORY_BYTES,
     DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
 };
-pub use module_shape::plugin_functions;
+pub use module_shape::{plugin_functions, plugin_imports};
 pub use plugin::Plugin;
 pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
 pub use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord};
@@ -98,7 +101,7 @@ pub mod __fuzz {
 
     /// The records in a metadata section's bytes.
     pub fn metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-        crate::module_shape::parse_records(section)
+        crate::module_shape::parse_records(section).map(|metadata| metadata.functions)
     }
 
     /// What the host makes of a call that returned `returned` with `slot`

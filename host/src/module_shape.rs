@@ -3,9 +3,10 @@
 //! memories and tables an instance of it would need. One pass, linear in
 //! the module's size, so that a module refused here costs no compilation.
 
+use wasmer::wasmparser::TypeRef;
 use wasmer::wasmparser::{Parser, Payload};
 use wasmer_plugin_abi::{
-    ABI_VERSION, FunctionRecord, MAX_METADATA_BYTES, METADATA_SECTION, MetadataError,
+    ABI_VERSION, FunctionRecord, MAX_METADATA_BYTES, METADATA_SECTION, Metadata, MetadataError,
     parse_metadata,
 };
 
@@ -16,20 +17,29 @@ use crate::reply::cap_message;
 /// A module that passed the checks that need no compiler.
 pub(crate) struct ModuleShape {
     pub(crate) functions: Vec<FunctionRecord>,
+    /// The host functions the metadata declares.
+    pub(crate) imports: Vec<FunctionRecord>,
+    /// What the module's import section names: `(module, name)`.
+    pub(crate) module_imports: Vec<(String, String)>,
     pub(crate) budget: InstanceBudget,
 }
 
 impl ModuleShape {
     pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
         check_module_size(wasm.len(), limits.max_module_bytes)?;
-        let sections = Sections::read(wasm)?;
-        let functions = sections.functions()?;
+        let mut sections = Sections::read(wasm)?;
+        let Metadata { functions, imports } = sections.metadata()?;
         let budget = InstanceBudget::new(
             limits.max_memory_bytes,
             &sections.tables,
             &sections.memory_pages,
         )?;
-        Ok(ModuleShape { functions, budget })
+        Ok(ModuleShape {
+            functions,
+            imports,
+            module_imports: std::mem::take(&mut sections.imports),
+            budget,
+        })
     }
 }
 
@@ -40,7 +50,13 @@ impl ModuleShape {
 /// a WebAssembly module ([`Error::Compile`]). For tools that inspect
 /// plugins; nothing of the module runs.
 pub fn plugin_functions(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-    Sections::read(wasm)?.functions()
+    Ok(Sections::read(wasm)?.metadata()?.functions)
+}
+
+/// The host functions a plugin module imports, read from its metadata
+/// like [`plugin_functions`] reads its functions.
+pub fn plugin_imports(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+    Ok(Sections::read(wasm)?.metadata()?.imports)
 }
 
 /// What one pass over the module's sections collects.
@@ -48,6 +64,7 @@ struct Sections {
     metadata: Option<Vec<u8>>,
     tables: Vec<TableNeed>,
     memory_pages: Vec<u64>,
+    imports: Vec<(String, String)>,
 }
 
 impl Sections {
@@ -65,6 +82,7 @@ impl Sections {
             metadata: None,
             tables: Vec::new(),
             memory_pages: Vec::new(),
+            imports: Vec::new(),
         };
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(malformed)? {
@@ -75,6 +93,18 @@ impl Sections {
                         return Err(Error::Metadata(MetadataError::TooLarge { len }));
                     }
                     bytes.extend_from_slice(section.data());
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        let import = import.map_err(malformed)?;
+                        // Only functions can be provided; anything else is
+                        // an import no plugin host knows.
+                        let name = match import.ty {
+                            TypeRef::Func(_) => import.name.to_owned(),
+                            _ => format!("{} (not a function)", import.name),
+                        };
+                        sections.imports.push((import.module.to_owned(), name));
+                    }
                 }
                 Payload::TableSection(reader) => {
                     for table in reader {
@@ -98,21 +128,21 @@ impl Sections {
         Ok(sections)
     }
 
-    /// The function records of the metadata; a plugin has at least one.
-    fn functions(&self) -> Result<Vec<FunctionRecord>, Error> {
-        let functions = match &self.metadata {
+    /// The records of the metadata; a plugin has at least one function.
+    fn metadata(&self) -> Result<Metadata, Error> {
+        let metadata = match &self.metadata {
             None => return Err(Error::NotAPlugin),
             Some(bytes) => parse_records(bytes)?,
         };
-        if functions.is_empty() {
+        if metadata.functions.is_empty() {
             return Err(Error::NotAPlugin);
         }
-        Ok(functions)
+        Ok(metadata)
     }
 }
 
-/// The function records in the bytes of the metadata sections.
-pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
+/// The records in the bytes of the metadata sections.
+pub(crate) fn parse_records(section: &[u8]) -> Result<Metadata, Error> {
     parse_metadata(section).map_err(|err| match err {
         MetadataError::VersionMismatch { found } => Error::AbiMismatch {
             plugin: found,
@@ -120,6 +150,11 @@ pub(crate) fn parse_records(section: &[u8]) -> Result<Vec<FunctionRecord>, Error
         },
         MetadataError::DuplicateFunction { name } => {
             Error::Metadata(MetadataError::DuplicateFunction {
+                name: cap_message(name),
+            })
+        }
+        MetadataError::DuplicateImport { name } => {
+            Error::Metadata(MetadataError::DuplicateImport {
                 name: cap_message(name),
             })
         }

@@ -10,6 +10,7 @@ use wasmer_plugin_abi::FunctionRecord;
 
 use crate::cache::{CacheOutcome, CacheSetting, load_or_compile};
 use crate::engine::plugin_engine;
+use crate::host_functions::{HostFunctions, Linked};
 use crate::limits::Limits;
 use crate::module_shape::ModuleShape;
 use crate::{Error, PluginBuilder};
@@ -39,12 +40,22 @@ use crate::{Error, PluginBuilder};
 ///
 /// Cloning is cheap (a reference count); the compiled code is freed when
 /// the last clone and the last instance made from it are dropped.
-#[derive(Clone)]
-pub struct Plugin {
-    inner: Arc<Compiled>,
+///
+/// `S` is the state each instance keeps for its host functions (see
+/// [`Builder::state`](crate::Builder::state)); `()` without one.
+pub struct Plugin<S = ()> {
+    inner: Arc<Compiled<S>>,
 }
 
-struct Compiled {
+impl<S> Clone for Plugin<S> {
+    fn clone(&self) -> Self {
+        Plugin {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Compiled<S> {
     /// Tells this plugin's function handles from another's.
     id: u64,
     /// The plugin's own engine: it carries the plugin's memory budget and
@@ -52,6 +63,10 @@ struct Compiled {
     engine: Engine,
     module: Module,
     functions: Vec<FunctionRecord>,
+    /// The host functions the plugin declares it imports.
+    imports: Vec<FunctionRecord>,
+    /// What each import of the module is bound to.
+    linked: Linked<S>,
     limits: Limits,
     cache: CacheOutcome,
 }
@@ -60,6 +75,7 @@ struct Compiled {
 const _: () = {
     const fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
     assert_send_sync::<Plugin>();
+    assert_send_sync::<Plugin<std::cell::Cell<u8>>>();
 };
 
 static NEXT_PLUGIN_ID: AtomicU64 = AtomicU64::new(0);
@@ -80,9 +96,23 @@ impl Plugin {
     pub fn builder() -> PluginBuilder {
         PluginBuilder::new()
     }
+}
 
-    pub(crate) fn load(wasm: &[u8], limits: Limits, cache: &CacheSetting) -> Result<Plugin, Error> {
-        let ModuleShape { functions, budget } = ModuleShape::read(wasm, &limits)?;
+impl<S> Plugin<S> {
+    pub(crate) fn load(
+        wasm: &[u8],
+        limits: Limits,
+        cache: &CacheSetting,
+        host: HostFunctions<S>,
+    ) -> Result<Plugin<S>, Error> {
+        let ModuleShape {
+            functions,
+            imports,
+            module_imports,
+            budget,
+        } = ModuleShape::read(wasm, &limits)?;
+        // Before compiling: a plugin this host cannot run costs nothing.
+        let linked = host.link(&imports, &module_imports)?;
         let engine = plugin_engine(&limits, budget);
         let (module, cache) = load_or_compile(cache, &engine, wasm, &limits, budget)?;
         Ok(Plugin {
@@ -91,6 +121,8 @@ impl Plugin {
                 engine,
                 module,
                 functions,
+                imports,
+                linked,
                 limits,
                 cache,
             }),
@@ -100,6 +132,16 @@ impl Plugin {
     /// The plugin's functions, as its metadata describes them.
     pub fn functions(&self) -> &[FunctionRecord] {
         &self.inner.functions
+    }
+
+    /// The host functions the plugin imports, as its metadata describes
+    /// them; the builder provided each.
+    pub fn imports(&self) -> &[FunctionRecord] {
+        &self.inner.imports
+    }
+
+    pub(crate) fn linked(&self) -> &Linked<S> {
+        &self.inner.linked
     }
 
     /// Whether the compiled code came from the cache, was compiled and
@@ -125,10 +167,11 @@ impl Plugin {
     }
 }
 
-impl fmt::Debug for Plugin {
+impl<S> fmt::Debug for Plugin<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Plugin")
             .field("functions", &self.inner.functions)
+            .field("imports", &self.inner.imports)
             .field("limits", &self.inner.limits)
             .field("cache", &self.inner.cache)
             .finish_non_exhaustive()

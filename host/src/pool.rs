@@ -59,8 +59,12 @@ pub const DEFAULT_MAX_INSTANCES: usize = 64;
 /// });
 /// # Ok(()) }
 /// ```
-pub struct HostPool<C: Codec = Bincode> {
-    plugin: Plugin,
+///
+/// With host functions, each instance has its own state `S`, made by the
+/// plugin's [`state`](crate::Builder::state) function;
+/// [`with_state`](HostPool::with_state) reaches the calling thread's.
+pub struct HostPool<C: Codec = Bincode, S = ()> {
+    plugin: Plugin<S>,
     shared: Arc<PoolShared>,
     codec: PhantomData<fn() -> C>,
 }
@@ -69,6 +73,7 @@ pub struct HostPool<C: Codec = Bincode> {
 const _: () = {
     const fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<HostPool>();
+    assert_send_sync::<HostPool<Bincode, std::cell::Cell<u8>>>();
 };
 
 /// What a pool's instances see of it.
@@ -93,8 +98,8 @@ struct Pooled {
 }
 
 /// A pool's instance with its place in the count.
-struct PooledHost<C: Codec> {
-    host: Host<C>,
+struct PooledHost<C: Codec, S> {
+    host: Host<C, S>,
     _permit: Permit,
 }
 
@@ -109,14 +114,14 @@ impl Drop for Permit {
     }
 }
 
-impl<C: Codec + 'static> HostPool<C> {
+impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     /// A pool of at most [`DEFAULT_MAX_INSTANCES`] instances of `plugin`.
-    pub fn new(plugin: &Plugin) -> Self {
+    pub fn new(plugin: &Plugin<S>) -> Self {
         Self::with_max_instances(plugin, DEFAULT_MAX_INSTANCES)
     }
 
     /// A pool of at most `max` instances of `plugin` (at least one).
-    pub fn with_max_instances(plugin: &Plugin, max: usize) -> Self {
+    pub fn with_max_instances(plugin: &Plugin<S>, max: usize) -> Self {
         HostPool {
             plugin: plugin.clone(),
             shared: Arc::new(PoolShared {
@@ -129,7 +134,7 @@ impl<C: Codec + 'static> HostPool<C> {
     }
 
     /// The compiled plugin the pool runs.
-    pub fn plugin(&self) -> &Plugin {
+    pub fn plugin(&self) -> &Plugin<S> {
         &self.plugin
     }
 
@@ -195,6 +200,12 @@ impl<C: Codec + 'static> HostPool<C> {
         self.with_host(|host| host.call_raw(name, input))
     }
 
+    /// Runs `read` on the state of the calling thread's instance, made
+    /// first if the thread has none (which may fail as a call would).
+    pub fn with_state<T>(&self, read: impl FnOnce(&mut S) -> T) -> Result<T, Error> {
+        self.with_host(|host| Ok(read(host.state_mut())))
+    }
+
     /// Drops the calling thread's instance, if it has one, giving its
     /// place back to the pool; its next call makes a fresh one.
     pub fn release(&self) {
@@ -213,7 +224,7 @@ impl<C: Codec + 'static> HostPool<C> {
     /// Runs `call` on this thread's instance, made first if need be.
     fn with_host<T>(
         &self,
-        call: impl FnOnce(&mut Host<C>) -> Result<T, Error>,
+        call: impl FnOnce(&mut Host<C, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let id = self.shared.id;
         // Taken out of the list for the call, so that a nested call on the
@@ -226,7 +237,7 @@ impl<C: Codec + 'static> HostPool<C> {
                 .find(|entry| entry.pool == id)
                 .and_then(|entry| entry.host.take())
         });
-        let mut pooled = match taken.and_then(|host| host.downcast::<PooledHost<C>>().ok()) {
+        let mut pooled = match taken.and_then(|host| host.downcast::<PooledHost<C, S>>().ok()) {
             Some(pooled) => pooled,
             None => Box::new(self.new_instance()?),
         };
@@ -252,7 +263,7 @@ impl<C: Codec + 'static> HostPool<C> {
     }
 
     /// A new instance for the calling thread, if the bound allows one.
-    fn new_instance(&self) -> Result<PooledHost<C>, Error> {
+    fn new_instance(&self) -> Result<PooledHost<C, S>, Error> {
         let shared = &self.shared;
         let mut live = shared.live.load(Ordering::Acquire);
         loop {
@@ -275,7 +286,7 @@ impl<C: Codec + 'static> HostPool<C> {
     }
 }
 
-impl<C: Codec + 'static> fmt::Debug for HostPool<C> {
+impl<C: Codec + 'static, S: Send + 'static> fmt::Debug for HostPool<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HostPool")
             .field("codec", &C::NAME)

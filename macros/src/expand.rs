@@ -12,10 +12,11 @@ use crate::type_text;
 
 // `FUNCTION_EXPORT_PREFIX` and `METADATA_SECTION` of `wasmer-plugin-abi`.
 // A proc-macro crate cannot use the guest runtime's crate without building
-// it for the compiler's host as well, so the two names are repeated here;
-// the end-to-end tests fail if they ever disagree.
+// it for the compiler's host as well, so the names are repeated here (and
+// the import names in `imports.rs`); the end-to-end tests fail if they
+// ever disagree.
 const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
-const METADATA_SECTION: &str = "wasmer-plugin";
+pub(crate) const METADATA_SECTION: &str = "wasmer-plugin";
 
 /// The whole attribute: on any error, the user's item is still emitted
 /// unchanged beside the `compile_error!`s, so that code calling it does not
@@ -28,7 +29,7 @@ pub fn wasmer_plugin(attr: TokenStream, item: TokenStream) -> TokenStream {
             return with_errors(item, error);
         }
     };
-    let options = options::parse(attr);
+    let options = options::parse(attr, "wasmer_plugin");
     let signature = signature::check(&function);
     match (options, signature) {
         (Ok(options), Ok(signature)) => {
@@ -43,7 +44,7 @@ pub fn wasmer_plugin(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn with_errors(item: TokenStream, error: syn::Error) -> TokenStream {
+pub(crate) fn with_errors(item: TokenStream, error: syn::Error) -> TokenStream {
     let errors = error.to_compile_error();
     quote!(#item #errors)
 }
@@ -126,12 +127,12 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
                 #ret_text,
             ];
             const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize =
-                #private::function_record_len(__WASMER_PLUGIN_FIELDS);
+                #private::record_len(__WASMER_PLUGIN_FIELDS);
 
             // The linker appends every function's record to one section.
             #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
             static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] =
-                #private::function_record::<__WASMER_PLUGIN_RECORD_LEN>(__WASMER_PLUGIN_FIELDS);
+                #private::record::<__WASMER_PLUGIN_RECORD_LEN>(#private::RECORD_KIND_FUNCTION, __WASMER_PLUGIN_FIELDS);
 
             static __WASMER_PLUGIN_INFO: #private::FunctionInfo = #private::FunctionInfo {
                 args: #args_text,

@@ -28,14 +28,17 @@ pub struct Options {
     pub krate: Path,
 }
 
-pub fn parse(attr: TokenStream) -> syn::Result<Options> {
+/// Reads the arguments of `#[attribute(…)]`.
+pub fn parse(attr: TokenStream, attribute: &str) -> syn::Result<Options> {
     let mut codec: Option<CodecChoice> = None;
     let mut krate: Option<Path> = None;
     let parser = syn::meta::parser(|meta| {
         if !meta.input.peek(syn::Token![=]) {
             return Err(syn::Error::new_spanned(
                 &meta.path,
-                "`#[wasmer_plugin]` arguments take a value: `codec = \"postcard\"` or `crate = \"::wasmer_plugin\"`",
+                format!(
+                    "`#[{attribute}]` arguments take a value: `codec = \"postcard\"` or `crate = \"::wasmer_plugin\"`"
+                ),
             ));
         }
         if meta.path.is_ident("codec") {
@@ -70,7 +73,7 @@ pub fn parse(attr: TokenStream) -> syn::Result<Options> {
             Err(syn::Error::new_spanned(
                 &meta.path,
                 format!(
-                    "unknown `#[wasmer_plugin]` argument `{}`; expected `codec = …` or `crate = …`",
+                    "unknown `#[{attribute}]` argument `{}`; expected `codec = …` or `crate = …`",
                     meta.path.to_token_stream().to_string().replace(' ', "")
                 ),
             ))

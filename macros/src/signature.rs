@@ -168,7 +168,7 @@ fn is_u8(ty: &Type) -> bool {
 }
 
 /// The first reference or lifetime in `ty` that is not `'static`.
-fn borrowed_part(ty: &Type) -> Option<TokenStream> {
+pub fn borrowed_part(ty: &Type) -> Option<TokenStream> {
     struct FindBorrow(Option<TokenStream>);
     impl<'ast> Visit<'ast> for FindBorrow {
         fn visit_type_reference(&mut self, reference: &'ast syn::TypeReference) {

@@ -70,7 +70,7 @@ pub use wasmer_plugin_codecs::Json;
 pub use wasmer_plugin_codecs::MsgPack;
 #[cfg(feature = "postcard")]
 pub use wasmer_plugin_codecs::Postcard;
-pub use wasmer_plugin_macros::wasmer_plugin;
+pub use wasmer_plugin_macros::{host_functions, wasmer_plugin};
 
 mod convert;
 pub use convert::{convert_ret, convert_slice};

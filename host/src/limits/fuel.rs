@@ -21,8 +21,8 @@
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::{BlockType, Operator};
 use wasmer::{
-    ExportIndex, Global, GlobalInit, GlobalType, Instance, LocalFunctionIndex, ModuleInfo,
-    Mutability, Store, Type, Value,
+    AsStoreMut, ExportIndex, Global, GlobalInit, GlobalType, Instance, LocalFunctionIndex,
+    ModuleInfo, Mutability, Store, Type, Value,
 };
 
 use super::added_globals::AddedGlobals;
@@ -32,7 +32,7 @@ use crate::{Builder, Error};
 /// trusted plugins.
 pub const DEFAULT_FUEL_PER_CALL: Option<u64> = None;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// Meters every call: a call that spends more than `units` of fuel
     /// (allocating its input included) stops with [`Error::OutOfFuel`]. A
     /// unit is one wasm instruction (the few the runtime serves cost more),
@@ -58,6 +58,17 @@ pub(crate) const EXHAUSTED_EXPORT: &str = "__wasmer_plugin_fuel_exhausted";
 /// Bytes of a bulk memory instruction that cost one unit, as a loop of
 /// 64-bit loads and stores would.
 pub(crate) const BYTES_PER_UNIT: u32 = 8;
+
+/// What one call of a host function costs the plugin for each side of
+/// it (the arguments, the reply) before its bytes: as much as a
+/// `memory.copy`, which is what the host does with them. The time the
+/// host function itself takes is the host's; the deadline bounds it.
+const HOST_CALL_BASE_COST: u64 = 128;
+
+/// The fuel one side of a host-function call of `bytes` bytes costs.
+pub(crate) fn host_call_fuel(bytes: u64) -> u64 {
+    HOST_CALL_BASE_COST + bytes / BYTES_PER_UNIT as u64
+}
 
 /// What an instruction costs before what it touches. Most cost one unit;
 /// those that compiled code cannot do inline call into the runtime, which
@@ -283,6 +294,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionMeter {
 }
 
 /// The metering globals of one instance and the budget each call gets.
+#[derive(Clone)]
 pub(crate) struct FuelGauge {
     budget: u64,
     remaining: Global,
@@ -320,6 +332,28 @@ impl FuelGauge {
             export: REMAINING_EXPORT.to_owned(),
             reason: format!("the fuel meter could not be reset: {err}"),
         })
+    }
+
+    /// Takes `units` from the running call's fuel, for work done outside
+    /// wasm (a host-function call). When there is not that much left the
+    /// call is out of fuel: the gauge says so and this returns false.
+    pub(crate) fn charge(&self, store: &mut impl AsStoreMut, units: u64) -> bool {
+        let remaining = match self.remaining.get(store) {
+            Value::I64(points) => points as u64,
+            _ => 0,
+        };
+        let (left, enough) = match remaining.checked_sub(units) {
+            Some(left) => (left, true),
+            None => (0, false),
+        };
+        let set = self
+            .remaining
+            .set(store, Value::I64(left as i64))
+            .and_then(|()| match enough {
+                true => Ok(()),
+                false => self.exhausted.set(store, Value::I32(1)),
+            });
+        enough && set.is_ok()
     }
 
     /// Whether the meter stopped the last call.

@@ -6,7 +6,7 @@ use crate::{Builder, Error};
 /// payloads and far below wasm32's 4 GiB address space.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// The longest encoded arguments a call may send; longer is
     /// [`Error::InputTooLarge`]. Default [`DEFAULT_MAX_INPUT_BYTES`]; at
     /// most 4 GiB - 1, the most a wasm32 guest can address.

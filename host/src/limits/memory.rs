@@ -30,7 +30,7 @@ use crate::{Builder, Error};
 /// default input and output several times over.
 pub const DEFAULT_MAX_MEMORY_BYTES: u64 = 512 * 1024 * 1024;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// The most memory one plugin instance may have, in bytes: its linear
     /// memory and its tables together. Each table is charged 16 bytes per
     /// element at the most it may hold (its declared maximum, at most

@@ -13,7 +13,7 @@ mod timeout;
 use std::time::Duration;
 
 pub use fuel::DEFAULT_FUEL_PER_CALL;
-pub(crate) use fuel::{FuelGauge, FuelMeter};
+pub(crate) use fuel::{FuelGauge, FuelMeter, host_call_fuel};
 pub use input::DEFAULT_MAX_INPUT_BYTES;
 pub(crate) use input::check_input;
 pub use memory::DEFAULT_MAX_MEMORY_BYTES;
@@ -25,7 +25,7 @@ pub(crate) use module_size::check_module_size;
 pub use output::DEFAULT_MAX_OUTPUT_BYTES;
 pub(crate) use output::check_output;
 pub use timeout::DEFAULT_TIMEOUT;
-pub(crate) use timeout::{Deadline, InterruptCheck, take_interrupt_flag};
+pub(crate) use timeout::{Deadline, DeadlineProbe, InterruptCheck, take_interrupt_flag};
 
 /// Every limit of one plugin, as the builder set them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use crate::{Builder, Error};
 /// about 2 GiB to compile (docs/SECURITY.md).
 pub const DEFAULT_MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// The largest plugin module the host loads; a larger one is
     /// [`Error::LoadLimit`] before anything is compiled. Default
     /// [`DEFAULT_MAX_MODULE_BYTES`]. Compiling costs time and memory in

@@ -5,7 +5,7 @@ use crate::{Builder, Error};
 /// Default for [`Builder::max_output_bytes`]: 64 MiB, as for the input.
 pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// The longest output a call may return; longer is
     /// [`Error::OutputTooLarge`], checked before the output is read.
     /// Default [`DEFAULT_MAX_OUTPUT_BYTES`].

@@ -40,7 +40,7 @@ use crate::{Builder, Error};
 /// Default for [`Builder::timeout`]: none.
 pub const DEFAULT_TIMEOUT: Option<Duration> = None;
 
-impl<O> Builder<O> {
+impl<O: crate::builder::Target> Builder<O> {
     /// Stops any call (and the module's start function at load) that runs
     /// longer than `limit` of wall-clock time, with [`Error::Timeout`];
     /// the instance is discarded and the next call runs on a fresh one.
@@ -304,6 +304,26 @@ impl Deadline {
     }
 
     /// Whether the watchdog stopped the current or last call.
+    pub(crate) fn fired(&self) -> bool {
+        self.slot.state().fired
+    }
+
+    /// A handle that tells whether the deadline fired, for host-function
+    /// calls to check after the host function ran.
+    pub(crate) fn probe(&self) -> DeadlineProbe {
+        DeadlineProbe {
+            slot: self.slot.clone(),
+        }
+    }
+}
+
+/// Whether an instance's deadline fired; see [`Deadline::probe`].
+pub(crate) struct DeadlineProbe {
+    slot: Arc<Slot>,
+}
+
+impl DeadlineProbe {
+    /// Whether the watchdog stopped the current call.
     pub(crate) fn fired(&self) -> bool {
         self.slot.state().fired
     }

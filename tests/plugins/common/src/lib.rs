@@ -304,3 +304,123 @@ macro_rules! plugin_functions {
         }
     };
 }
+
+/// The host functions every codec's host-calls plugin imports, and the
+/// plugin functions that call them, all in the codec named by `$codec`.
+/// The tests register the host side (`tests/tests/all/host_functions.rs`).
+#[macro_export]
+macro_rules! host_calls_plugin {
+    ($codec:tt) => {
+        use ::wasmer_plugin::{host_functions, wasmer_plugin};
+        use $crate::{Order, Summary};
+
+        #[host_functions(codec = $codec)]
+        extern "C" {
+            /// Appends a line to the host's log.
+            fn log(line: &str);
+            /// A configuration value, if the host has one for `key`.
+            fn config(key: &str) -> Option<String>;
+            /// Adds to the host's running total and returns the new total.
+            fn add(amount: u64) -> u64;
+            /// Division on the host, with its error as a value.
+            fn divide(dividend: i64, divisor: i64) -> Result<i64, String>;
+            /// Fails on the host (registered with `try_host_fn`).
+            fn fail(reason: &str);
+            /// Panics on the host.
+            fn explode(message: &str);
+            /// `data` repeated `times` times: a reply as long as asked.
+            fn repeat(data: &[u8], times: u32) -> Vec<u8>;
+            /// The host registers this one for another argument type.
+            fn strict(text: &str) -> u32;
+            /// Nothing at all, for counting calls.
+            fn ping();
+            /// A struct each way.
+            fn summarize(order: &Order) -> Summary;
+        }
+
+        /// Logs each line; returns how many it logged.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn log_lines(lines: Vec<String>) -> u32 {
+            for line in &lines {
+                log(line);
+            }
+            lines.len() as u32
+        }
+
+        /// A greeting built from the host's configuration.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn greeting(key: &str) -> String {
+            match config(key) {
+                Some(name) => format!("hello, {name}"),
+                None => format!("no `{key}` configured"),
+            }
+        }
+
+        /// Adds every amount on the host; returns the host's last total.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn add_all(amounts: Vec<u64>) -> u64 {
+            amounts.into_iter().map(add).last().unwrap_or(0)
+        }
+
+        /// The host's division, its error passed on as a value.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn host_divide(dividend: i64, divisor: i64) -> Result<i64, String> {
+            divide(dividend, divisor).map_err(|err| format!("host says: {err}"))
+        }
+
+        /// Calls a failing host function; never gets to return.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn call_fail(reason: &str) -> u32 {
+            fail(reason);
+            1
+        }
+
+        /// Calls a panicking host function; never gets to return.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn call_explode(message: &str) -> u32 {
+            explode(message);
+            1
+        }
+
+        /// Asks the host for `len * times` bytes and checks every one.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn repeat_checked(len: u32, times: u32) -> u64 {
+            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let reply = repeat(&data, times);
+            assert_eq!(reply.len(), (len * times) as usize, "reply length");
+            for (i, byte) in reply.iter().enumerate() {
+                assert_eq!(*byte, data[i % len as usize], "byte {i}");
+            }
+            reply.len() as u64
+        }
+
+        /// Sends `strict` a string where the host wants a number pair.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn send_garbage() -> u32 {
+            strict("not what the host decodes")
+        }
+
+        /// Calls `ping` `times` times.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn ping_many(times: u32) -> u32 {
+            for _ in 0..times {
+                ping();
+            }
+            times
+        }
+
+        /// Has the host summarize `order`.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn summarize_on_host(order: Order) -> Summary {
+            summarize(&order)
+        }
+
+        /// Calls `ping` until the host stops it.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn ping_forever() {
+            loop {
+                ping();
+            }
+        }
+    };
+}

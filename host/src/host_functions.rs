@@ -1,0 +1,393 @@
+//! Host functions: what a builder registers, what a host function sees
+//! ([`HostContext`]), and the check, before anything is instantiated, that
+//! a plugin's declared imports are all provided in the codec it uses.
+
+use std::any::type_name;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer_plugin_abi::{
+    Codec, FunctionRecord, HOST_FUNCTION_PREFIX, IMPORT_MODULE, TAKE_REPLY_IMPORT,
+};
+
+use crate::builder::Target;
+use crate::reply::cap_message;
+use crate::{Builder, Error, Host, Plugin};
+
+/// What a host function gets besides its arguments: the state of the
+/// instance that called it.
+///
+/// A host function cannot reach the plugin through it: host functions do
+/// not call back into the plugin that called them (docs/SECURITY.md).
+pub struct HostContext<'a, S> {
+    pub(crate) state: &'a mut S,
+    pub(crate) name: &'a str,
+}
+
+impl<S> HostContext<'_, S> {
+    /// The calling instance's state, as the builder's
+    /// [`state`](Builder::state) made it and earlier calls left it.
+    pub fn state(&self) -> &S {
+        self.state
+    }
+
+    /// The calling instance's state, to change.
+    pub fn state_mut(&mut self) -> &mut S {
+        self.state
+    }
+
+    /// The name of the host function running, as the plugin imports it.
+    pub fn name(&self) -> &str {
+        self.name
+    }
+}
+
+impl<S> fmt::Debug for HostContext<'_, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostContext")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a host function did not give the plugin a reply. The call traps
+/// and the host reports it as the matching [`Error`] variant.
+#[derive(Debug)]
+pub(crate) enum HostFailure {
+    /// It returned `Err` (registered with `try_host_fn`).
+    Returned(String),
+    /// It panicked.
+    Panicked(String),
+    /// The plugin's arguments did not decode.
+    Decode {
+        expected: &'static str,
+        codec: &'static str,
+        message: String,
+    },
+    /// Its reply did not encode.
+    Encode {
+        codec: &'static str,
+        message: String,
+    },
+    /// The plugin sent more bytes than the input limit.
+    InputTooLarge { len: u64, limit: u64 },
+    /// The plugin broke the import contract (pointers outside its memory).
+    BadCall(String),
+}
+
+/// Decodes the arguments, runs the host function, encodes its reply.
+pub(crate) type Thunk<S> =
+    dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>) -> Result<(), HostFailure> + Send + Sync;
+
+/// One registered host function.
+pub(crate) struct HostFn<S> {
+    pub(crate) name: String,
+    pub(crate) codec: &'static str,
+    pub(crate) args: &'static str,
+    pub(crate) ret: &'static str,
+    pub(crate) thunk: Arc<Thunk<S>>,
+}
+
+/// What a builder collected: the host functions and how to make each
+/// instance's state.
+pub(crate) struct HostFunctions<S> {
+    functions: Vec<HostFn<S>>,
+    /// A name registered twice, reported when the builder builds.
+    duplicate: Option<String>,
+    pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
+}
+
+impl HostFunctions<()> {
+    pub(crate) fn new() -> Self {
+        HostFunctions {
+            functions: Vec::new(),
+            duplicate: None,
+            init: Arc::new(|| ()),
+        }
+    }
+
+    /// The same functions for instances whose state `init` makes: they
+    /// never looked at the `()` they had.
+    fn with_state<S: 'static>(self, init: Arc<dyn Fn() -> S + Send + Sync>) -> HostFunctions<S> {
+        let functions = self
+            .functions
+            .into_iter()
+            .map(|function| {
+                let thunk = function.thunk;
+                let adapted: Arc<Thunk<S>> = Arc::new(move |context, input, out| {
+                    let mut unit = ();
+                    let mut context = HostContext {
+                        state: &mut unit,
+                        name: context.name,
+                    };
+                    thunk(&mut context, input, out)
+                });
+                HostFn {
+                    name: function.name,
+                    codec: function.codec,
+                    args: function.args,
+                    ret: function.ret,
+                    thunk: adapted,
+                }
+            })
+            .collect();
+        HostFunctions {
+            functions,
+            duplicate: self.duplicate,
+            init,
+        }
+    }
+}
+
+impl<S> HostFunctions<S> {
+    fn register(&mut self, function: HostFn<S>) {
+        if self.functions.iter().any(|f| f.name == function.name) {
+            self.duplicate.get_or_insert(function.name);
+            return;
+        }
+        self.functions.push(function);
+    }
+
+    /// The host function for each import of the module, checked against
+    /// what the plugin declares (`declared`) and what the module imports
+    /// (`module_imports`, `(module, name)` pairs), before anything runs.
+    pub(crate) fn link(
+        self,
+        declared: &[FunctionRecord],
+        module_imports: &[(String, String)],
+    ) -> Result<Linked<S>, Error> {
+        if let Some(name) = self.duplicate {
+            return Err(Error::DuplicateHostFunction { name });
+        }
+        let mut provided: BTreeMap<&str, &HostFn<S>> = BTreeMap::new();
+        for function in &self.functions {
+            provided.insert(&function.name, function);
+        }
+        let missing: Vec<String> = declared
+            .iter()
+            .filter(|import| !provided.contains_key(&*import.name))
+            .map(|import| {
+                cap_message(format!(
+                    "`{}({}) -> {}` ({})",
+                    import.name, import.args, import.ret, import.codec
+                ))
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::MissingHostFunctions { missing });
+        }
+        for import in declared {
+            let function = provided[&*import.name];
+            if import.codec != function.codec {
+                return Err(Error::HostFunctionCodecMismatch {
+                    host_function: import.name.clone(),
+                    plugin: import.codec.clone(),
+                    host: function.codec,
+                });
+            }
+        }
+        let declared_names: BTreeSet<&str> = declared.iter().map(|i| &*i.name).collect();
+        let mut imports = Vec::new();
+        for (module, name) in module_imports {
+            let unknown = || Error::UnknownImport {
+                module: cap_message(module.clone()),
+                name: cap_message(name.clone()),
+            };
+            if module != IMPORT_MODULE {
+                return Err(unknown());
+            }
+            if name == TAKE_REPLY_IMPORT {
+                imports.push(LinkedImport::TakeReply);
+                continue;
+            }
+            let Some(host_name) = name
+                .strip_prefix(HOST_FUNCTION_PREFIX)
+                .filter(|host_name| declared_names.contains(host_name))
+            else {
+                return Err(unknown());
+            };
+            let function = provided[host_name];
+            imports.push(LinkedImport::HostFunction(Arc::new(HostFn {
+                name: function.name.clone(),
+                codec: function.codec,
+                args: function.args,
+                ret: function.ret,
+                thunk: function.thunk.clone(),
+            })));
+        }
+        Ok(Linked {
+            imports,
+            init: self.init,
+        })
+    }
+}
+
+/// The host functions of a loaded plugin, one per import of its module in
+/// the module's order, and how to make an instance's state.
+pub(crate) struct Linked<S> {
+    pub(crate) imports: Vec<LinkedImport<S>>,
+    pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
+}
+
+/// What one import of the module is bound to.
+pub(crate) enum LinkedImport<S> {
+    HostFunction(Arc<HostFn<S>>),
+    TakeReply,
+}
+
+impl<S> LinkedImport<S> {
+    /// The import's name in [`IMPORT_MODULE`].
+    pub(crate) fn import_name(&self) -> String {
+        match self {
+            LinkedImport::HostFunction(function) => {
+                wasmer_plugin_abi::host_function_import_name(&function.name)
+            }
+            LinkedImport::TakeReply => TAKE_REPLY_IMPORT.to_owned(),
+        }
+    }
+}
+
+fn thunk<S, K, A, R, F>(function: F) -> Arc<Thunk<S>>
+where
+    K: Codec,
+    A: DeserializeOwned,
+    R: Serialize,
+    F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFailure> + Send + Sync + 'static,
+{
+    Arc::new(move |context, input, out| {
+        let args = K::decode::<A>(input).map_err(|err| HostFailure::Decode {
+            expected: type_name::<A>(),
+            codec: K::NAME,
+            // The codec's message may quote what the plugin sent.
+            message: cap_message(err.to_string()),
+        })?;
+        let reply = function(context, args)?;
+        K::encode(&reply, out).map_err(|err| HostFailure::Encode {
+            codec: K::NAME,
+            message: err.to_string(),
+        })
+    })
+}
+
+/// Host functions and per-instance state. A plugin may import any of the
+/// registered functions; the ones it does not import are never called.
+impl<O: Target> Builder<O> {
+    /// Registers host function `name` in the builder's codec (the host's
+    /// codec for a [`HostBuilder`](crate::HostBuilder), bincode for a
+    /// [`PluginBuilder`](crate::PluginBuilder)). It gets the calling
+    /// instance's [`HostContext`] and the plugin's arguments decoded as
+    /// `A` (the bare value for one argument, a tuple for several, `()` for
+    /// none) and returns the reply.
+    ///
+    /// A panic ends the plugin call with [`Error::HostFunctionPanic`];
+    /// the host goes on. For failures the plugin should not see as a
+    /// value, use [`try_host_fn`](Builder::try_host_fn).
+    pub fn host_fn<A, R, F>(self, name: &str, function: F) -> Self
+    where
+        A: DeserializeOwned + 'static,
+        R: Serialize + 'static,
+        F: Fn(&mut HostContext<'_, O::State>, A) -> R + Send + Sync + 'static,
+    {
+        self.host_fn_in::<O::Codec, A, R, F>(name, function)
+    }
+
+    /// Like [`host_fn`](Builder::host_fn), for plugins that declare the
+    /// import with codec `K`.
+    pub fn host_fn_in<K, A, R, F>(self, name: &str, function: F) -> Self
+    where
+        K: Codec,
+        A: DeserializeOwned + 'static,
+        R: Serialize + 'static,
+        F: Fn(&mut HostContext<'_, O::State>, A) -> R + Send + Sync + 'static,
+    {
+        self.register::<K, A, R>(
+            name,
+            thunk::<_, K, A, R, _>(move |context, args| Ok(function(context, args))),
+        )
+    }
+
+    /// Registers a host function that can fail: its `Err` ends the plugin
+    /// call with [`Error::HostFunctionError`] holding the error's message,
+    /// and the plugin sees nothing of it. `Ok(reply)` is the reply.
+    /// (To hand the plugin a `Result` it can match, register a
+    /// [`host_fn`](Builder::host_fn) that returns one.)
+    pub fn try_host_fn<A, R, E, F>(self, name: &str, function: F) -> Self
+    where
+        A: DeserializeOwned + 'static,
+        R: Serialize + 'static,
+        E: fmt::Display,
+        F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
+    {
+        self.try_host_fn_in::<O::Codec, A, R, E, F>(name, function)
+    }
+
+    /// Like [`try_host_fn`](Builder::try_host_fn), for plugins that
+    /// declare the import with codec `K`.
+    pub fn try_host_fn_in<K, A, R, E, F>(self, name: &str, function: F) -> Self
+    where
+        K: Codec,
+        A: DeserializeOwned + 'static,
+        R: Serialize + 'static,
+        E: fmt::Display,
+        F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
+    {
+        self.register::<K, A, R>(
+            name,
+            thunk::<_, K, A, R, _>(move |context, args| {
+                function(context, args).map_err(|err| HostFailure::Returned(err.to_string()))
+            }),
+        )
+    }
+
+    fn register<K: Codec, A, R>(mut self, name: &str, thunk: Arc<Thunk<O::State>>) -> Self {
+        self.host.register(HostFn {
+            name: name.to_owned(),
+            codec: K::NAME,
+            args: type_name::<A>(),
+            ret: type_name::<R>(),
+            thunk,
+        });
+        self
+    }
+}
+
+impl Builder<Plugin> {
+    /// Gives every instance of the plugin a state of type `S`, made by
+    /// `init` when the instance is made, that host functions read and
+    /// change through [`HostContext::state_mut`]. Host functions
+    /// registered before keep working; they see no state.
+    pub fn state<S: Send + 'static>(
+        self,
+        init: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Builder<Plugin<S>> {
+        let host = self.host.with_state(Arc::new(init));
+        Builder::with_parts(self.limits, self.cache, host)
+    }
+}
+
+impl<C: Codec> Builder<Host<C>> {
+    /// Gives the host a state of type `S`, made by `init`, that host
+    /// functions read and change through [`HostContext::state_mut`] and
+    /// the host through [`Host::state`]. Host functions registered before
+    /// keep working; they see no state.
+    pub fn state<S: Send + 'static>(
+        self,
+        init: impl Fn() -> S + Send + Sync + 'static,
+    ) -> Builder<Host<C, S>> {
+        let host = self.host.with_state(Arc::new(init));
+        Builder::with_parts(self.limits, self.cache, host)
+    }
+}
+
+impl<S> fmt::Debug for HostFn<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}({}) -> {} ({})",
+            self.name, self.args, self.ret, self.codec
+        )
+    }
+}

@@ -1,0 +1,2 @@
+//! The host-function test plugin, built with the postcard codec.
+wasmer_plugin_tests_common::host_calls_plugin!("postcard");

@@ -1,0 +1,562 @@
+//! Host functions end to end: plugins built from source call typed host
+//! functions in every codec; failures on the host's side end the plugin
+//! call with an error naming the host function, and the next call works.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use wasmer_plugin_host::{
+    Bincode, Codec, Error, Host, HostBuilder, HostPool, Json, MsgPack, Plugin, Postcard,
+};
+use wasmer_plugin_tests::common::{Customer, Line, Order, Priority, Summary, summarize};
+use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, record};
+
+/// The host's side of the test plugins' imports.
+#[derive(Debug, Default)]
+struct Journal {
+    lines: Vec<String>,
+    total: u64,
+    pings: u64,
+}
+
+fn wasm<C: Codec>() -> Vec<u8> {
+    plugin(&format!("host-calls-{}", C::NAME))
+}
+
+/// Every host function the test plugins import, in codec `C`.
+fn builder<C: Codec + 'static>() -> HostBuilder<C, Journal> {
+    Host::<C>::builder()
+        .state(Journal::default)
+        .host_fn("log", |ctx, line: String| ctx.state_mut().lines.push(line))
+        .host_fn("config", |_, key: String| {
+            (key == "name").then(|| "wasm".to_owned())
+        })
+        .host_fn("add", |ctx, amount: u64| {
+            ctx.state_mut().total += amount;
+            ctx.state().total
+        })
+        .host_fn("divide", |_, (dividend, divisor): (i64, i64)| {
+            dividend
+                .checked_div(divisor)
+                .ok_or_else(|| format!("cannot divide {dividend} by {divisor}"))
+        })
+        .try_host_fn("fail", |_, reason: String| -> Result<(), String> {
+            Err(format!("refused: {reason}"))
+        })
+        .host_fn("explode", |_, message: String| -> () {
+            panic!("{message}")
+        })
+        .host_fn("repeat", |_, (data, times): (Vec<u8>, u32)| {
+            data.repeat(times as usize)
+        })
+        .host_fn("strict", |_, (a, b): (u64, u64)| (a + b) as u32)
+        .host_fn("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
+        .host_fn("summarize", |_, order: Order| summarize(&order))
+}
+
+fn host<C: Codec + 'static>() -> Host<C, Journal> {
+    builder::<C>()
+        .build(wasm::<C>())
+        .expect("test plugin loads")
+}
+
+fn logging_reaches_the_host<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    let lines = vec!["first".to_owned(), "zweite Zeile ✓".to_owned()];
+    assert_eq!(host.call::<_, u32>("log_lines", &lines).unwrap(), 2);
+    assert_eq!(host.state().lines, lines);
+    assert_eq!(host.call::<_, u32>("log_lines", &vec!["third"]).unwrap(), 1);
+    assert_eq!(host.state().lines.len(), 3);
+    assert_eq!(host.state().lines[2], "third");
+}
+
+fn state_lives_across_calls_and_the_host_can_change_it<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    assert_eq!(
+        host.call::<_, u64>("add_all", &vec![1u64, 2, 3]).unwrap(),
+        6
+    );
+    assert_eq!(host.call::<_, u64>("add_all", &vec![4u64]).unwrap(), 10);
+    assert_eq!(host.state().total, 10);
+    host.state_mut().total = 100;
+    assert_eq!(host.call::<_, u64>("add_all", &vec![5u64]).unwrap(), 105);
+    // Each host has a state of its own.
+    let mut other = Host::<C, Journal>::from_plugin(host.plugin()).unwrap();
+    assert_eq!(other.call::<_, u64>("add_all", &vec![1u64]).unwrap(), 1);
+    assert_eq!(host.state().total, 105);
+}
+
+fn option_and_result_replies_reach_the_plugin<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    let greeting: String = host.call("greeting", "name").unwrap();
+    assert_eq!(greeting, "hello, wasm");
+    let greeting: String = host.call("greeting", "colour").unwrap();
+    assert_eq!(greeting, "no `colour` configured");
+    let quotient: Result<i64, String> = host.call("host_divide", &(7i64, 2i64)).unwrap();
+    assert_eq!(quotient, Ok(3));
+    let quotient: Result<i64, String> = host.call("host_divide", &(1i64, 0i64)).unwrap();
+    assert_eq!(quotient, Err("host says: cannot divide 1 by 0".to_owned()));
+}
+
+fn a_struct_crosses_each_way<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    let order = order();
+    let summary: Summary = host.call("summarize_on_host", &order).unwrap();
+    assert_eq!(summary, summarize(&order));
+}
+
+fn a_failing_host_function_ends_the_call_and_the_next_one_works<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    host.call::<_, u32>("log_lines", &vec!["before"]).unwrap();
+    let err = host.call::<_, u32>("call_fail", "no reason").unwrap_err();
+    match &err {
+        Error::HostFunctionError {
+            function,
+            host_function,
+            message,
+        } => {
+            assert_eq!(function, "call_fail");
+            assert_eq!(host_function, "fail");
+            assert_eq!(message, "refused: no reason");
+        }
+        other => panic!("expected HostFunctionError, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .contains("host function `fail` failed: refused: no reason"),
+        "{err}"
+    );
+    assert!(err.discards_instance());
+    // The state is the host's: it outlives the discarded instance.
+    assert_eq!(host.call::<_, u32>("log_lines", &vec!["after"]).unwrap(), 1);
+    assert_eq!(host.state().lines, ["before", "after"]);
+}
+
+fn a_panicking_host_function_is_caught_and_the_next_call_works<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    let err = host.call::<_, u32>("call_explode", "kaboom").unwrap_err();
+    match &err {
+        Error::HostFunctionPanic {
+            function,
+            host_function,
+            message,
+        } => {
+            assert_eq!(function, "call_explode");
+            assert_eq!(host_function, "explode");
+            assert_eq!(message, "kaboom");
+        }
+        other => panic!("expected HostFunctionPanic, got {other:?}"),
+    }
+    let greeting: String = host.call("greeting", "name").unwrap();
+    assert_eq!(greeting, "hello, wasm");
+}
+
+fn undecodable_arguments_are_a_decode_error<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    let err = host.call::<_, u32>("send_garbage", &()).unwrap_err();
+    match &err {
+        Error::HostFunctionDecode {
+            function,
+            host_function,
+            expected,
+            codec,
+            ..
+        } => {
+            assert_eq!(function, "send_garbage");
+            assert_eq!(host_function, "strict");
+            assert_eq!(*expected, "(u64, u64)");
+            assert_eq!(*codec, C::NAME);
+        }
+        other => panic!("expected HostFunctionDecode, got {other:?}"),
+    }
+    assert_eq!(host.call::<_, u64>("add_all", &vec![2u64]).unwrap(), 2);
+}
+
+fn replies_of_every_size_arrive_whole<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    // Empty, tiny, filling the guest's buffer, and past it (taken with
+    // `take_reply`): 0 B to 3 MiB.
+    for (len, times) in [(1u32, 0u32), (1, 1), (700, 1), (1024, 64), (3, 1 << 20)] {
+        let got: u64 = host.call("repeat_checked", &(len, times)).unwrap();
+        assert_eq!(got, len as u64 * times as u64, "{len} x {times}");
+    }
+    let memory = host.memory_size().unwrap();
+    for _ in 0..3 {
+        host.call::<_, u64>("repeat_checked", &(3u32, 1u32 << 20))
+            .unwrap();
+    }
+    assert_eq!(host.memory_size().unwrap(), memory, "memory grew");
+}
+
+fn many_host_calls_leave_memory_unchanged<C: Codec + 'static>() {
+    let mut host = host::<C>();
+    host.call::<_, u32>("ping_many", &1u32).unwrap();
+    let memory = host.memory_size().unwrap();
+    assert_eq!(
+        host.call::<_, u32>("ping_many", &100_000u32).unwrap(),
+        100_000
+    );
+    assert_eq!(host.state().pings, 100_001);
+    assert_eq!(host.memory_size().unwrap(), memory, "memory grew");
+}
+
+fn every_missing_import_is_named_at_load<C: Codec + 'static>() {
+    let err = Host::<C>::builder()
+        .host_fn("log", |_, _: String| {})
+        .host_fn("unused", |_, _: ()| 0u8)
+        .build(wasm::<C>())
+        .unwrap_err();
+    let Error::MissingHostFunctions { missing } = &err else {
+        panic!("expected MissingHostFunctions, got {err:?}");
+    };
+    let names = [
+        "config",
+        "add",
+        "divide",
+        "fail",
+        "explode",
+        "repeat",
+        "strict",
+        "ping",
+        "summarize",
+    ];
+    assert_eq!(missing.len(), names.len(), "{missing:?}");
+    let text = err.to_string();
+    for name in names {
+        assert!(text.contains(&format!("`{name}(")), "{name} not in: {text}");
+    }
+    assert!(!text.contains("`log("), "{text}");
+    assert!(text.contains("`config(&str) -> Option<String>`"), "{text}");
+}
+
+fn a_host_function_in_another_codec_is_refused_at_load<C: Codec + 'static>() {
+    // Registered again below in another codec: the builder reports the
+    // first registration's name twice otherwise, so rebuild without it.
+    let build = |config_in_other_codec: bool| {
+        let builder = Host::<C>::builder()
+            .state(Journal::default)
+            .host_fn("log", |_, _: String| {})
+            .host_fn("add", |_, amount: u64| amount)
+            .host_fn("divide", |_, _: (i64, i64)| Ok::<i64, String>(0))
+            .host_fn("fail", |_, _: String| {})
+            .host_fn("explode", |_, _: String| {})
+            .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
+            .host_fn("strict", |_, _: (u64, u64)| 0u32)
+            .host_fn("ping", |_, (): ()| {})
+            .host_fn("summarize", |_, order: Order| summarize(&order));
+        if !config_in_other_codec {
+            return builder.host_fn("config", |_, _: String| None::<String>);
+        }
+        if C::NAME == Bincode::NAME {
+            builder.host_fn_in::<Postcard, _, _, _>("config", |_, _: String| None::<String>)
+        } else {
+            builder.host_fn_in::<Bincode, _, _, _>("config", |_, _: String| None::<String>)
+        }
+    };
+    build(false)
+        .build(wasm::<C>())
+        .expect("all in the plugin's codec");
+    let err = build(true).build(wasm::<C>()).unwrap_err();
+    match &err {
+        Error::HostFunctionCodecMismatch {
+            host_function,
+            plugin,
+            host,
+        } => {
+            assert_eq!(host_function, "config");
+            assert_eq!(plugin, C::NAME);
+            assert_ne!(*host, C::NAME);
+        }
+        other => panic!("expected HostFunctionCodecMismatch, got {other:?}"),
+    }
+    assert!(err.to_string().contains("host_fn_in"), "{err}");
+}
+
+fn arguments_over_the_input_limit_are_refused<C: Codec + 'static>() {
+    let mut host = builder::<C>()
+        .max_input_bytes(4096)
+        .build(wasm::<C>())
+        .unwrap();
+    host.call::<_, u64>("repeat_checked", &(100u32, 1u32))
+        .unwrap();
+    let err = host
+        .call::<_, u64>("repeat_checked", &(8192u32, 1u32))
+        .unwrap_err();
+    match &err {
+        Error::HostFunctionInputTooLarge {
+            host_function,
+            len,
+            limit,
+            ..
+        } => {
+            assert_eq!(host_function, "repeat");
+            assert!(*len > 8192, "{len}");
+            assert_eq!(*limit, 4096);
+        }
+        other => panic!("expected HostFunctionInputTooLarge, got {other:?}"),
+    }
+}
+
+for_every_codec!(
+    logging_reaches_the_host,
+    state_lives_across_calls_and_the_host_can_change_it,
+    option_and_result_replies_reach_the_plugin,
+    a_struct_crosses_each_way,
+    a_failing_host_function_ends_the_call_and_the_next_one_works,
+    a_panicking_host_function_is_caught_and_the_next_call_works,
+    undecodable_arguments_are_a_decode_error,
+    replies_of_every_size_arrive_whole,
+    many_host_calls_leave_memory_unchanged,
+    every_missing_import_is_named_at_load,
+    a_host_function_in_another_codec_is_refused_at_load,
+    arguments_over_the_input_limit_are_refused,
+);
+
+#[test]
+fn a_name_registered_twice_is_refused() {
+    let err = builder::<Bincode>()
+        .host_fn("log", |_, _: String| {})
+        .build(wasm::<Bincode>())
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateHostFunction { name } if name == "log"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn the_deadline_holds_while_the_plugin_calls_the_host() {
+    let slow = |timeout_ms: u64, sleep_ms: u64| {
+        Host::<Bincode>::builder()
+            .timeout(Duration::from_millis(timeout_ms))
+            .state(Journal::default)
+            .host_fn("ping", move |ctx, (): ()| {
+                ctx.state_mut().pings += 1;
+                std::thread::sleep(Duration::from_millis(sleep_ms));
+            })
+    };
+    let with_the_rest = |builder: HostBuilder<Bincode, Journal>| {
+        builder
+            .host_fn("log", |_, _: String| {})
+            .host_fn("config", |_, _: String| None::<String>)
+            .host_fn("add", |_, amount: u64| amount)
+            .host_fn("divide", |_, _: (i64, i64)| Ok::<i64, String>(0))
+            .host_fn("fail", |_, _: String| {})
+            .host_fn("explode", |_, _: String| {})
+            .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
+            .host_fn("strict", |_, _: (u64, u64)| 0u32)
+            .host_fn("summarize", |_, order: Order| summarize(&order))
+    };
+    // One host call longer than the deadline: stopped as it returns.
+    let mut host = with_the_rest(slow(100, 300))
+        .build(wasm::<Bincode>())
+        .unwrap();
+    let err = host.call::<_, u32>("ping_many", &1u32).unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    // Endless short host calls: stopped near the deadline.
+    let mut host = with_the_rest(slow(200, 5))
+        .build(wasm::<Bincode>())
+        .unwrap();
+    let started = Instant::now();
+    let err = host.call::<_, ()>("ping_forever", &()).unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(host.state().pings > 1);
+    // The next call runs.
+    assert_eq!(host.call::<_, u32>("ping_many", &2u32).unwrap(), 2);
+}
+
+#[test]
+fn fuel_is_charged_for_host_calls() {
+    let mut host = builder::<Bincode>()
+        .fuel_per_call(1_000_000)
+        .build(wasm::<Bincode>())
+        .unwrap();
+    let err = host.call::<_, ()>("ping_forever", &()).unwrap_err();
+    assert!(matches!(err, Error::OutOfFuel { .. }), "{err:?}");
+    // Each call costs at least twice the base cost of a host call.
+    assert!(
+        host.state().pings < 1_000_000 / 256,
+        "{}",
+        host.state().pings
+    );
+    assert_eq!(host.call::<_, u32>("ping_many", &10u32).unwrap(), 10);
+}
+
+#[test]
+fn a_pool_gives_each_thread_its_own_state() {
+    let plugin = Plugin::builder()
+        .state(Journal::default)
+        .host_fn("log", |ctx, line: String| ctx.state_mut().lines.push(line))
+        .host_fn("config", |_, _: String| None::<String>)
+        .host_fn("add", |ctx, amount: u64| {
+            ctx.state_mut().total += amount;
+            ctx.state().total
+        })
+        .host_fn("divide", |_, _: (i64, i64)| Ok::<i64, String>(0))
+        .host_fn("fail", |_, _: String| {})
+        .host_fn("explode", |_, _: String| {})
+        .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
+        .host_fn("strict", |_, _: (u64, u64)| 0u32)
+        .host_fn("ping", |_, (): ()| {})
+        .host_fn("summarize", |_, order: Order| summarize(&order))
+        .build(wasm::<Bincode>())
+        .unwrap();
+    assert_eq!(plugin.imports().len(), 10);
+    let pool = HostPool::<Bincode, Journal>::new(&plugin);
+    std::thread::scope(|scope| {
+        for thread in 1..=4u64 {
+            let pool = &pool;
+            scope.spawn(move || {
+                for _ in 0..3 {
+                    pool.call::<_, u64>("add_all", &vec![thread]).unwrap();
+                }
+                assert_eq!(pool.with_state(|state| state.total).unwrap(), 3 * thread);
+            });
+        }
+    });
+}
+
+/// A hand-written plugin whose function `poke` runs `call` (WAT that may
+/// call host function `probe` as `$probe` and `take_reply` as `$take`)
+/// and answers 7.
+fn raw_caller(call: &str) -> Vec<u8> {
+    let functions = format!(
+        r#"(func (export "__wasmer_plugin_fn_poke") (param i32 i32) (result i32)
+             {call}
+             (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#
+    );
+    let mut wat = PluginWat::new(&functions, &["poke"]);
+    wat.imports = r#"(import "wasmer-plugin" "__wasmer_plugin_host_probe" (func $probe (param i32 i32 i32) (result i32)))
+                     (import "wasmer-plugin" "__wasmer_plugin_take_reply" (func $take (param i32 i32)))"#;
+    let mut wasm = wat.bare_wasm();
+    let mut metadata = wat.metadata();
+    let mut probe = record("probe", "bincode");
+    probe.args = "String".into();
+    probe.ret = "Vec<u8>".into();
+    metadata.extend(probe.to_import_bytes());
+    append_custom_section(&mut wasm, "wasmer-plugin", &metadata);
+    wasm
+}
+
+fn raw_host(call: &str) -> Host<Bincode> {
+    Host::<Bincode>::builder()
+        .host_fn("probe", |_, text: String| text.into_bytes().repeat(100))
+        .build(raw_caller(call))
+        .unwrap()
+}
+
+#[test]
+fn a_plugin_that_breaks_the_import_contract_gets_an_error() {
+    // The bincode string "hi" at address 200.
+    let hi = "(i64.store (i32.const 200) (i64.const 0x6968_02))";
+    let cases = [
+        // Arguments outside memory.
+        (
+            "(drop (call $probe (i32.const 65530) (i32.const 100) (i32.const 0)))".to_owned(),
+            "outside the 65536-byte memory",
+        ),
+        // A reply buffer that runs out of memory (the reply fits its `cap`).
+        (
+            "(i32.store8 (i32.const 65533) (i32.const 2))
+             (i32.store8 (i32.const 65534) (i32.const 0x68))
+             (i32.store8 (i32.const 65535) (i32.const 0x69))
+             (drop (call $probe (i32.const 65533) (i32.const 3) (i32.const 1000)))"
+                .to_owned(),
+            "reply buffer at bytes 65533..65734 lies outside",
+        ),
+        // Taking a reply that is not waiting.
+        (
+            "(call $take (i32.const 0) (i32.const 10))".to_owned(),
+            "no reply is waiting",
+        ),
+        // Taking a reply of the wrong length.
+        (
+            format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 300) (i32.const 5))"),
+            "asked for 5 bytes of a 201-byte reply",
+        ),
+        // Taking it to outside memory.
+        (
+            format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 65500) (i32.const 201))"),
+            "outside the 65536-byte memory",
+        ),
+        // Garbage arguments.
+        (
+            "(i32.store (i32.const 200) (i32.const -1)) (drop (call $probe (i32.const 200) (i32.const 4) (i32.const 0)))".to_owned(),
+            "do not decode as `alloc::string::String`",
+        ),
+        // More than the input limit.
+        (
+            "(drop (call $probe (i32.const 0) (i32.const -1) (i32.const 0)))".to_owned(),
+            "over this host's",
+        ),
+    ];
+    for (call, expected) in cases {
+        let mut host = raw_host(&call);
+        let err = host.call::<_, u8>("poke", &()).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(text.contains(expected), "{call}: {text}");
+        assert!(err.discards_instance(), "{call}");
+        // The host goes on.
+        assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7, "{call}");
+    }
+    // A well-behaved raw caller: the reply lands in its buffer.
+    let mut host = raw_host(&format!(
+        "{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 1000)))"
+    ));
+    assert_eq!(host.call::<_, u8>("poke", &()).unwrap(), 7);
+}
+
+#[test]
+fn an_import_the_metadata_does_not_declare_is_refused_at_load() {
+    let functions = r#"(func (export "__wasmer_plugin_fn_poke") (param i32 i32) (result i32)
+                         (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
+    for (import, name) in [
+        (
+            r#"(import "env" "abort" (func))"#,
+            "`abort` from module `env`",
+        ),
+        (
+            r#"(import "wasmer-plugin" "__wasmer_plugin_host_secret" (func (param i32 i32 i32) (result i32)))"#,
+            "`__wasmer_plugin_host_secret`",
+        ),
+        (
+            r#"(import "wasmer-plugin" "memory" (memory 1))"#,
+            "`memory (not a function)`",
+        ),
+    ] {
+        let mut wat = PluginWat::new(functions, &["poke"]);
+        wat.imports = import;
+        if import.contains("(memory") {
+            wat.memory = "";
+        }
+        let err = Host::<Bincode>::new(wat.wasm()).unwrap_err();
+        assert!(matches!(err, Error::UnknownImport { .. }), "{err:?}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
+}
+
+fn order() -> Order {
+    Order {
+        id: 42,
+        customer: Customer {
+            name: "Ada".into(),
+            email: Some("ada@example.com".into()),
+        },
+        lines: vec![Line {
+            sku: "X-1".into(),
+            quantity: 2,
+            unit_cents: 1250,
+        }],
+        notes: None,
+        tags: HashMap::from([("vip".into(), 3)]),
+        priority: Priority::Custom("asap".into()),
+    }
+}
+
+// Every codec the tests name is shipped.
+const _: [&str; 4] = [Bincode::NAME, MsgPack::NAME, Postcard::NAME, Json::NAME];
