@@ -171,7 +171,7 @@ impl<S> HostFunctions<S> {
             .filter(|import| !provided.contains_key(&*import.name))
             .map(|import| {
                 cap_message(format!(
-                    "`{}({}) -> {}` ({})",
+                    "`{}`: {} -> {} ({})",
                     import.name, import.args, import.ret, import.codec
                 ))
             })

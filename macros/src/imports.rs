@@ -219,7 +219,7 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
             };
             #[cfg(target_arch = "wasm32")]
             #[link(wasm_import_module = #IMPORT_MODULE)]
-            unsafe extern "C" {
+            unsafe extern "C-unwind" {
                 #[link_name = #import_name]
                 fn #import_fn(
                     ptr: ::core::primitive::u32,
@@ -227,9 +227,10 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
                     cap: ::core::primitive::u32,
                 ) -> ::core::primitive::u32;
             }
-            // Native builds of a plugin crate (its unit tests) have no host.
+            // Native builds of a plugin crate (its unit tests) have no host:
+            // the stub panics, and unwinds, with a message saying so.
             #[cfg(not(target_arch = "wasm32"))]
-            unsafe extern "C" fn #import_fn(
+            unsafe extern "C-unwind" fn #import_fn(
                 _: ::core::primitive::u32,
                 _: ::core::primitive::u32,
                 _: ::core::primitive::u32,

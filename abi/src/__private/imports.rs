@@ -22,8 +22,9 @@ pub struct ImportInfo {
 }
 
 /// A host function's import: `(ptr, len, cap) -> reply length`
-/// (docs/ABI.md, "Host functions").
-pub type HostImport = unsafe extern "C" fn(u32, u32, u32) -> u32;
+/// (docs/ABI.md, "Host functions"). `C-unwind` so that the native stub
+/// of a plugin crate's unit tests can panic; on wasm32 it is the C ABI.
+pub type HostImport = unsafe extern "C-unwind" fn(u32, u32, u32) -> u32;
 
 /// The buffer that carries arguments out and the reply back in. It lives
 /// in a static so that a call does not allocate once the buffer has grown
