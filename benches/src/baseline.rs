@@ -1,5 +1,9 @@
-use wasmer::{Engine, Instance, Memory, Module, Store, TypedFunction, imports};
-use wasmer_plugin_host::Codec;
+use wasmer::{
+    Engine, Function, FunctionEnv, FunctionEnvMut, Instance, Memory, Module, Store, TypedFunction,
+    imports,
+};
+use wasmer_plugin_bench_payloads::{Small, Work};
+use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 /// A host for the hand-written baseline plugin, as lean as a host of the
 /// bare minimum ABI can be: exports looked up once, one `alloc` call and
@@ -23,8 +27,25 @@ impl Baseline {
         let engine = Engine::default();
         let module = Module::new(&engine, wasm).expect("the baseline plugin compiles");
         let mut store = Store::new(engine);
-        let instance = Instance::new(&mut store, &module, &imports! {}).expect("instantiates");
+        let env = FunctionEnv::new(
+            &mut store,
+            HostCalls {
+                memory: None,
+                reply: Vec::new(),
+            },
+        );
+        let imports = imports! {
+            "baseline" => {
+                "transform_bincode" => Function::new_typed_with_env(&mut store, &env, transform::<Bincode>),
+                "transform_msgpack" => Function::new_typed_with_env(&mut store, &env, transform::<MsgPack>),
+                "transform_postcard" => Function::new_typed_with_env(&mut store, &env, transform::<Postcard>),
+                "transform_json" => Function::new_typed_with_env(&mut store, &env, transform::<Json>),
+                "ping" => Function::new_typed(&mut store, || {}),
+            }
+        };
+        let instance = Instance::new(&mut store, &module, &imports).expect("instantiates");
         let exports = &instance.exports;
+        env.as_mut(&mut store).memory = Some(exports.get_memory("memory").unwrap().clone());
         Baseline {
             memory: exports.get_memory("memory").unwrap().clone(),
             alloc: exports.get_typed_function(&store, "alloc").unwrap(),
@@ -68,8 +89,42 @@ impl Baseline {
         C::decode(&memory[out_ptr..out_ptr + out_len]).unwrap()
     }
 
+    /// Calls the plugin's `ping_host(times)`: `times` calls of an empty
+    /// host function.
+    pub fn ping_host(&mut self, times: u32) {
+        let ping: TypedFunction<u32, ()> = self
+            .instance
+            .exports
+            .get_typed_function(&self.store, "ping_host")
+            .unwrap();
+        ping.call(&mut self.store, times).unwrap();
+    }
+
     /// Calls the plugin's empty export: the floor of any typed wasm call.
     pub fn empty_call(&mut self) {
         self.nop.call(&mut self.store).unwrap();
     }
+}
+
+/// What the baseline's host functions share.
+struct HostCalls {
+    memory: Option<Memory>,
+    reply: Vec<u8>,
+}
+
+/// The baseline's `transform_{codec}(ptr, len, cap) -> len`: decodes the
+/// small struct, does its work, writes the encoded reply over the
+/// arguments. Trusts the plugin as the rest of the baseline does.
+fn transform<C: Codec>(mut env: FunctionEnvMut<HostCalls>, ptr: u32, len: u32, _cap: u32) -> u32 {
+    let (calls, store) = env.data_and_store_mut();
+    let view = calls.memory.as_ref().unwrap().view(&store);
+    // SAFETY: as in `round_trip`; the slice is the only reference into
+    // guest memory while it lives.
+    let memory = unsafe { view.data_unchecked_mut() };
+    let (ptr, len) = (ptr as usize, len as usize);
+    let value: Small = C::decode(&memory[ptr..ptr + len]).unwrap();
+    calls.reply.clear();
+    C::encode(&value.work(), &mut calls.reply).unwrap();
+    memory[ptr..ptr + calls.reply.len()].copy_from_slice(&calls.reply);
+    calls.reply.len() as u32
 }

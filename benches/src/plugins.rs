@@ -4,8 +4,11 @@ use std::path::Path;
 pub struct BenchPlugins {
     /// `#[wasmer_plugin]` functions named `{payload}_{codec}`.
     pub framework: Vec<u8>,
-    /// The same functions on the bare minimum ABI.
+    /// The same functions on the bare minimum ABI, and its host-function
+    /// relays.
     pub baseline: Vec<u8>,
+    /// `#[wasmer_plugin]` relays to `#[host_functions]` imports.
+    pub host_calls: Vec<u8>,
 }
 
 /// Builds the benchmark plugins for wasm32 (into `target/bench-plugins`,
@@ -27,5 +30,6 @@ pub fn bench_plugins() -> BenchPlugins {
     BenchPlugins {
         framework: read("bench-framework-plugin"),
         baseline: read("bench-baseline-plugin"),
+        host_calls: read("bench-host-calls-plugin"),
     }
 }

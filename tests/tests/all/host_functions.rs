@@ -223,10 +223,16 @@ fn every_missing_import_is_named_at_load<C: Codec + 'static>() {
     assert_eq!(missing.len(), names.len(), "{missing:?}");
     let text = err.to_string();
     for name in names {
-        assert!(text.contains(&format!("`{name}`: ")), "{name} not in: {text}");
+        assert!(
+            text.contains(&format!("`{name}`: ")),
+            "{name} not in: {text}"
+        );
     }
     assert!(!text.contains("`log`"), "{text}");
-    assert!(text.contains("`config`: &str -> Option<String> ("), "{text}");
+    assert!(
+        text.contains("`config`: &str -> Option<String> ("),
+        "{text}"
+    );
 }
 
 fn a_host_function_in_another_codec_is_refused_at_load<C: Codec + 'static>() {

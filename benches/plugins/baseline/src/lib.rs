@@ -111,3 +111,77 @@ round_trips!(json_decode, json_encode:
     small_json(Small), tweets_json(Tweets), geometry_json(FeatureCollection),
     catalog_json(Catalog), blob_json(Blob),
 );
+
+// Host-function calls on the bare minimum ABI: the plugin encodes into a
+// buffer it keeps, passes `(ptr, len, cap)`, and the host writes its reply
+// into the same buffer (the benchmark's replies always fit) and returns
+// its length.
+#[link(wasm_import_module = "baseline")]
+unsafe extern "C" {
+    fn transform_bincode(ptr: *mut u8, len: usize, cap: usize) -> usize;
+    fn transform_msgpack(ptr: *mut u8, len: usize, cap: usize) -> usize;
+    fn transform_postcard(ptr: *mut u8, len: usize, cap: usize) -> usize;
+    fn transform_json(ptr: *mut u8, len: usize, cap: usize) -> usize;
+    fn ping();
+}
+
+/// The buffer host-function calls carry their arguments out and their
+/// replies back in.
+static HOST_CALL: Output = Output(UnsafeCell::new(Vec::new()));
+
+fn relay(
+    ptr: *mut u8,
+    len: usize,
+    decode: fn(&[u8]) -> Small,
+    encode: fn(&Small, &mut Vec<u8>),
+    transform: unsafe extern "C" fn(*mut u8, usize, usize) -> usize,
+) -> u64 {
+    // SAFETY: as in `round_trip`.
+    let input = unsafe { Vec::from_raw_parts(ptr, len, len) };
+    let value = decode(&input);
+    drop(input);
+    // SAFETY: single-threaded, and no other reference to the buffer.
+    let buffer = unsafe { &mut *HOST_CALL.0.get() };
+    buffer.clear();
+    encode(&value, buffer);
+    buffer.reserve(1024);
+    // SAFETY: the host reads the encoded bytes and writes at most the
+    // capacity, returning how much it wrote.
+    unsafe {
+        let written = transform(buffer.as_mut_ptr(), buffer.len(), buffer.capacity());
+        buffer.set_len(written);
+    }
+    let reply = decode(buffer);
+    // SAFETY: as in `round_trip`.
+    let output = unsafe { &mut *OUTPUT.0.get() };
+    output.clear();
+    encode(&reply, output);
+    ((output.as_ptr() as u64) << 32) | output.len() as u64
+}
+
+macro_rules! relays {
+    ($($relay:ident: $decode:ident, $encode:ident, $transform:ident;)*) => {
+        $(
+            #[unsafe(no_mangle)]
+            pub extern "C" fn $relay(ptr: *mut u8, len: usize) -> u64 {
+                relay(ptr, len, $decode, $encode, $transform)
+            }
+        )*
+    };
+}
+
+relays! {
+    relay_bincode: bincode_decode, bincode_encode, transform_bincode;
+    relay_msgpack: msgpack_decode, msgpack_encode, transform_msgpack;
+    relay_postcard: postcard_decode, postcard_encode, transform_postcard;
+    relay_json: json_decode, json_encode, transform_json;
+}
+
+/// `times` calls of an empty host function.
+#[unsafe(no_mangle)]
+pub extern "C" fn ping_host(times: u32) {
+    for _ in 0..times {
+        // SAFETY: the host's `ping` takes and returns nothing.
+        unsafe { ping() }
+    }
+}

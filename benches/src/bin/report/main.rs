@@ -22,6 +22,7 @@ use wasmer_plugin_benches::{
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 mod chart;
+mod host_calls;
 mod measurements;
 mod scale;
 
@@ -57,6 +58,8 @@ fn main() {
                 "codecs",
                 "--bench",
                 "round_trip",
+                "--bench",
+                "host_calls",
                 "--bench",
                 "scale",
             ],
@@ -304,6 +307,7 @@ fn render(
     }
     let _ = writeln!(w);
 
+    host_calls::section(w, m);
     scale::section(w, m, scale_probe);
     let _ = writeln!(
         w,
@@ -430,6 +434,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements) {
         )),
         verdict(worst.map(|(r, _)| r <= BLOB_OVER_NATIVE)),
     );
+    host_calls::target_rows(w, m);
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
     let _ = writeln!(
@@ -451,11 +456,11 @@ pub(crate) fn verdict(met: Option<bool>) -> &'static str {
     }
 }
 
-fn ratio_value(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub(crate) fn ratio_value(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(a? / b?)
 }
 
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+pub(crate) fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     ratio_value(a, b).map_or("—".into(), |r| format!("{r:.2}×"))
 }
 
