@@ -4,30 +4,35 @@
 use std::path::Path;
 
 use serde_json::json;
-use wasmer_plugin_host::{ABI_VERSION, plugin_functions};
+use wasmer_plugin_host::{ABI_VERSION, FunctionRecord, plugin_functions, plugin_imports};
 
 pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     let wasm = crate::read_plugin(path)?;
     let mut functions =
         plugin_functions(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
+    let mut imports = plugin_imports(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
     // The metadata's order is the linker's; by name is the reader's.
     functions.sort_by(|a, b| a.name.cmp(&b.name));
+    imports.sort_by(|a, b| a.name.cmp(&b.name));
     if as_json {
-        let functions: Vec<_> = functions
-            .iter()
-            .map(|function| {
-                json!({
-                    "name": function.name,
-                    "codec": function.codec,
-                    "args": function.args,
-                    "ret": function.ret,
+        let records = |records: &[FunctionRecord]| -> Vec<serde_json::Value> {
+            records
+                .iter()
+                .map(|record| {
+                    json!({
+                        "name": record.name,
+                        "codec": record.codec,
+                        "args": record.args,
+                        "ret": record.ret,
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
         let report = json!({
             "abi_version": ABI_VERSION,
             "size_bytes": wasm.len(),
-            "functions": functions,
+            "functions": records(&functions),
+            "imports": records(&imports),
         });
         println!(
             "{}",
@@ -44,6 +49,16 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
             "    {}({}) -> {}  [{}]",
             function.name, function.args, function.ret, function.codec
         );
+    }
+    if !imports.is_empty() {
+        let plural = if imports.len() == 1 { "" } else { "s" };
+        println!("  {} host function{plural} imported:", imports.len());
+        for import in &imports {
+            println!(
+                "    {}({}) -> {}  [{}]",
+                import.name, import.args, import.ret, import.codec
+            );
+        }
     }
     Ok(())
 }

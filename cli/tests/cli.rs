@@ -90,7 +90,8 @@ fn inspect_speaks_json_for_machines() {
     let output = run(&["inspect", "--json", path_arg(&plugin)]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(report["abi_version"], 1);
+    assert_eq!(report["abi_version"], wasmer_plugin_host::ABI_VERSION);
+    assert_eq!(report["imports"], serde_json::json!([]));
     assert_eq!(
         report["size_bytes"],
         std::fs::metadata(&plugin).unwrap().len()
@@ -104,6 +105,27 @@ fn inspect_speaks_json_for_machines() {
     assert_eq!(
         *double,
         serde_json::json!({"name": "double", "codec": "json", "args": "i64", "ret": "i64"})
+    );
+}
+
+#[test]
+fn inspect_lists_the_host_functions_a_plugin_imports() {
+    let plugin = test_plugin("host-calls-postcard");
+    let output = run(&["inspect", "--json", path_arg(&plugin)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let imports = report["imports"].as_array().unwrap();
+    assert_eq!(imports.len(), 10, "{imports:?}");
+    assert_eq!(
+        imports[0],
+        serde_json::json!({"name": "add", "codec": "postcard", "args": "u64", "ret": "u64"})
+    );
+    let text = run(&["inspect", path_arg(&plugin)]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("10 host functions imported:"), "{text}");
+    assert!(
+        text.contains("    config(&str) -> Option<String>  [postcard]"),
+        "{text}"
     );
 }
 

@@ -44,9 +44,19 @@
 //! cache compiled plugins on disk ([`Builder::cache`]) and stop calls
 //! that run too long ([`Builder::timeout`]).
 //!
+//! # Host functions
+//!
+//! A plugin may call functions the host registers on the builder
+//! ([`Builder::host_fn`], [`Builder::try_host_fn`]), typed in the plugin's
+//! codec, with a state per instance ([`Builder::state`], read through
+//! [`HostContext`] and [`Host::state`]). A plugin that imports a function
+//! the builder lacks is refused at load, naming every missing one; a host
+//! function that fails or panics ends the plugin call with an error that
+//! names it. The README's "Host functions" section has an example.
+//!
 //! # When not to use it
 //!
-//! A plugin cannot import host functions yet. Plugins written in many
+//! Plugins written in many
 //! languages against rich interface types are better served by the
 //! WebAssembly component model.
 #![deny(missing_docs)]

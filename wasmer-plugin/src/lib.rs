@@ -45,6 +45,48 @@
 //! - A panic reaches the host as an error holding its message and source
 //!   location.
 //!
+//! # Host functions
+//!
+//! [`#[host_functions]`](macro@host_functions) on an `extern "C"` block
+//! declares functions the plugin imports from its host; each becomes a
+//! safe Rust function of the same signature:
+//!
+//! ```
+//! use wasmer_plugin::{host_functions, wasmer_plugin};
+//!
+//! #[host_functions]
+//! extern "C" {
+//!     /// Appends a line to the host's log.
+//!     fn log(line: &str);
+//!     /// The host's setting for `key`.
+//!     fn config(key: &str) -> Option<String>;
+//! }
+//!
+//! #[wasmer_plugin]
+//! pub fn greet(name: &str) -> String {
+//!     log("greeting");
+//!     let greeting = config("greeting").unwrap_or_else(|| "Hello".into());
+//!     format!("{greeting}, {name}!")
+//! }
+//! ```
+//!
+//! - Arguments follow the plugin-function rule (the host's closure gets
+//!   the bare value, a tuple, or `()`), with any serde type, `&str`,
+//!   `&[u8]` or `&T`; replies are owned types, `Option` and `Result`
+//!   among them, decoded as values.
+//! - `codec = "postcard"` (and `crate = …`) as for `#[wasmer_plugin]`;
+//!   the default is bincode. The host must register each function in the
+//!   same codec, and refuses to load the plugin otherwise.
+//! - The import names, codecs and types go into the plugin's metadata;
+//!   a host that lacks one names every missing function when it loads
+//!   the plugin.
+//! - When the host function fails (returns an error, panics, or gets
+//!   arguments it cannot decode) the plugin call ends there and the host
+//!   reports the failure: plugin code after the call does not run. A
+//!   failure the plugin should handle comes back as a `Result` value.
+//! - Outside a wasm32 plugin (a native unit test of plugin code), calling
+//!   one panics, saying so.
+//!
 //! The generated export is named `__wasmer_plugin_fn_<name>` and lives in
 //! an anonymous `const _` block, so it collides with nothing of yours.
 //! `docs/ABI.md` in the repository describes the wire contract.
