@@ -546,6 +546,27 @@ fn an_import_the_metadata_does_not_declare_is_refused_at_load() {
     }
 }
 
+#[test]
+fn a_declared_import_of_the_wrong_signature_fails_instantiation() {
+    let functions = r#"(func (export "__wasmer_plugin_fn_poke") (param i32 i32) (result i32)
+                         (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#;
+    let mut wat = PluginWat::new(functions, &["poke"]);
+    wat.imports = r#"(import "wasmer-plugin" "__wasmer_plugin_host_probe" (func (param i64)))"#;
+    let mut wasm = wat.bare_wasm();
+    let mut metadata = wat.metadata();
+    metadata.extend(record("probe", "bincode").to_import_bytes());
+    append_custom_section(&mut wasm, "wasmer-plugin", &metadata);
+    let err = Host::<Bincode>::builder()
+        .host_fn("probe", |_, (): ()| 0u32)
+        .build(wasm)
+        .unwrap_err();
+    assert!(matches!(err, Error::Instantiate(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("__wasmer_plugin_host_probe"),
+        "{err}"
+    );
+}
+
 fn order() -> Order {
     Order {
         id: 42,

@@ -180,10 +180,10 @@ fn an_endless_wat_loop_runs_out_of_fuel() {
 }
 
 #[test]
-fn missing_import_fails_instantiation_with_its_name() {
+fn an_undeclared_import_is_refused_at_load_with_its_name() {
     let wasm = module(r#"(import "env" "host_log" (func))"#, "", &[]);
     let err = Host::<Bincode>::new(wasm).unwrap_err();
-    assert!(matches!(err, Error::Instantiate(_)), "{err:?}");
+    assert!(matches!(err, Error::UnknownImport { .. }), "{err:?}");
     assert!(err.to_string().contains("host_log"), "{err}");
 }
 

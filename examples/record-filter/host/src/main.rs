@@ -93,22 +93,22 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Record {
             id: 1,
             country: "NL".into(),
-            amount_cents: 12_00,
+            amount_cents: 1200,
         },
         Record {
             id: 2,
             country: "DE".into(),
-            amount_cents: 99_00,
+            amount_cents: 9900,
         },
         Record {
             id: 3,
             country: "NL".into(),
-            amount_cents: 3_50,
+            amount_cents: 350,
         },
         Record {
             id: 4,
             country: "NL".into(),
-            amount_cents: 250_00,
+            amount_cents: 25_000,
         },
     ];
 
