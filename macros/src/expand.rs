@@ -115,24 +115,14 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         syn::ReturnType::Default => function.sig.ident.span(),
     };
     let run_export = quote_spanned!(ret_span=> #private::run_export::<#codec, _, _>);
+    let kind = quote!(#private::RECORD_KIND_FUNCTION);
+    let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
 
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code, clippy::all)]
         const _: () = {
-            const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
-                #name,
-                <#codec as #private::Codec>::NAME,
-                #args_text,
-                #ret_text,
-            ];
-            const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize =
-                #private::record_len(__WASMER_PLUGIN_FIELDS);
-
-            // The linker appends every function's record to one section.
-            #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
-            static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] =
-                #private::record::<__WASMER_PLUGIN_RECORD_LEN>(#private::RECORD_KIND_FUNCTION, __WASMER_PLUGIN_FIELDS);
+            #record
 
             static __WASMER_PLUGIN_INFO: #private::FunctionInfo = #private::FunctionInfo {
                 args: #args_text,
@@ -154,6 +144,31 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
                 }
             }
         };
+    }
+}
+
+/// The static holding one metadata record of `kind` for `[name,
+/// args, ret]` in `codec`, computed at compile time; the linker appends
+/// every record to one section.
+pub(crate) fn metadata_record(
+    private: &TokenStream,
+    codec: &TokenStream,
+    kind: TokenStream,
+    [name, args_text, ret_text]: [&str; 3],
+) -> TokenStream {
+    quote! {
+        const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
+            #name,
+            <#codec as #private::Codec>::NAME,
+            #args_text,
+            #ret_text,
+        ];
+        const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize =
+            #private::record_len(__WASMER_PLUGIN_FIELDS);
+
+        #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
+        static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] =
+            #private::record::<__WASMER_PLUGIN_RECORD_LEN>(#kind, __WASMER_PLUGIN_FIELDS);
     }
 }
 

@@ -9,7 +9,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ForeignItem, ForeignItemFn, ItemForeignMod, Pat, ReturnType, Type};
 
-use crate::expand::{METADATA_SECTION, with_errors};
+use crate::expand::{metadata_record, with_errors};
 use crate::options::{self, Options};
 use crate::signature::borrowed_part;
 use crate::type_text;
@@ -189,25 +189,16 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
     let call_host = quote_spanned!(call_span=> #private::call_host::<#codec, _, #ret_type>);
     let import_fn = format_ident!("__wasmer_plugin_import", span = Span::mixed_site());
     let info = format_ident!("__WASMER_PLUGIN_INFO", span = Span::mixed_site());
+    let kind = quote!(#private::RECORD_KIND_IMPORT);
+    let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
 
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, dead_code, clippy::all)]
         const _: () = {
-            const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
-                #name,
-                <#codec as #private::Codec>::NAME,
-                #args_text,
-                #ret_text,
-            ];
-            const __WASMER_PLUGIN_RECORD_LEN: ::core::primitive::usize =
-                #private::record_len(__WASMER_PLUGIN_FIELDS);
-
-            // The record says what the plugin imports even where the
-            // linker dropped an import the plugin never calls.
-            #[cfg_attr(target_arch = "wasm32", used, unsafe(link_section = #METADATA_SECTION))]
-            static __WASMER_PLUGIN_RECORD: [::core::primitive::u8; __WASMER_PLUGIN_RECORD_LEN] =
-                #private::record::<__WASMER_PLUGIN_RECORD_LEN>(#private::RECORD_KIND_IMPORT, __WASMER_PLUGIN_FIELDS);
+            // Declared even where the linker dropped an import the plugin
+            // never calls.
+            #record
         };
 
         #(#attrs)*
