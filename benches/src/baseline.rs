@@ -15,6 +15,7 @@ pub struct Baseline {
     memory: Memory,
     alloc: TypedFunction<u32, u32>,
     nop: TypedFunction<(), ()>,
+    ping_host: TypedFunction<u32, ()>,
     instance: Instance,
     input: Vec<u8>,
 }
@@ -50,6 +51,7 @@ impl Baseline {
             memory: exports.get_memory("memory").unwrap().clone(),
             alloc: exports.get_typed_function(&store, "alloc").unwrap(),
             nop: exports.get_typed_function(&store, "nop").unwrap(),
+            ping_host: exports.get_typed_function(&store, "ping_host").unwrap(),
             instance,
             store,
             input: Vec::new(),
@@ -92,12 +94,7 @@ impl Baseline {
     /// Calls the plugin's `ping_host(times)`: `times` calls of an empty
     /// host function.
     pub fn ping_host(&mut self, times: u32) {
-        let ping: TypedFunction<u32, ()> = self
-            .instance
-            .exports
-            .get_typed_function(&self.store, "ping_host")
-            .unwrap();
-        ping.call(&mut self.store, times).unwrap();
+        self.ping_host.call(&mut self.store, times).unwrap();
     }
 
     /// Calls the plugin's empty export: the floor of any typed wasm call.

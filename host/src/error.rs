@@ -366,7 +366,8 @@ pub enum Error {
     BadHostCall {
         /// The plugin function that called it.
         function: String,
-        /// The host function (`(take_reply)` for the runtime's import).
+        /// The host function; `__wasmer_plugin_take_reply` when that import
+        /// was called with no reply waiting.
         host_function: String,
         /// What was wrong.
         reason: String,

@@ -86,15 +86,13 @@ pub(crate) type Thunk<S> =
 pub(crate) struct HostFn<S> {
     pub(crate) name: String,
     pub(crate) codec: &'static str,
-    pub(crate) args: &'static str,
-    pub(crate) ret: &'static str,
-    pub(crate) thunk: Arc<Thunk<S>>,
+    pub(crate) thunk: Box<Thunk<S>>,
 }
 
 /// What a builder collected: the host functions and how to make each
 /// instance's state.
 pub(crate) struct HostFunctions<S> {
-    functions: Vec<HostFn<S>>,
+    functions: Vec<Arc<HostFn<S>>>,
     /// A name registered twice, reported when the builder builds.
     duplicate: Option<String>,
     pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
@@ -116,22 +114,20 @@ impl HostFunctions<()> {
             .functions
             .into_iter()
             .map(|function| {
-                let thunk = function.thunk;
-                let adapted: Arc<Thunk<S>> = Arc::new(move |context, input, out| {
+                let (name, codec) = (function.name.clone(), function.codec);
+                let adapted: Box<Thunk<S>> = Box::new(move |context, input, out| {
                     let mut unit = ();
                     let mut context = HostContext {
                         state: &mut unit,
                         name: context.name,
                     };
-                    thunk(&mut context, input, out)
+                    (function.thunk)(&mut context, input, out)
                 });
-                HostFn {
-                    name: function.name,
-                    codec: function.codec,
-                    args: function.args,
-                    ret: function.ret,
+                Arc::new(HostFn {
+                    name,
+                    codec,
                     thunk: adapted,
-                }
+                })
             })
             .collect();
         HostFunctions {
@@ -148,7 +144,7 @@ impl<S> HostFunctions<S> {
             self.duplicate.get_or_insert(function.name);
             return;
         }
-        self.functions.push(function);
+        self.functions.push(Arc::new(function));
     }
 
     /// The host function for each import of the module, checked against
@@ -162,7 +158,7 @@ impl<S> HostFunctions<S> {
         if let Some(name) = self.duplicate {
             return Err(Error::DuplicateHostFunction { name });
         }
-        let mut provided: BTreeMap<&str, &HostFn<S>> = BTreeMap::new();
+        let mut provided: BTreeMap<&str, &Arc<HostFn<S>>> = BTreeMap::new();
         for function in &self.functions {
             provided.insert(&function.name, function);
         }
@@ -199,24 +195,21 @@ impl<S> HostFunctions<S> {
             if module != IMPORT_MODULE {
                 return Err(unknown());
             }
-            if name == TAKE_REPLY_IMPORT {
-                imports.push(LinkedImport::TakeReply);
-                continue;
-            }
-            let Some(host_name) = name
-                .strip_prefix(HOST_FUNCTION_PREFIX)
-                .filter(|host_name| declared_names.contains(host_name))
-            else {
-                return Err(unknown());
+            let binding = if name == TAKE_REPLY_IMPORT {
+                Binding::TakeReply
+            } else {
+                let Some(host_name) = name
+                    .strip_prefix(HOST_FUNCTION_PREFIX)
+                    .filter(|host_name| declared_names.contains(host_name))
+                else {
+                    return Err(unknown());
+                };
+                Binding::HostFunction(provided[host_name].clone())
             };
-            let function = provided[host_name];
-            imports.push(LinkedImport::HostFunction(Arc::new(HostFn {
-                name: function.name.clone(),
-                codec: function.codec,
-                args: function.args,
-                ret: function.ret,
-                thunk: function.thunk.clone(),
-            })));
+            imports.push(LinkedImport {
+                name: name.clone(),
+                binding,
+            });
         }
         Ok(Linked {
             imports,
@@ -232,32 +225,26 @@ pub(crate) struct Linked<S> {
     pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
 }
 
-/// What one import of the module is bound to.
-pub(crate) enum LinkedImport<S> {
+/// One import of the module: its name in [`IMPORT_MODULE`] and what it
+/// is bound to.
+pub(crate) struct LinkedImport<S> {
+    pub(crate) name: String,
+    pub(crate) binding: Binding<S>,
+}
+
+pub(crate) enum Binding<S> {
     HostFunction(Arc<HostFn<S>>),
     TakeReply,
 }
 
-impl<S> LinkedImport<S> {
-    /// The import's name in [`IMPORT_MODULE`].
-    pub(crate) fn import_name(&self) -> String {
-        match self {
-            LinkedImport::HostFunction(function) => {
-                wasmer_plugin_abi::host_function_import_name(&function.name)
-            }
-            LinkedImport::TakeReply => TAKE_REPLY_IMPORT.to_owned(),
-        }
-    }
-}
-
-fn thunk<S, K, A, R, F>(function: F) -> Arc<Thunk<S>>
+fn thunk<S, K, A, R, F>(function: F) -> Box<Thunk<S>>
 where
     K: Codec,
     A: DeserializeOwned,
     R: Serialize,
     F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFailure> + Send + Sync + 'static,
 {
-    Arc::new(move |context, input, out| {
+    Box::new(move |context, input, out| {
         let args = K::decode::<A>(input).map_err(|err| HostFailure::Decode {
             expected: type_name::<A>(),
             codec: K::NAME,
@@ -303,7 +290,7 @@ impl<O: Target> Builder<O> {
         R: Serialize + 'static,
         F: Fn(&mut HostContext<'_, O::State>, A) -> R + Send + Sync + 'static,
     {
-        self.register::<K, A, R>(
+        self.register::<K>(
             name,
             thunk::<_, K, A, R, _>(move |context, args| Ok(function(context, args))),
         )
@@ -334,7 +321,7 @@ impl<O: Target> Builder<O> {
         E: fmt::Display,
         F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
     {
-        self.register::<K, A, R>(
+        self.register::<K>(
             name,
             thunk::<_, K, A, R, _>(move |context, args| {
                 function(context, args).map_err(|err| HostFailure::Returned(err.to_string()))
@@ -342,12 +329,10 @@ impl<O: Target> Builder<O> {
         )
     }
 
-    fn register<K: Codec, A, R>(mut self, name: &str, thunk: Arc<Thunk<O::State>>) -> Self {
+    fn register<K: Codec>(mut self, name: &str, thunk: Box<Thunk<O::State>>) -> Self {
         self.host.register(HostFn {
             name: name.to_owned(),
             codec: K::NAME,
-            args: type_name::<A>(),
-            ret: type_name::<R>(),
             thunk,
         });
         self
@@ -379,15 +364,5 @@ impl<C: Codec> Builder<Host<C>> {
     ) -> Builder<Host<C, S>> {
         let host = self.host.with_state(Arc::new(init));
         Builder::with_parts(self.limits, self.cache, host)
-    }
-}
-
-impl<S> fmt::Debug for HostFn<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}({}) -> {} ({})",
-            self.name, self.args, self.ret, self.codec
-        )
     }
 }

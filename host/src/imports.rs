@@ -7,10 +7,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store};
-use wasmer_plugin_abi::IMPORT_MODULE;
+use wasmer_plugin_abi::{IMPORT_MODULE, TAKE_REPLY_IMPORT};
 
-use crate::host_functions::{HostContext, HostFailure, HostFn, LinkedImport};
-use crate::limits::{DeadlineProbe, FuelGauge, Limits, host_call_fuel};
+use crate::host_functions::{Binding, HostContext, HostFailure, HostFn};
+use crate::limits::{DeadlineProbe, FuelGauge, host_call_fuel};
 use crate::reply::cap_message;
 use crate::{Error, Plugin};
 
@@ -23,9 +23,10 @@ pub(crate) struct CallEnv<S> {
     pub(crate) state: Option<S>,
     /// The last reply, kept for `take_reply` when it did not fit.
     reply: Vec<u8>,
-    /// Whether `reply` waits for `take_reply`.
-    reply_pending: bool,
-    limits: Limits,
+    /// The host function whose `reply` waits for `take_reply`, if one does.
+    pending: Option<Arc<HostFn<S>>>,
+    /// The input limit, which bounds a host function's arguments too.
+    max_input_bytes: u64,
     fuel: Option<FuelGauge>,
     deadline: Option<DeadlineProbe>,
 }
@@ -123,16 +124,16 @@ pub(crate) fn imports<S: Send + 'static>(
             memory: None,
             state: None,
             reply: Vec::new(),
-            reply_pending: false,
-            limits: *plugin.limits(),
+            pending: None,
+            max_input_bytes: plugin.limits().max_input_bytes,
             fuel: None,
             deadline: None,
         },
     );
     let mut imports = Imports::new();
     for import in &plugin.linked().imports {
-        let function = match import {
-            LinkedImport::HostFunction(host_fn) => {
+        let function = match &import.binding {
+            Binding::HostFunction(host_fn) => {
                 let host_fn = host_fn.clone();
                 Function::new_typed_with_env(
                     store,
@@ -142,9 +143,9 @@ pub(crate) fn imports<S: Send + 'static>(
                     },
                 )
             }
-            LinkedImport::TakeReply => Function::new_typed_with_env(store, &env, take_reply::<S>),
+            Binding::TakeReply => Function::new_typed_with_env(store, &env, take_reply::<S>),
         };
-        imports.define(IMPORT_MODULE, &import.import_name(), function);
+        imports.define(IMPORT_MODULE, &import.name, function);
     }
     (env, imports)
 }
@@ -185,18 +186,18 @@ fn call_host_fn<S: Send + 'static>(
         memory,
         state,
         reply,
-        reply_pending,
-        limits,
+        pending,
+        max_input_bytes,
         fuel,
         deadline,
     } = env;
-    *reply_pending = false;
-    if len as u64 > limits.max_input_bytes {
+    *pending = None;
+    if len as u64 > *max_input_bytes {
         return Err(trap(
             name,
             HostFailure::InputTooLarge {
                 len: len as u64,
-                limit: limits.max_input_bytes,
+                limit: *max_input_bytes,
             },
         ));
     }
@@ -252,9 +253,12 @@ fn call_host_fn<S: Send + 'static>(
     let Ok(reply_len32) = u32::try_from(reply_len) else {
         return Err(trap(
             name,
-            HostFailure::BadCall(format!(
-                "its reply is {reply_len} bytes, more than a wasm32 plugin can address"
-            )),
+            HostFailure::Encode {
+                codec: host_fn.codec,
+                message: format!(
+                    "the reply is {reply_len} bytes, more than a wasm32 plugin can address"
+                ),
+            },
         ));
     };
     if reply_len32 <= cap {
@@ -274,7 +278,7 @@ fn call_host_fn<S: Send + 'static>(
         };
         target.copy_from_slice(reply);
     } else {
-        *reply_pending = true;
+        *pending = Some(host_fn.clone());
     }
     if let Some(fuel) = fuel
         && !fuel.charge(&mut store, host_call_fuel(reply_len as u64))
@@ -298,14 +302,17 @@ fn take_reply<S: Send + 'static>(
     len: u32,
 ) -> Result<(), RuntimeError> {
     let (env, store) = env.data_and_store_mut();
-    let bad = |reason: String| trap("(take_reply)", HostFailure::BadCall(reason));
-    if !env.reply_pending {
-        return Err(bad("no reply is waiting to be taken".to_owned()));
-    }
-    env.reply_pending = false;
+    // The error names the host function whose reply was asked for.
+    let Some(host_fn) = env.pending.take() else {
+        return Err(trap(
+            TAKE_REPLY_IMPORT,
+            HostFailure::BadCall("no host function's reply is waiting to be taken".to_owned()),
+        ));
+    };
+    let bad = |reason: String| trap(&host_fn.name, HostFailure::BadCall(reason));
     if len as usize != env.reply.len() {
         return Err(bad(format!(
-            "asked for {len} bytes of a {}-byte reply",
+            "it took {len} bytes of a {}-byte reply",
             env.reply.len()
         )));
     }
@@ -320,7 +327,7 @@ fn take_reply<S: Send + 'static>(
         .get_mut(ptr as usize..ptr as usize + len as usize)
         .ok_or_else(|| {
             bad(format!(
-                "its buffer at bytes {ptr}..{} lies outside the {size}-byte memory",
+                "it took the reply to bytes {ptr}..{}, outside the {size}-byte memory",
                 ptr as u64 + len as u64
             ))
         })?;

@@ -37,6 +37,9 @@ pub(crate) struct Instance<S> {
     memory: Memory,
     /// What the host functions share; holds the lent state during a call.
     env: FunctionEnv<CallEnv<S>>,
+    /// Whether the module imports anything: without imports nothing reads
+    /// the state, and a call does not lend it.
+    has_imports: bool,
     alloc: TypedFunction<u32, u32>,
     free: TypedFunction<(u32, u32), ()>,
     /// One export per metadata record, in the same order; a record whose
@@ -188,6 +191,7 @@ impl<S: Send + 'static> Instance<S> {
             store,
             memory,
             env,
+            has_imports: !plugin.linked().imports.is_empty(),
             alloc,
             free,
             exports: plugin_exports,
@@ -212,6 +216,9 @@ impl<S: Send + 'static> Instance<S> {
         state: &mut Option<S>,
         run: impl FnOnce(&mut Instance<S>) -> T,
     ) -> T {
+        if !self.has_imports {
+            return run(self);
+        }
         self.env.as_mut(&mut self.store).state = state.take();
         let result = run(self);
         *state = self.env.as_mut(&mut self.store).state.take();

@@ -200,10 +200,10 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         self.with_host(|host| host.call_raw(name, input))
     }
 
-    /// Runs `read` on the state of the calling thread's instance, made
+    /// Runs `access` on the state of the calling thread's instance, made
     /// first if the thread has none (which may fail as a call would).
-    pub fn with_state<T>(&self, read: impl FnOnce(&mut S) -> T) -> Result<T, Error> {
-        self.with_host(|host| Ok(read(host.state_mut())))
+    pub fn with_state<T>(&self, access: impl FnOnce(&mut S) -> T) -> Result<T, Error> {
+        self.with_host(|host| Ok(access(host.state_mut())))
     }
 
     /// Drops the calling thread's instance, if it has one, giving its

@@ -248,7 +248,8 @@ fn placeholders(block: &ItemForeignMod, error: syn::Error) -> TokenStream {
             let attrs = &function.attrs;
             let vis = &function.vis;
             let mut sig = function.sig.clone();
-            // A pattern such as `(a, b): (u8, u8)` is fine in a definition.
+            // `...` is only valid in a foreign declaration; patterns such as
+            // `(a, b): (u8, u8)` are fine in a definition.
             sig.variadic = None;
             Some(quote! {
                 #(#attrs)*

@@ -478,17 +478,17 @@ fn a_plugin_that_breaks_the_import_contract_gets_an_error() {
         // Taking a reply that is not waiting.
         (
             "(call $take (i32.const 0) (i32.const 10))".to_owned(),
-            "no reply is waiting",
+            "host function `__wasmer_plugin_take_reply` wrongly: no host function's reply is waiting",
         ),
         // Taking a reply of the wrong length.
         (
             format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 300) (i32.const 5))"),
-            "asked for 5 bytes of a 201-byte reply",
+            "host function `probe` wrongly: it took 5 bytes of a 201-byte reply",
         ),
         // Taking it to outside memory.
         (
             format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 65500) (i32.const 201))"),
-            "outside the 65536-byte memory",
+            "host function `probe` wrongly: it took the reply to bytes 65500..65701, outside the 65536-byte memory",
         ),
         // Garbage arguments.
         (
