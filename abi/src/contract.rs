@@ -4,6 +4,8 @@
 
 use alloc::string::String;
 
+use crate::le::{read_u32, write_u32};
+
 /// The version of the contract described in `docs/ABI.md`.
 ///
 /// A host refuses, at load time, a module whose metadata names another
@@ -76,6 +78,8 @@ pub fn host_function_import_name(name: &str) -> String {
 ///
 /// The guest writes it before a plugin export returns, and from its panic
 /// hook before it aborts; the host reads it after the call returns or traps.
+/// [`Slot::from_le_bytes`] and [`Slot::to_le_bytes`] are its byte layout;
+/// every reader and writer of slot bytes goes through them.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slot {
@@ -96,6 +100,34 @@ pub const SLOT_STATUS_OFFSET: usize = 4;
 /// Offset of [`Slot::ptr`] within the slot.
 pub const SLOT_PTR_OFFSET: usize = 8;
 
+impl Slot {
+    /// The slot held by these [`SLOT_SIZE`] bytes of guest memory.
+    pub const fn from_le_bytes(bytes: [u8; SLOT_SIZE]) -> Slot {
+        Slot {
+            len: read_u32(&bytes, SLOT_LEN_OFFSET),
+            status: read_u32(&bytes, SLOT_STATUS_OFFSET),
+            ptr: read_u32(&bytes, SLOT_PTR_OFFSET),
+        }
+    }
+
+    /// The [`SLOT_SIZE`] bytes this slot is in guest memory.
+    pub const fn to_le_bytes(self) -> [u8; SLOT_SIZE] {
+        let mut bytes = [0; SLOT_SIZE];
+        write_u32(&mut bytes, SLOT_LEN_OFFSET, self.len);
+        write_u32(&mut bytes, SLOT_STATUS_OFFSET, self.status);
+        write_u32(&mut bytes, SLOT_PTR_OFFSET, self.ptr);
+        bytes
+    }
+
+    /// The [`Status`] the slot reports, or `None` for a code the contract
+    /// does not define.
+    pub const fn status(&self) -> Option<Status> {
+        Status::from_code(self.status)
+    }
+}
+
+// The in-memory layout a wasm32 guest writes is the byte layout above:
+// `repr(C)`, no padding, and wasm is little-endian.
 const _: () = {
     assert!(core::mem::size_of::<Slot>() == SLOT_SIZE);
     assert!(core::mem::offset_of!(Slot, len) == SLOT_LEN_OFFSET);

@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::contract::{ABI_VERSION, METADATA_SECTION};
+use crate::le::{read_u32, write_u32};
 
 /// Size of the header that starts every record.
 pub const RECORD_HEADER_SIZE: usize = 12;
@@ -111,13 +112,13 @@ pub const fn record_len(fields: [&str; 4]) -> usize {
 pub const fn record<const N: usize>(kind: u32, fields: [&str; 4]) -> [u8; N] {
     assert!(N == record_len(fields), "record length mismatch");
     let mut out = [0u8; N];
-    let mut at = put_u32(&mut out, 0, ABI_VERSION);
-    at = put_u32(&mut out, at, kind);
-    at = put_u32(&mut out, at, (N - RECORD_HEADER_SIZE) as u32);
+    let mut at = write_u32(&mut out, 0, ABI_VERSION);
+    at = write_u32(&mut out, at, kind);
+    at = write_u32(&mut out, at, (N - RECORD_HEADER_SIZE) as u32);
     let mut i = 0;
     while i < fields.len() {
         let bytes = fields[i].as_bytes();
-        at = put_u32(&mut out, at, bytes.len() as u32);
+        at = write_u32(&mut out, at, bytes.len() as u32);
         let mut j = 0;
         while j < bytes.len() {
             out[at] = bytes[j];
@@ -127,15 +128,6 @@ pub const fn record<const N: usize>(kind: u32, fields: [&str; 4]) -> [u8; N] {
         i += 1;
     }
     out
-}
-
-const fn put_u32(out: &mut [u8], at: usize, value: u32) -> usize {
-    let bytes = value.to_le_bytes();
-    out[at] = bytes[0];
-    out[at + 1] = bytes[1];
-    out[at + 2] = bytes[2];
-    out[at + 3] = bytes[3];
-    at + 4
 }
 
 /// Why a [`METADATA_SECTION`] could not be read.
@@ -247,8 +239,7 @@ impl fmt::Display for MetadataError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for MetadataError {}
+impl core::error::Error for MetadataError {}
 
 /// Reads every record of a [`METADATA_SECTION`] section (or of several,
 /// concatenated in module order), in time linear in its length.
@@ -344,10 +335,6 @@ fn take<'a>(
         });
     }
     Ok(&bytes[at..at + len])
-}
-
-fn read_u32(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
 #[cfg(test)]

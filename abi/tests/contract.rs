@@ -154,21 +154,54 @@ fn the_spec_names_every_part_of_the_contract() {
 fn literal_copies_of_the_names_agree() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
-    let runtime = read("abi/src/__private/exports.rs");
-    for export in [ALLOC_EXPORT, FREE_EXPORT, SLOT_EXPORT] {
-        assert!(
-            runtime.contains(&format!("export_name = \"{export}\"")),
-            "abi/src/__private/exports.rs does not export `{export}`"
-        );
-    }
-    let expand = read("macros/src/expand.rs");
-    for (name, value) in [
-        ("FUNCTION_EXPORT_PREFIX", FUNCTION_EXPORT_PREFIX),
-        ("METADATA_SECTION", METADATA_SECTION),
+    for (file, export) in [
+        ("wasmer-plugin/src/guest/exports.rs", ALLOC_EXPORT),
+        ("wasmer-plugin/src/guest/exports.rs", FREE_EXPORT),
+        ("wasmer-plugin/src/guest/slot.rs", SLOT_EXPORT),
     ] {
         assert!(
-            expand.contains(&format!("const {name}: &str = \"{value}\";")),
-            "macros/src/expand.rs disagrees with {name} = {value:?}"
+            read(file).contains(&format!("export_name = \"{export}\"")),
+            "{file} does not export `{export}`"
         );
     }
+    let imports = read("wasmer-plugin/src/guest/imports.rs");
+    assert!(
+        imports.contains(&format!("wasm_import_module = \"{IMPORT_MODULE}\""))
+            && imports.contains(&format!("link_name = \"{TAKE_REPLY_IMPORT}\"")),
+        "wasmer-plugin/src/guest/imports.rs does not import `{IMPORT_MODULE}`.`{TAKE_REPLY_IMPORT}`"
+    );
+    for (file, name, value) in [
+        (
+            "macros/src/expand.rs",
+            "FUNCTION_EXPORT_PREFIX",
+            FUNCTION_EXPORT_PREFIX,
+        ),
+        ("macros/src/expand.rs", "METADATA_SECTION", METADATA_SECTION),
+        ("macros/src/imports.rs", "IMPORT_MODULE", IMPORT_MODULE),
+        (
+            "macros/src/imports.rs",
+            "HOST_FUNCTION_PREFIX",
+            HOST_FUNCTION_PREFIX,
+        ),
+    ] {
+        assert!(
+            read(file).contains(&format!("const {name}: &str = \"{value}\";")),
+            "{file} disagrees with {name} = {value:?}"
+        );
+    }
+}
+
+/// The slot's byte layout, as the guest writes it and the host reads it.
+#[test]
+fn the_slot_round_trips_through_its_bytes() {
+    let slot = Slot {
+        len: 0x0403_0201,
+        status: Status::Panic.code(),
+        ptr: 0x0c0b_0a09,
+    };
+    let bytes = slot.to_le_bytes();
+    assert_eq!(bytes, [1, 2, 3, 4, 3, 0, 0, 0, 9, 10, 11, 12]);
+    assert_eq!(Slot::from_le_bytes(bytes), slot);
+    assert_eq!(slot.status(), Some(Status::Panic));
+    assert_eq!(Slot { status: 9, ..slot }.status(), None);
 }

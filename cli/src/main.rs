@@ -10,6 +10,7 @@
 //!
 //! Exit status: 0 on success, 1 when the plugin or the build fails (the
 //! message says why), 2 for a command line clap rejects.
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

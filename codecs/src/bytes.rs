@@ -104,39 +104,50 @@ impl<T: Serialize + ?Sized, const EVERYWHERE: bool> Serialize for Inside<'_, T, 
 #[inline(always)]
 fn byte_buffer<'a, T: ?Sized>(value: &'a T) -> Option<&'a [u8]> {
     /// `value` as a `&'a U`, when `T` is `U` up to lifetimes.
+    ///
+    /// # Safety
+    /// `U` must be `T` with none, some or all of its lifetimes shortened
+    /// to `'a`, each in a position where that is a subtyping (covariant),
+    /// so that the `&'a U` is a reference `value` could coerce to. (Type
+    /// ids ignore lifetimes: without this, `U` could lengthen one.)
     #[inline(always)]
-    fn cast<'a, T: ?Sized, U: ?Sized>(value: &'a T) -> Option<&'a U> {
+    unsafe fn cast<'a, T: ?Sized, U: ?Sized>(value: &'a T) -> Option<&'a U> {
         if typeid::of::<T>() != typeid::of::<U>() {
             return None;
         }
         // SAFETY: `T` and `U` are the same type up to lifetimes, so `&T`
         // and `&U` have the same layout (a thin pointer, or a pointer and
-        // the same metadata). The result borrows `value` for `'a` only,
-        // and every lifetime inside `T` outlives `'a` (it is behind
-        // `&'a T`), so reading it as `U`'s lifetimes shortened to `'a`
-        // shortens them only.
+        // the same metadata); the caller guarantees that `U`'s lifetimes
+        // are `T`'s or shorter ones in covariant positions, so the result
+        // is what a coercion of `value` would give.
         Some(unsafe { core::mem::transmute_copy::<&'a T, &'a U>(&value) })
     }
-    if let Some(bytes) = cast::<T, [u8]>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, &'a [u8]>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, &'a mut [u8]>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, Vec<u8>>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, &'a Vec<u8>>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, Box<[u8]>>(value) {
-        return Some(bytes);
-    }
-    if let Some(bytes) = cast::<T, Cow<'a, [u8]>>(value) {
-        return Some(bytes);
+    // SAFETY: each `U` below has no lifetimes but `'a`, which `T`'s
+    // outlive (it is behind `&'a T`), and `'a` sits in covariant positions
+    // only: a shared reference's, a `&mut [u8]`'s own lifetime (the
+    // pointee `[u8]` has none), `Cow<'a, [u8]>`'s.
+    unsafe {
+        if let Some(bytes) = cast::<T, [u8]>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, &'a [u8]>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, &'a mut [u8]>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, Vec<u8>>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, &'a Vec<u8>>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, Box<[u8]>>(value) {
+            return Some(bytes);
+        }
+        if let Some(bytes) = cast::<T, Cow<'a, [u8]>>(value) {
+            return Some(bytes);
+        }
     }
     None
 }
@@ -373,13 +384,17 @@ where
     S: de::DeserializeSeed<'de>,
     D: Deserializer<'de>,
 {
-    /// `value` as a `V`, which the caller checked is `T`.
+    /// `value` as a `V`, which must be `T`: checked here, and the check
+    /// is a constant after monomorphization. `T` is a buffer type without
+    /// lifetimes, so equal type ids mean `V` is exactly `T`.
     #[inline(always)]
-    fn into_value<V, T: 'static>(value: T) -> V {
-        debug_assert!(typeid::of::<V>() == typeid::of::<T>());
-        // SAFETY: the callers check that `V` is `T` up to lifetimes, and
-        // `T` is `'static`: `V` is `T`. The value is moved, not copied
-        // (`ManuallyDrop` keeps the original from being dropped).
+    fn into_value<V, T: LifetimeFree>(value: T) -> V {
+        assert!(
+            typeid::of::<V>() == typeid::of::<T>(),
+            "read_buffer decoded a buffer for a seed of another type"
+        );
+        // SAFETY: `V` is `T` (asserted above). The value is moved, not
+        // copied: `ManuallyDrop` keeps the original from being dropped.
         unsafe { core::mem::transmute_copy(&core::mem::ManuallyDrop::new(value)) }
     }
     let seed_type = typeid::of::<S>();
@@ -395,6 +410,12 @@ where
         bytes.map(|bytes| into_value::<S::Value, Box<[u8]>>(bytes.into_boxed_slice()))
     })
 }
+
+/// The buffer types [`read_buffer`] makes: types without lifetime
+/// parameters, which is what makes its type-id check exact.
+trait LifetimeFree: 'static {}
+impl LifetimeFree for Vec<u8> {}
+impl LifetimeFree for Box<[u8]> {}
 
 /// A `Vec<u8>` from bytes (borrowed or not) or from a sequence of numbers,
 /// which is how a byte buffer arrives from a format or a peer that wrote

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use wasmer_plugin_abi::__private::BytesArg;
+use wasmer_plugin::__private::BytesArg;
 use wasmer_plugin_abi::Codec;
 use wasmer_plugin_codecs::{Bincode, Json, MsgPack, Postcard};
 

@@ -7,7 +7,7 @@
 ))]
 
 use serde::{Deserialize, Serialize};
-use wasmer_plugin_abi::__private::{BytesArg, StrArg};
+use wasmer_plugin::__private::{BytesArg, StrArg};
 use wasmer_plugin_abi::Codec;
 use wasmer_plugin_codecs::{Bincode, Json, MAX_DEPTH, MsgPack, Postcard};
 

@@ -219,7 +219,8 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
                 ) -> ::core::primitive::u32;
             }
             // Native builds of a plugin crate (its unit tests) have no host:
-            // the stub panics, and unwinds, with a message saying so.
+            // `call_host` panics there, saying so, before it would call
+            // this stub (or touch any guest state).
             #[cfg(not(target_arch = "wasm32"))]
             unsafe extern "C-unwind" fn #import_fn(
                 _: ::core::primitive::u32,

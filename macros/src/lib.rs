@@ -7,6 +7,7 @@
 //! function and works out how each argument crosses the wire, `expand`
 //! writes the export and the metadata record. `imports` does the same
 //! three steps for `#[host_functions]`.
+#![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
 

@@ -15,6 +15,7 @@
 //! installs the toolchain itself, so a toolchain that was there before
 //! often lacks `wasm32-unknown-unknown`. [`build`] checks first (see
 //! [`ensure_target`]) and adds it with rustup, saying so on stderr.
+#![forbid(unsafe_code)]
 
 use std::ffi::{OsStr, OsString};
 use std::io;

@@ -1,5 +1,6 @@
 //! Helpers for the end-to-end tests: the test plugins in `plugins/`, built
 //! from source for wasm32 once per test binary.
+#![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -2,8 +2,6 @@
 //! returning errors instead of panicking. The attribute does not need
 //! them; they are for hand-written exports and for tests.
 
-extern crate alloc;
-
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};

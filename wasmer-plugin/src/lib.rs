@@ -100,10 +100,16 @@
 #![no_std]
 #![deny(missing_docs)]
 
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-pub use wasmer_plugin_abi::{Codec, record_panic};
+mod convert;
+mod guest;
+
+pub use convert::{convert_ret, convert_slice};
+pub use guest::record_panic;
+pub use wasmer_plugin_abi::Codec;
 #[cfg(feature = "bincode")]
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]
@@ -114,17 +120,18 @@ pub use wasmer_plugin_codecs::MsgPack;
 pub use wasmer_plugin_codecs::Postcard;
 pub use wasmer_plugin_macros::{host_functions, wasmer_plugin};
 
-mod convert;
-pub use convert::{convert_ret, convert_slice};
-
 /// The README's examples, compiled by `cargo test --doc`.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
 
-/// What the code `#[wasmer_plugin]` generates refers to. Not a public API.
+/// What the code `#[wasmer_plugin]` and `#[host_functions]` generate
+/// refers to: the guest runtime and the parts of the contract records
+/// are built from. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use wasmer_plugin_abi::__private::*;
-    pub use wasmer_plugin_abi::{Codec, record_panic};
+    pub use crate::guest::*;
+    pub use wasmer_plugin_abi::{
+        Codec, RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, record, record_len,
+    };
 }

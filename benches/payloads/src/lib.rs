@@ -5,6 +5,7 @@
 //! `canada.json`), a generator that builds a document of that shape
 //! deterministically from a seed, and a small piece of [`Work`] that the
 //! plugin (or the native lower bound) does between decoding and encoding.
+#![forbid(unsafe_code)]
 
 mod catalog;
 mod geometry;

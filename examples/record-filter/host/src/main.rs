@@ -3,6 +3,7 @@
 //! and a log through host functions, and counts what it logged.
 //!
 //! Run it from the repository root with `cargo run -p record-filter-host`.
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 use std::path::Path;

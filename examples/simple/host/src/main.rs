@@ -2,6 +2,7 @@
 //! `examples/simple/plugin` for wasm32, loads it, and calls it.
 //!
 //! Run it from the repository root with `cargo run -p simple-host`.
+#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::process::ExitCode;

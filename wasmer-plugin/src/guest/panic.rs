@@ -2,15 +2,9 @@
 //! only sees an `unreachable` trap, so the message must be recorded in the
 //! slot before the abort.
 
-use alloc::vec::Vec;
-
-use super::exports::{GuestCell, publish, write_message};
-use crate::contract::Status;
-
-static PANIC_MESSAGE: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
-
 /// Longest panic message kept; the rest is cut so that a runaway message
 /// cannot exhaust the guest's memory while it dies.
+#[cfg(target_arch = "wasm32")]
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 
 /// Records a panic message where the host will find it after the trap, so
@@ -34,36 +28,47 @@ const MAX_PANIC_MESSAGE: usize = 16 * 1024;
 /// The convention, which the host's message relies on, is
 /// `file:line:column: message`.
 ///
-/// It does nothing outside a single-threaded wasm32 guest, where no host
-/// reads the slot, and nothing when called again while it runs (a panic
-/// inside the message's `Display`).
+/// It does nothing outside a wasm32 guest, where no host reads the slot,
+/// and nothing when called again while it runs (a panic inside the
+/// message's `Display`).
 pub fn record_panic(message: &dyn core::fmt::Display) {
-    use core::sync::atomic::{AtomicBool, Ordering};
-    static RECORDING: AtomicBool = AtomicBool::new(false);
-    if !cfg!(all(target_arch = "wasm32", not(target_feature = "atomics")))
-        || RECORDING.swap(true, Ordering::Acquire)
-    {
-        return;
-    }
-    // SAFETY: single-threaded guest (see `GuestCell`), and `RECORDING`
-    // keeps a nested panic from reaching here while `buf` is borrowed.
-    let buf = unsafe { &mut *PANIC_MESSAGE.get() };
-    buf.clear();
-    write_message(buf, format_args!("{message}"));
-    if buf.len() > MAX_PANIC_MESSAGE {
-        let mut end = MAX_PANIC_MESSAGE;
-        while !is_char_boundary(buf, end) {
-            end -= 1;
-        }
-        buf.truncate(end);
-    }
-    publish(buf.as_ptr(), buf.len(), Status::Panic);
-    RECORDING.store(false, Ordering::Release);
+    #[cfg(target_arch = "wasm32")]
+    guest::record(message);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = message;
 }
 
-fn is_char_boundary(bytes: &[u8], at: usize) -> bool {
-    // A UTF-8 continuation byte is 0b10xx_xxxx.
-    at >= bytes.len() || (bytes[at] as i8) >= -0x40
+#[cfg(target_arch = "wasm32")]
+mod guest {
+    use alloc::vec::Vec;
+    use core::sync::atomic::{AtomicBool, Ordering};
+
+    use wasmer_plugin_abi::Status;
+
+    use super::MAX_PANIC_MESSAGE;
+    use crate::guest::cell::GuestCell;
+    use crate::guest::message::{truncate_utf8, write_message};
+    use crate::guest::slot::publish;
+
+    static PANIC_MESSAGE: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
+
+    /// Set while a message is being recorded.
+    static RECORDING: AtomicBool = AtomicBool::new(false);
+
+    pub(super) fn record(message: &dyn core::fmt::Display) {
+        if RECORDING.swap(true, Ordering::Acquire) {
+            return;
+        }
+        // SAFETY: one thread (see `GuestCell`), and `RECORDING` keeps a
+        // nested panic (in the message's `Display`) from reaching here
+        // while `buf` is borrowed.
+        let buf = unsafe { &mut *PANIC_MESSAGE.get() };
+        buf.clear();
+        write_message(buf, format_args!("{message}"));
+        truncate_utf8(buf, MAX_PANIC_MESSAGE);
+        publish(buf.as_ptr(), buf.len(), Status::Panic);
+        RECORDING.store(false, Ordering::Release);
+    }
 }
 
 /// Installs the panic hook once, on the guest's first call.
