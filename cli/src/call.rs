@@ -16,7 +16,8 @@ pub(crate) fn run(
     max_memory: Option<u64>,
 ) -> Result<(), String> {
     let wasm = crate::read_plugin(path)?;
-    let functions = plugin_functions(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
+    let functions =
+        plugin_functions(&wasm).map_err(|err| format!("{}: {}", path.display(), err.report()))?;
     let Some(record) = functions.iter().find(|record| record.name == function) else {
         let names: Vec<&str> = functions
             .iter()
@@ -79,9 +80,11 @@ fn call_raw<C: Codec>(
     if let Some(bytes) = max_memory {
         builder = builder.max_memory_bytes(bytes);
     }
-    let mut host = builder.build(wasm).map_err(|err| err.to_string())?;
+    let mut host = builder
+        .build(wasm)
+        .map_err(|err| err.report().to_string())?;
     host.call_raw(&record.name, input)
-        .map_err(|err| err.to_string())
+        .map_err(|err| err.report().to_string())
 }
 
 /// The host a Rust caller would use for `codec`, for the message.

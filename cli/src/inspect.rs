@@ -9,8 +9,9 @@ use wasmer_plugin_host::{ABI_VERSION, FunctionRecord, plugin_functions, plugin_i
 pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     let wasm = crate::read_plugin(path)?;
     let mut functions =
-        plugin_functions(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
-    let mut imports = plugin_imports(&wasm).map_err(|err| format!("{}: {err}", path.display()))?;
+        plugin_functions(&wasm).map_err(|err| format!("{}: {}", path.display(), err.report()))?;
+    let mut imports =
+        plugin_imports(&wasm).map_err(|err| format!("{}: {}", path.display(), err.report()))?;
     // The metadata's order is the linker's; by name is the reader's.
     functions.sort_by(|a, b| a.name.cmp(&b.name));
     imports.sort_by(|a, b| a.name.cmp(&b.name));

@@ -1,3 +1,4 @@
+use std::fmt;
 use std::path::PathBuf;
 
 use wasmer_plugin_abi::MetadataError;
@@ -8,11 +9,17 @@ use wasmer_plugin_abi::MetadataError;
 /// the module's start function, which they name `(start function)`; the
 /// others come from loading. Whether a call's error cost the plugin
 /// instance its state is [`Error::discards_instance`].
+///
+/// A message never repeats its [`source`](std::error::Error::source):
+/// log [`Error::report`], or any reporter that walks the sources, to see
+/// the whole chain (the wasmer error under `Compile`, the I/O error under
+/// `Io`, the failure under `HostFunction` and a host function's own error
+/// under that).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The plugin file could not be read.
-    #[error("could not read plugin file {}: {source}", path.display())]
+    #[error("could not read plugin file {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -21,7 +28,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// wasmer could not compile the bytes as a WebAssembly module.
-    #[error("could not compile the plugin: {0}")]
+    #[error("could not compile the plugin")]
     Compile(#[source] wasmer::CompileError),
     /// The module uses a WebAssembly feature this host turns off
     /// (docs/SECURITY.md says which and why).
@@ -59,11 +66,11 @@ pub enum Error {
         host: u32,
     },
     /// The metadata section is damaged.
-    #[error("the plugin's metadata is damaged: {0}")]
+    #[error("the plugin's metadata is damaged")]
     Metadata(#[source] MetadataError),
     /// wasmer could not instantiate the module (for example, an import's
     /// signature is not the contract's).
-    #[error("could not instantiate the plugin: {0}")]
+    #[error("could not instantiate the plugin")]
     Instantiate(#[source] Box<wasmer::InstantiationError>),
     /// An export the contract requires is missing or has the wrong type.
     #[error("the plugin's export `{export}` is unusable: {reason}")]
@@ -159,9 +166,8 @@ pub enum Error {
         function: String,
         /// wasmer's description of the trap.
         message: String,
-        /// The engine's trap code in words (`"unreachable"`, `"call stack
-        /// exhausted"`…), when the engine raised the trap.
-        code: Option<String>,
+        /// What the engine trapped on, when the engine raised the trap.
+        code: Option<TrapCode>,
     },
     /// The plugin reported an output outside its memory, or a status the
     /// contract does not define.
@@ -286,91 +292,20 @@ pub enum Error {
         /// The name.
         name: String,
     },
-    /// A host function registered with `try_host_fn` returned an error;
-    /// the plugin call ended there.
-    #[error(
-        "plugin function `{function}` stopped: host function `{host_function}` failed: {message}"
-    )]
-    HostFunctionError {
-        /// The plugin function that called it.
-        function: String,
-        /// The host function.
-        host_function: String,
-        /// The error's message.
-        message: String,
-    },
-    /// A host function panicked; the panic was caught and the plugin call
-    /// ended there.
-    #[error(
-        "plugin function `{function}` stopped: host function `{host_function}` panicked: {message}"
-    )]
-    HostFunctionPanic {
-        /// The plugin function that called it.
-        function: String,
-        /// The host function.
-        host_function: String,
-        /// The panic message.
-        message: String,
-    },
-    /// The plugin sent a host function arguments that do not decode as the
-    /// type it takes.
-    #[error(
-        "plugin function `{function}` sent host function `{host_function}` arguments that do not decode as `{expected}` with {codec}: {message}"
-    )]
-    HostFunctionDecode {
-        /// The plugin function that called it.
-        function: String,
-        /// The host function.
-        host_function: String,
-        /// The argument type the host function takes.
-        expected: &'static str,
-        /// The codec's name.
-        codec: &'static str,
-        /// The codec's error.
-        message: String,
-    },
-    /// A host function's reply could not be encoded.
-    #[error(
-        "the reply of host function `{host_function}` to plugin function `{function}` does not encode with {codec}: {message}"
-    )]
-    HostFunctionEncode {
-        /// The plugin function that called it.
-        function: String,
-        /// The host function.
-        host_function: String,
-        /// The codec's name.
-        codec: &'static str,
-        /// The codec's error.
-        message: String,
-    },
-    /// The plugin sent a host function more bytes than the host's input
-    /// limit allows.
-    #[error(
-        "plugin function `{function}` sent host function `{host_function}` {len} bytes of arguments, over this host's {limit}-byte input limit"
-    )]
-    HostFunctionInputTooLarge {
-        /// The plugin function that called it.
-        function: String,
-        /// The host function.
-        host_function: String,
-        /// The bytes it sent.
-        len: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// The plugin called a host function against the contract (pointers
-    /// outside its memory, a reply taken that was not waiting).
-    #[error(
-        "plugin function `{function}` called host function `{host_function}` wrongly: {reason}"
-    )]
-    BadHostCall {
+    /// A host function failed, or the plugin called it against the
+    /// contract: the plugin call ended there. The
+    /// [`failure`](HostFunctionFailure) is the error's source; a host
+    /// function's own error is its source in turn ([`Error::host_error`]).
+    #[error("plugin function `{function}` stopped: host function `{host_function}` failed")]
+    HostFunction {
         /// The plugin function that called it.
         function: String,
         /// The host function; `__wasmer_plugin_take_reply` when that import
         /// was called with no reply waiting.
         host_function: String,
-        /// What was wrong.
-        reason: String,
+        /// What went wrong.
+        #[source]
+        failure: HostFunctionFailure,
     },
     /// The plugin's allocator failed to provide the input buffer.
     #[error(
@@ -403,12 +338,7 @@ impl Error {
             | Error::BadOutput { .. }
             | Error::OutputTooLarge { .. }
             | Error::GuestAlloc { .. }
-            | Error::HostFunctionError { .. }
-            | Error::HostFunctionPanic { .. }
-            | Error::HostFunctionDecode { .. }
-            | Error::HostFunctionEncode { .. }
-            | Error::HostFunctionInputTooLarge { .. }
-            | Error::BadHostCall { .. } => true,
+            | Error::HostFunction { .. } => true,
             Error::Io { .. }
             | Error::Compile(_)
             | Error::UnsupportedFeature { .. }
@@ -434,6 +364,169 @@ impl Error {
             | Error::DuplicateHostFunction { .. } => false,
         }
     }
+
+    /// The error a host function registered with
+    /// [`try_host_fn`](crate::Builder::try_host_fn) returned, when that is
+    /// how the call ended: the caller's own error, to downcast
+    /// (`err.host_error()?.downcast_ref::<std::io::Error>()`).
+    pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            Error::HostFunction {
+                failure: HostFunctionFailure::Returned(error),
+                ..
+            } => Some(&**error),
+            _ => None,
+        }
+    }
+
+    /// The error with every source after it, joined by `: `, on one line:
+    /// what to log or show a user.
+    ///
+    /// ```
+    /// # use wasmer_plugin_host::{Bincode, Host};
+    /// let err = Host::<Bincode>::new(b"not wasm").unwrap_err();
+    /// assert_eq!(err.to_string(), "could not compile the plugin");
+    /// assert!(err
+    ///     .report()
+    ///     .to_string()
+    ///     .starts_with("could not compile the plugin: "));
+    /// ```
+    pub fn report(&self) -> impl fmt::Display + '_ {
+        Report(self)
+    }
+}
+
+/// [`Error::report`].
+struct Report<'a>(&'a Error);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = std::error::Error::source(self.0);
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}
+
+/// Why a host-function call ended the plugin call
+/// ([`Error::HostFunction`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostFunctionFailure {
+    /// It was registered with `try_host_fn` and returned this error.
+    #[error("it returned an error")]
+    Returned(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// It panicked; the panic was caught.
+    #[error("it panicked: {message}")]
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// The plugin sent it arguments that do not decode as the type it
+    /// takes.
+    #[error("the plugin's arguments do not decode as `{expected}` with {codec}: {message}")]
+    Decode {
+        /// The argument type the host function takes.
+        expected: &'static str,
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// Its reply could not be encoded.
+    #[error("its reply does not encode with {codec}: {message}")]
+    Encode {
+        /// The codec's name.
+        codec: &'static str,
+        /// The codec's error.
+        message: String,
+    },
+    /// The plugin sent it more bytes than the input limit allows.
+    #[error(
+        "the plugin sent {len} bytes of arguments, over this host's {limit}-byte input limit (`max_input_bytes`)"
+    )]
+    InputTooLarge {
+        /// The bytes it sent.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The plugin called it against the contract: pointers outside its
+    /// memory, a reply taken that was not waiting.
+    #[error("the plugin called it wrongly: {reason}")]
+    BadCall {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// What the engine trapped on ([`Error::Trap`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// The call stack was exhausted (deep or endless recursion).
+    StackOverflow,
+    /// A memory access outside the linear memory.
+    MemoryOutOfBounds,
+    /// A memory access that had to be aligned and was not.
+    MemoryMisaligned,
+    /// A table access outside the table.
+    TableOutOfBounds,
+    /// An indirect call to a null table entry.
+    IndirectCallToNull,
+    /// An indirect call whose callee has another signature.
+    BadSignature,
+    /// An integer operation overflowed (`i32.div_s` of `i32::MIN` by -1).
+    IntegerOverflow,
+    /// An integer division by zero.
+    IntegerDivisionByZero,
+    /// A float-to-integer conversion of a value out of range, or of NaN.
+    BadConversionToInteger,
+    /// An `unreachable` instruction ran (a Rust guest aborting, say).
+    Unreachable,
+    /// Another trap the engine raised.
+    Other,
+}
+
+impl TrapCode {
+    /// Our code for wasmer's.
+    pub(crate) fn from_wasmer(code: wasmer::sys::vm::TrapCode) -> TrapCode {
+        use wasmer::sys::vm::TrapCode as Wasmer;
+        match code {
+            Wasmer::StackOverflow => TrapCode::StackOverflow,
+            Wasmer::HeapAccessOutOfBounds => TrapCode::MemoryOutOfBounds,
+            Wasmer::HeapMisaligned | Wasmer::UnalignedAtomic => TrapCode::MemoryMisaligned,
+            Wasmer::TableAccessOutOfBounds => TrapCode::TableOutOfBounds,
+            Wasmer::IndirectCallToNull => TrapCode::IndirectCallToNull,
+            Wasmer::BadSignature => TrapCode::BadSignature,
+            Wasmer::IntegerOverflow => TrapCode::IntegerOverflow,
+            Wasmer::IntegerDivisionByZero => TrapCode::IntegerDivisionByZero,
+            Wasmer::BadConversionToInteger => TrapCode::BadConversionToInteger,
+            Wasmer::UnreachableCodeReached => TrapCode::Unreachable,
+            _ => TrapCode::Other,
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TrapCode::StackOverflow => "call stack exhausted",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::MemoryMisaligned => "misaligned memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::IndirectCallToNull => "indirect call to a null table entry",
+            TrapCode::BadSignature => "indirect call type mismatch",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::IntegerDivisionByZero => "integer divide by zero",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::Other => "another engine trap",
+        })
+    }
 }
 
 // Errors cross threads and go into `Box<dyn Error + Send + Sync>`.
@@ -441,3 +534,108 @@ const _: () = {
     const fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Error>();
 };
+
+#[cfg(test)]
+mod tests {
+    /// The variants of `enum_name` in this file, in order.
+    fn variants(enum_name: &str) -> Vec<&'static str> {
+        const SOURCE: &str = include_str!("error.rs");
+        let start = SOURCE
+            .find(&format!("pub enum {enum_name} {{"))
+            .expect("the enum is in this file");
+        let body = &SOURCE[start..];
+        let body = &body[..body.find("\n}\n").expect("the enum ends")];
+        body.lines()
+            .filter_map(|line| {
+                let name = line.strip_prefix("    ")?;
+                let end = name.find(|c: char| !c.is_ascii_alphanumeric())?;
+                let name = &name[..end];
+                name.starts_with(|c: char| c.is_ascii_uppercase())
+                    .then_some(name)
+            })
+            .collect()
+    }
+
+    fn doc(path: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    }
+
+    #[test]
+    fn the_readme_and_the_security_model_name_every_variant() {
+        let errors = variants("Error");
+        assert!(errors.len() > 30, "{errors:?}");
+        assert!(errors.contains(&"HostFunction") && errors.contains(&"Io"));
+        let failures = variants("HostFunctionFailure");
+        assert_eq!(
+            failures,
+            [
+                "Returned",
+                "Panicked",
+                "Decode",
+                "Encode",
+                "InputTooLarge",
+                "BadCall"
+            ]
+        );
+        for (path, names) in [
+            ("../README.md", &errors),
+            ("../docs/SECURITY.md", &errors),
+            ("../docs/SECURITY.md", &failures),
+        ] {
+            let text = doc(path);
+            let missing: Vec<_> = names
+                .iter()
+                .filter(|name| !text.contains(&format!("`{name}`")))
+                .collect();
+            assert!(missing.is_empty(), "{path} does not name {missing:?}");
+        }
+    }
+
+    #[test]
+    fn trap_codes_read_as_the_engine_says_them() {
+        use super::TrapCode;
+        use wasmer::sys::vm::TrapCode as Wasmer;
+        for (wasmer, ours) in [
+            (Wasmer::StackOverflow, TrapCode::StackOverflow),
+            (Wasmer::HeapAccessOutOfBounds, TrapCode::MemoryOutOfBounds),
+            (Wasmer::UnreachableCodeReached, TrapCode::Unreachable),
+            (
+                Wasmer::IntegerDivisionByZero,
+                TrapCode::IntegerDivisionByZero,
+            ),
+            (Wasmer::HostInterrupt, TrapCode::Other),
+        ] {
+            assert_eq!(TrapCode::from_wasmer(wasmer), ours);
+            if ours != TrapCode::Other {
+                assert_eq!(ours.to_string(), wasmer.message());
+            }
+        }
+    }
+
+    #[test]
+    fn no_message_repeats_its_source() {
+        use std::error::Error as _;
+        let io = super::Error::Io {
+            path: "plugin.wasm".into(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        };
+        assert_eq!(io.to_string(), "could not read plugin file plugin.wasm");
+        assert_eq!(io.source().unwrap().to_string(), "no such file");
+        assert_eq!(
+            io.report().to_string(),
+            "could not read plugin file plugin.wasm: no such file"
+        );
+        let failure = super::HostFunctionFailure::Returned("disk full".into());
+        let host = super::Error::HostFunction {
+            function: "f".into(),
+            host_function: "save".into(),
+            failure,
+        };
+        assert_eq!(
+            host.report().to_string(),
+            "plugin function `f` stopped: host function `save` failed: it returned an error: disk full"
+        );
+        assert_eq!(host.host_error().unwrap().to_string(), "disk full");
+    }
+}

@@ -242,14 +242,13 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let name = &self.plugin.functions()[index].name;
-        let limits = self.plugin.limits();
-        check_input(name, self.args.len(), limits.max_input_bytes)?;
+        check_input(name, self.args.len(), self.plugin.limits().max_input_bytes)?;
         let instance = match &mut self.instance {
             Some(instance) => instance,
             empty => empty.insert(Instance::new(&self.plugin, &mut self.state)?),
         };
         let decode = |output: &[u8]| decode(name, output);
-        let result = instance.call(index, name, &self.args, limits, &mut self.state, decode);
+        let result = instance.call(index, name, &self.args, &mut self.state, decode);
         if let Err(error) = &result
             && error.discards_instance()
         {

@@ -15,7 +15,7 @@ use wasmer_plugin_abi::{
 
 use crate::builder::Target;
 use crate::reply::cap_message;
-use crate::{Builder, Error, Host, Plugin};
+use crate::{Builder, Error, Host, HostFunctionFailure, Plugin};
 
 /// What a host function gets besides its arguments: the state of the
 /// instance that called it.
@@ -53,34 +53,10 @@ impl<S> fmt::Debug for HostContext<'_, S> {
     }
 }
 
-/// Why a host function did not give the plugin a reply. The call traps
-/// and the host reports it as the matching [`Error`] variant.
-#[derive(Debug)]
-pub(crate) enum HostFailure {
-    /// It returned `Err` (registered with `try_host_fn`).
-    Returned(String),
-    /// It panicked.
-    Panicked(String),
-    /// The plugin's arguments did not decode.
-    Decode {
-        expected: &'static str,
-        codec: &'static str,
-        message: String,
-    },
-    /// Its reply did not encode.
-    Encode {
-        codec: &'static str,
-        message: String,
-    },
-    /// The plugin sent more bytes than the input limit.
-    InputTooLarge { len: u64, limit: u64 },
-    /// The plugin broke the import contract (pointers outside its memory).
-    BadCall(String),
-}
-
 /// Decodes the arguments, runs the host function, encodes its reply.
-pub(crate) type Thunk<S> =
-    dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>) -> Result<(), HostFailure> + Send + Sync;
+pub(crate) type Thunk<S> = dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>) -> Result<(), HostFunctionFailure>
+    + Send
+    + Sync;
 
 /// One registered host function.
 pub(crate) struct HostFn<S> {
@@ -242,17 +218,17 @@ where
     K: Codec,
     A: DeserializeOwned,
     R: Serialize,
-    F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFailure> + Send + Sync + 'static,
+    F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFunctionFailure> + Send + Sync + 'static,
 {
     Box::new(move |context, input, out| {
-        let args = K::decode::<A>(input).map_err(|err| HostFailure::Decode {
+        let args = K::decode::<A>(input).map_err(|err| HostFunctionFailure::Decode {
             expected: type_name::<A>(),
             codec: K::NAME,
             // The codec's message may quote what the plugin sent.
             message: cap_message(err.to_string()),
         })?;
         let reply = function(context, args)?;
-        K::encode(&reply, out).map_err(|err| HostFailure::Encode {
+        K::encode(&reply, out).map_err(|err| HostFunctionFailure::Encode {
             codec: K::NAME,
             message: err.to_string(),
         })
@@ -269,7 +245,8 @@ impl<O: Target> Builder<O> {
     /// `A` (the bare value for one argument, a tuple for several, `()` for
     /// none) and returns the reply.
     ///
-    /// A panic ends the plugin call with [`Error::HostFunctionPanic`];
+    /// A panic ends the plugin call with [`Error::HostFunction`]
+    /// ([`HostFunctionFailure::Panicked`]);
     /// the host goes on. For failures the plugin should not see as a
     /// value, use [`try_host_fn`](Builder::try_host_fn).
     pub fn host_fn<A, R, F>(self, name: &str, function: F) -> Self
@@ -297,15 +274,18 @@ impl<O: Target> Builder<O> {
     }
 
     /// Registers a host function that can fail: its `Err` ends the plugin
-    /// call with [`Error::HostFunctionError`] holding the error's message,
-    /// and the plugin sees nothing of it. `Ok(reply)` is the reply.
-    /// (To hand the plugin a `Result` it can match, register a
-    /// [`host_fn`](Builder::host_fn) that returns one.)
+    /// call with [`Error::HostFunction`], whose failure is
+    /// [`HostFunctionFailure::Returned`] holding the error itself (reach
+    /// it with [`Error::host_error`] and downcast it to its type); the
+    /// plugin sees nothing of it. `Ok(reply)` is the reply. Any error type
+    /// will do, and a `String` or `&str` message. (To hand the plugin a
+    /// `Result` it can match, register a [`host_fn`](Builder::host_fn)
+    /// that returns one.)
     pub fn try_host_fn<A, R, E, F>(self, name: &str, function: F) -> Self
     where
         A: DeserializeOwned + 'static,
         R: Serialize + 'static,
-        E: fmt::Display,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
         F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
     {
         self.try_host_fn_in::<O::Codec, A, R, E, F>(name, function)
@@ -318,13 +298,13 @@ impl<O: Target> Builder<O> {
         K: Codec,
         A: DeserializeOwned + 'static,
         R: Serialize + 'static,
-        E: fmt::Display,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
         F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
     {
         self.register::<K>(
             name,
             thunk::<_, K, A, R, _>(move |context, args| {
-                function(context, args).map_err(|err| HostFailure::Returned(err.to_string()))
+                function(context, args).map_err(|err| HostFunctionFailure::Returned(err.into()))
             }),
         )
     }

@@ -1,7 +1,7 @@
 //! The instance's side of host functions: the wasmer functions bound to a
 //! plugin's imports, and what one host-function call does (read the
 //! arguments out of guest memory, run the host function, write the reply
-//! back), with its bounds checks, limits and failures.
+//! back), with its limits and failures.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -9,10 +9,11 @@ use std::sync::Arc;
 use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store};
 use wasmer_plugin_abi::{IMPORT_MODULE, TAKE_REPLY_IMPORT};
 
-use crate::host_functions::{Binding, HostContext, HostFailure, HostFn};
-use crate::limits::{DeadlineProbe, FuelGauge, host_call_fuel};
+use crate::guest_memory::GuestMemory;
+use crate::host_functions::{Binding, HostContext, HostFn};
+use crate::limits::{HostCallLimits, HostCallStop, limit_trap};
 use crate::reply::cap_message;
-use crate::{Error, Plugin};
+use crate::{Error, HostFunctionFailure, Plugin};
 
 /// What the host functions of one instance share, in its store.
 pub(crate) struct CallEnv<S> {
@@ -25,10 +26,7 @@ pub(crate) struct CallEnv<S> {
     reply: Vec<u8>,
     /// The host function whose `reply` waits for `take_reply`, if one does.
     pending: Option<Arc<HostFn<S>>>,
-    /// The input limit, which bounds a host function's arguments too.
-    max_input_bytes: u64,
-    fuel: Option<FuelGauge>,
-    deadline: Option<DeadlineProbe>,
+    limits: HostCallLimits,
 }
 
 /// Why a host-function call trapped, for [`Instance`](crate::instance)'s
@@ -36,81 +34,31 @@ pub(crate) struct CallEnv<S> {
 #[derive(Debug)]
 pub(crate) struct HostTrap {
     host_function: String,
-    failure: HostFailure,
+    failure: HostFunctionFailure,
 }
 
 impl std::fmt::Display for HostTrap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "host function `{}` failed: {:?}",
-            self.host_function, self.failure
-        )
+        write!(f, "host function `{}` failed", self.host_function)
     }
 }
 
-impl std::error::Error for HostTrap {}
+impl std::error::Error for HostTrap {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.failure)
+    }
+}
 
 impl HostTrap {
     /// The error of plugin function `function`, which was calling.
     pub(crate) fn into_error(self, function: &str) -> Error {
-        let function = function.to_owned();
-        let host_function = self.host_function;
-        match self.failure {
-            HostFailure::Returned(message) => Error::HostFunctionError {
-                function,
-                host_function,
-                message,
-            },
-            HostFailure::Panicked(message) => Error::HostFunctionPanic {
-                function,
-                host_function,
-                message,
-            },
-            HostFailure::Decode {
-                expected,
-                codec,
-                message,
-            } => Error::HostFunctionDecode {
-                function,
-                host_function,
-                expected,
-                codec,
-                message,
-            },
-            HostFailure::Encode { codec, message } => Error::HostFunctionEncode {
-                function,
-                host_function,
-                codec,
-                message,
-            },
-            HostFailure::InputTooLarge { len, limit } => Error::HostFunctionInputTooLarge {
-                function,
-                host_function,
-                len,
-                limit,
-            },
-            HostFailure::BadCall(reason) => Error::BadHostCall {
-                function,
-                host_function,
-                reason,
-            },
+        Error::HostFunction {
+            function: function.to_owned(),
+            host_function: self.host_function,
+            failure: self.failure,
         }
     }
 }
-
-/// The trap that ends a call whose limit ran out during a host function;
-/// the instance then reports the limit.
-#[derive(Debug)]
-struct LimitReached;
-
-impl std::fmt::Display for LimitReached {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a limit ran out while a host function ran")
-    }
-}
-
-impl std::error::Error for LimitReached {}
 
 /// The environment and the imports of a new instance of `plugin` in
 /// `store`.
@@ -125,9 +73,7 @@ pub(crate) fn imports<S: Send + 'static>(
             state: None,
             reply: Vec::new(),
             pending: None,
-            max_input_bytes: plugin.limits().max_input_bytes,
-            fuel: None,
-            deadline: None,
+            limits: HostCallLimits::input_only(plugin.limits().max_input_bytes),
         },
     );
     let mut imports = Imports::new();
@@ -155,20 +101,32 @@ pub(crate) fn bind<S: Send + 'static>(
     env: &FunctionEnv<CallEnv<S>>,
     store: &mut Store,
     memory: Memory,
-    fuel: Option<FuelGauge>,
-    deadline: Option<DeadlineProbe>,
+    limits: HostCallLimits,
 ) {
     let env = env.as_mut(store);
     env.memory = Some(memory);
-    env.fuel = fuel;
-    env.deadline = deadline;
+    env.limits = limits;
 }
 
-fn trap(host_fn: &str, failure: HostFailure) -> RuntimeError {
+fn trap(host_fn: &str, failure: HostFunctionFailure) -> RuntimeError {
     RuntimeError::user(Box::new(HostTrap {
         host_function: host_fn.to_owned(),
         failure,
     }))
+}
+
+fn bad_call(host_fn: &str, reason: String) -> RuntimeError {
+    trap(host_fn, HostFunctionFailure::BadCall { reason })
+}
+
+/// The trap for a limit that stops a host-function call.
+fn stopped(host_fn: &str, stop: HostCallStop) -> RuntimeError {
+    match stop {
+        HostCallStop::InputTooLarge { len, limit } => {
+            trap(host_fn, HostFunctionFailure::InputTooLarge { len, limit })
+        }
+        HostCallStop::Limit => limit_trap(),
+    }
 }
 
 /// One call of `host_fn` by the plugin: `(ptr, len, cap) -> reply length`
@@ -187,49 +145,21 @@ fn call_host_fn<S: Send + 'static>(
         state,
         reply,
         pending,
-        max_input_bytes,
-        fuel,
-        deadline,
+        limits,
     } = env;
     *pending = None;
-    if len as u64 > *max_input_bytes {
-        return Err(trap(
-            name,
-            HostFailure::InputTooLarge {
-                len: len as u64,
-                limit: *max_input_bytes,
-            },
-        ));
-    }
-    if let Some(fuel) = fuel
-        && !fuel.charge(&mut store, host_call_fuel(len as u64))
-    {
-        return Err(RuntimeError::user(Box::new(LimitReached)));
-    }
+    limits
+        .arguments(&mut store, len)
+        .map_err(|stop| stopped(name, stop))?;
     let (Some(memory), Some(state)) = (memory.as_ref(), state.as_mut()) else {
-        return Err(trap(
-            name,
-            HostFailure::BadCall("called outside a plugin call".to_owned()),
-        ));
+        return Err(bad_call(name, "called outside a plugin call".to_owned()));
     };
     reply.clear();
     let outcome = {
-        let view = memory.view(&store);
-        // SAFETY: the slice lives while `view` borrows the store, during
-        // which no wasm runs (the host function cannot reach the store)
-        // and the memory cannot grow or change; plugin memories are not
-        // shared with other threads.
-        let bytes = unsafe { view.data_unchecked() };
-        let Some(args) = bytes.get(ptr as usize..ptr as usize + len as usize) else {
-            return Err(trap(
-                name,
-                HostFailure::BadCall(format!(
-                    "its arguments at bytes {ptr}..{} lie outside the {}-byte memory",
-                    ptr as u64 + len as u64,
-                    bytes.len()
-                )),
-            ));
-        };
+        let guest = GuestMemory::new(memory, &mut store);
+        let args = guest
+            .get("its arguments", ptr as u64, len as u64)
+            .map_err(|outside| bad_call(name, outside.to_string()))?;
         let mut context = HostContext { state, name };
         // A panicking host function must not unwind through wasm frames or
         // take the host down: it ends this call like an error.
@@ -246,14 +176,19 @@ fn call_host_fn<S: Send + 'static>(
                 .map(|text| (*text).to_owned())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic without a message".to_owned());
-            return Err(trap(name, HostFailure::Panicked(cap_message(message))));
+            return Err(trap(
+                name,
+                HostFunctionFailure::Panicked {
+                    message: cap_message(message),
+                },
+            ));
         }
     }
     let reply_len = reply.len();
     let Ok(reply_len32) = u32::try_from(reply_len) else {
         return Err(trap(
             name,
-            HostFailure::Encode {
+            HostFunctionFailure::Encode {
                 codec: host_fn.codec,
                 message: format!(
                     "the reply is {reply_len} bytes, more than a wasm32 plugin can address"
@@ -262,36 +197,16 @@ fn call_host_fn<S: Send + 'static>(
         ));
     };
     if reply_len32 <= cap {
-        let view = memory.view(&store);
-        // SAFETY: as above, and the mutable slice is the only reference
-        // into guest memory while it lives.
-        let bytes = unsafe { view.data_unchecked_mut() };
-        let size = bytes.len();
-        let Some(target) = bytes.get_mut(ptr as usize..ptr as usize + reply_len) else {
-            return Err(trap(
-                name,
-                HostFailure::BadCall(format!(
-                    "its reply buffer at bytes {ptr}..{} lies outside the {size}-byte memory",
-                    ptr as u64 + reply_len as u64
-                )),
-            ));
-        };
-        target.copy_from_slice(reply);
+        GuestMemory::new(memory, &mut store)
+            .get_mut("its reply buffer", ptr as u64, reply_len as u64)
+            .map_err(|outside| bad_call(name, outside.to_string()))?
+            .copy_from_slice(reply);
     } else {
         *pending = Some(host_fn.clone());
     }
-    if let Some(fuel) = fuel
-        && !fuel.charge(&mut store, host_call_fuel(reply_len as u64))
-    {
-        return Err(RuntimeError::user(Box::new(LimitReached)));
-    }
-    // The deadline may have passed while the host function ran: stop here
-    // rather than at the guest's next loop or call.
-    if let Some(deadline) = deadline
-        && deadline.fired()
-    {
-        return Err(RuntimeError::user(Box::new(LimitReached)));
-    }
+    limits
+        .reply(&mut store, reply_len)
+        .map_err(|stop| stopped(name, stop))?;
     Ok(reply_len32)
 }
 
@@ -301,15 +216,15 @@ fn take_reply<S: Send + 'static>(
     ptr: u32,
     len: u32,
 ) -> Result<(), RuntimeError> {
-    let (env, store) = env.data_and_store_mut();
+    let (env, mut store) = env.data_and_store_mut();
     // The error names the host function whose reply was asked for.
     let Some(host_fn) = env.pending.take() else {
-        return Err(trap(
+        return Err(bad_call(
             TAKE_REPLY_IMPORT,
-            HostFailure::BadCall("no host function's reply is waiting to be taken".to_owned()),
+            "no host function's reply is waiting to be taken".to_owned(),
         ));
     };
-    let bad = |reason: String| trap(&host_fn.name, HostFailure::BadCall(reason));
+    let bad = |reason: String| bad_call(&host_fn.name, reason);
     if len as usize != env.reply.len() {
         return Err(bad(format!(
             "it took {len} bytes of a {}-byte reply",
@@ -319,18 +234,9 @@ fn take_reply<S: Send + 'static>(
     let Some(memory) = &env.memory else {
         return Err(bad("called outside a plugin call".to_owned()));
     };
-    let view = memory.view(&store);
-    // SAFETY: as in `call_host_fn`.
-    let bytes = unsafe { view.data_unchecked_mut() };
-    let size = bytes.len();
-    let target = bytes
-        .get_mut(ptr as usize..ptr as usize + len as usize)
-        .ok_or_else(|| {
-            bad(format!(
-                "it took the reply to bytes {ptr}..{}, outside the {size}-byte memory",
-                ptr as u64 + len as u64
-            ))
-        })?;
-    target.copy_from_slice(&env.reply);
+    GuestMemory::new(memory, &mut store)
+        .get_mut("where it took the reply", ptr as u64, len as u64)
+        .map_err(|outside| bad(outside.to_string()))?
+        .copy_from_slice(&env.reply);
     Ok(())
 }

@@ -1,18 +1,21 @@
 //! One running instance of a compiled plugin, in its own store, and the
-//! mechanics of a call: input buffer, fuel, deadline, export call, slot,
-//! and what a trap means.
+//! mechanics of a call: the input, the export call under the limits, the
+//! slot, and what a trap means.
 
-use wasmer::{FunctionEnv, Memory, MemoryView, RuntimeError, Store, TypedFunction, Value};
+use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, SLOT_SIZE, function_export_name,
+    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name,
 };
 
 use crate::Error;
 use crate::defer_start::{START_EXPORT, START_FUNCTION};
+use crate::error::TrapCode;
+use crate::guest_memory::GuestMemory;
 use crate::imports::{CallEnv, HostTrap, bind, imports};
-use crate::limits::{Deadline, FuelGauge, Limits, take_grow_refused, take_interrupt_flag};
+use crate::input_buffer::{InputBuffer, InputFailure};
+use crate::limits::{InstanceLimits, Stop, take_interrupt_flag};
 use crate::plugin::Plugin;
-use crate::reply::{panic_message, read_reply, slot_at};
+use crate::reply::{panic_message, read_reply};
 
 /// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
 /// output ptr`.
@@ -27,9 +30,9 @@ type PluginExport = TypedFunction<(u32, u32), u32>;
 /// the host lends it for each call, so that it outlives an instance
 /// discarded after a failure.
 pub(crate) struct Instance<S> {
-    /// Cleared before the store goes (see `Drop`): the watchdog may write
-    /// into the store while it is registered.
-    deadline: Option<Deadline>,
+    /// Released before the store goes (see `Drop`): the watchdog may write
+    /// into the store while the deadline is registered.
+    limits: InstanceLimits,
     /// Each instance has its own store, so that dropping a trapped
     /// instance also frees its memory (a store keeps every instance it
     /// ever made alive).
@@ -40,66 +43,22 @@ pub(crate) struct Instance<S> {
     /// Whether the module imports anything: without imports nothing reads
     /// the state, and a call does not lend it.
     has_imports: bool,
-    alloc: TypedFunction<u32, u32>,
-    free: TypedFunction<(u32, u32), ()>,
+    input: InputBuffer,
     /// One export per metadata record, in the same order; a record whose
     /// export is missing or mistyped keeps the reason, reported when that
     /// function is called.
     exports: Vec<Result<PluginExport, String>>,
-    slot: u64,
-    /// The host-owned input buffer in guest memory, reused across calls.
-    input: Option<InputBuffer>,
-    fuel: Option<FuelGauge>,
+    /// The slot's address, inside the memory (checked at instantiation;
+    /// memory never shrinks).
+    slot: u32,
 }
 
 impl<S> Drop for Instance<S> {
     fn drop(&mut self) {
         // Unregister from the watchdog before the fields, the store
         // among them, are dropped.
-        self.deadline = None;
+        self.limits.release();
     }
-}
-
-#[derive(Clone, Copy)]
-struct InputBuffer {
-    ptr: u32,
-    capacity: u32,
-}
-
-/// Smallest input buffer the host asks for, so that small arguments of
-/// growing size do not reallocate on every call.
-const MIN_INPUT_CAPACITY: u32 = 1024;
-
-/// Inputs this long and longer are placed (see [`placement`]): shorter
-/// copies never take glibc's `rep movsb`.
-const PLACED_INPUT: u32 = 2048;
-
-/// The distance modulo which CPUs confuse addresses (4K aliasing).
-const ALIASING_PERIOD: u32 = 4096;
-
-/// The spare bytes an input buffer needs to place `len` bytes of input.
-fn placement_slack(len: u32) -> u32 {
-    if len >= PLACED_INPUT {
-        ALIASING_PERIOD - 1
-    } else {
-        0
-    }
-}
-
-/// Where in an input buffer at host address `buffer` the `len` bytes at
-/// host address `source` go: at the same offset modulo 4 KiB as the
-/// source, for long inputs.
-///
-/// On some x86 CPUs glibc copies a few KiB and up with `rep movsb`, which
-/// runs about fourteen times slower when the destination lies a few bytes
-/// above the source modulo 4 KiB (docs/BENCHMARKS.md); at the same offset
-/// it runs at full speed. The guest is told the address, so where the
-/// input starts inside the buffer is the host's choice (docs/ABI.md).
-fn placement(buffer: usize, source: usize, len: u32) -> u32 {
-    if placement_slack(len) == 0 {
-        return 0;
-    }
-    (source.wrapping_sub(buffer) % ALIASING_PERIOD as usize) as u32
 }
 
 impl<S: Send + 'static> Instance<S> {
@@ -107,7 +66,6 @@ impl<S: Send + 'static> Instance<S> {
     /// deferred it, runs the module's start function under the limits,
     /// with `state` lent to its host functions.
     pub(crate) fn new(plugin: &Plugin<S>, state: &mut Option<S>) -> Result<Instance<S>, Error> {
-        let limits = plugin.limits();
         let functions = plugin.functions();
         let mut store = Store::new(plugin.engine().clone());
         let (env, imports) = imports(plugin, &mut store);
@@ -116,15 +74,12 @@ impl<S: Send + 'static> Instance<S> {
         take_interrupt_flag();
         let instance = wasmer::Instance::new(&mut store, plugin.module(), &imports)
             .map_err(|err| Error::Instantiate(Box::new(err)))?;
-        let deadline = match limits.timeout {
-            Some(limit) => Some(Deadline::register(
-                &instance,
-                &mut store,
-                take_interrupt_flag(),
-                limit,
-            )?),
-            None => None,
-        };
+        let limits = InstanceLimits::new(
+            *plugin.limits(),
+            &instance,
+            &mut store,
+            take_interrupt_flag(),
+        )?;
         let exports = &instance.exports;
         let bad = |export: &str, reason: String| Error::BadExport {
             export: export.to_owned(),
@@ -154,7 +109,7 @@ impl<S: Send + 'static> Instance<S> {
             .map_err(|err| bad(SLOT_EXPORT, err.to_string()))?
             .get(&mut store)
         {
-            Value::I32(address) => address as u32 as u64,
+            Value::I32(address) => address as u32,
             other => {
                 return Err(bad(
                     SLOT_EXPORT,
@@ -162,24 +117,10 @@ impl<S: Send + 'static> Instance<S> {
                 ));
             }
         };
-        let memory_size = memory.view(&store).data_size();
-        if slot + SLOT_SIZE as u64 > memory_size {
-            return Err(bad(
-                SLOT_EXPORT,
-                format!("slot address {slot} lies outside the {memory_size}-byte memory"),
-            ));
-        }
-        let fuel = match limits.fuel_per_call {
-            Some(budget) => Some(FuelGauge::new(&instance, budget)?),
-            None => None,
-        };
-        bind(
-            &env,
-            &mut store,
-            memory.clone(),
-            fuel.clone(),
-            deadline.as_ref().map(Deadline::probe),
-        );
+        GuestMemory::new(&memory, &mut store)
+            .slot(slot)
+            .map_err(|outside| bad(SLOT_EXPORT, outside.to_string()))?;
+        bind(&env, &mut store, memory.clone(), limits.host_calls());
         // A deferred start function is exported rather than run by
         // instantiation (see `defer_start`), so that it runs under the
         // limits.
@@ -187,24 +128,23 @@ impl<S: Send + 'static> Instance<S> {
             .get_typed_function::<(), ()>(&store, START_EXPORT)
             .ok();
         let mut instance = Instance {
-            deadline,
+            limits,
             store,
             memory,
             env,
             has_imports: !plugin.linked().imports.is_empty(),
-            alloc,
-            free,
+            input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
             slot,
-            input: None,
-            fuel,
         };
         if let Some(start) = start
             && let Err(trap) = instance.with_state(state, |instance| {
-                instance.limited(|instance| start.call(&mut instance.store))
+                instance
+                    .limits
+                    .run(&mut instance.store, |store| start.call(store))
             })?
         {
-            return Err(instance.trap_cause(trap).into_error(START_FUNCTION, limits));
+            return Err(instance.trap_error(trap, START_FUNCTION));
         }
         Ok(instance)
     }
@@ -233,7 +173,6 @@ impl<S: Send + 'static> Instance<S> {
         index: usize,
         function: &str,
         input: &[u8],
-        limits: &Limits,
         state: &mut Option<S>,
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
@@ -248,160 +187,69 @@ impl<S: Send + 'static> Instance<S> {
         };
         // The limits cover the guest's allocator too.
         let result = self.with_state(state, |instance| {
-            instance.limited(|instance| {
-                let (ptr, len) = instance.write_input(function, input, limits)?;
-                Ok(export.call(&mut instance.store, ptr, len))
+            let Instance {
+                limits,
+                store,
+                memory,
+                input: buffer,
+                ..
+            } = instance;
+            limits.run(store, |store| {
+                let (ptr, len) = buffer.write(store, memory, input)?;
+                Ok(export.call(store, ptr, len))
             })
         })?;
-        let returned = match result? {
-            Ok(returned) => returned,
-            Err(trap) => return Err(self.trap_cause(trap).into_error(function, limits)),
+        let returned = match result {
+            Ok(Ok(returned)) => returned,
+            Ok(Err(trap)) => return Err(self.trap_error(trap, function)),
+            Err(failure) => return Err(self.input_error(failure, function, input.len())),
         };
 
-        let view = self.memory.view(&self.store);
-        let memory = guest_bytes(&view);
+        let memory = GuestMemory::new(&self.memory, &mut self.store);
         // The slot was checked against the memory at instantiation, and
         // memory never shrinks; an error here would be wasmer's breach.
-        let slot = slot_at(memory, self.slot).ok_or_else(|| Error::BadOutput {
+        let slot = memory.slot(self.slot).map_err(|outside| Error::BadOutput {
             function: function.to_owned(),
-            reason: format!("the slot at {} lies outside memory", self.slot),
+            reason: outside.to_string(),
         })?;
-        let reply = read_reply(function, &slot, returned, memory, limits.max_output_bytes)?;
+        let max_output_bytes = self.limits.limits().max_output_bytes;
+        let reply = read_reply(function, slot, returned, &memory, max_output_bytes)?;
         reply.output(function).and_then(decode)
     }
 
-    /// Runs `run` (guest code: a call or the start function) under the
-    /// limits: a full fuel budget, a cleared memory-limit flag, and the
-    /// deadline's clock running.
-    fn limited<T>(&mut self, run: impl FnOnce(&mut Instance<S>) -> T) -> Result<T, Error> {
-        if let Some(fuel) = &self.fuel {
-            fuel.refuel(&mut self.store)?;
-        }
-        take_grow_refused();
-        if let Some(deadline) = &self.deadline {
-            deadline.arm();
-        }
-        let result = run(self);
-        if let Some(deadline) = &self.deadline {
-            deadline.disarm();
-        }
-        Ok(result)
-    }
-
-    /// Copies `input` into the reusable input buffer, growing it through
-    /// the guest's allocator when it is too small. An empty input is passed
-    /// as `(0, 0)` without touching the allocator.
-    fn write_input(
-        &mut self,
-        function: &str,
-        input: &[u8],
-        limits: &Limits,
-    ) -> Result<(u32, u32), Error> {
-        if input.is_empty() {
-            return Ok((0, 0));
-        }
+    /// The error for an input the guest's allocator could not take: a
+    /// limit as such, anything else as a failed allocation.
+    fn input_error(&mut self, failure: InputFailure, function: &str, len: usize) -> Error {
         let alloc_error = |reason: String| Error::GuestAlloc {
             function: function.to_owned(),
-            len: input.len() as u64,
+            len: len as u64,
             reason,
         };
-        // The caller checked the input limit, which is far below 4 GiB.
-        let len = input.len() as u32;
-        let needed = len.saturating_add(placement_slack(len));
-        let buffer = match self.input {
-            Some(buffer) if buffer.capacity >= needed => buffer,
-            previous => {
-                if let Some(old) = previous {
-                    self.input = None;
-                    if let Err(trap) = self.free.call(&mut self.store, old.ptr, old.capacity) {
-                        return Err(self.allocator_trap(
-                            function,
-                            FREE_EXPORT,
-                            trap,
-                            limits,
-                            alloc_error,
-                        ));
-                    }
+        match failure {
+            InputFailure::Trapped { export, trap } => match self.trap_cause(trap) {
+                TrapCause::Panic(message) => {
+                    alloc_error(format!("its {export} export panicked: {message}"))
                 }
-                let capacity = needed
-                    .checked_next_power_of_two()
-                    .unwrap_or(needed)
-                    .max(MIN_INPUT_CAPACITY);
-                let ptr = match self.alloc.call(&mut self.store, capacity) {
-                    Ok(ptr) => ptr,
-                    Err(trap) => {
-                        return Err(self.allocator_trap(
-                            function,
-                            ALLOC_EXPORT,
-                            trap,
-                            limits,
-                            alloc_error,
-                        ));
-                    }
-                };
-                if ptr == 0 {
-                    if take_grow_refused() {
-                        return Err(TrapCause::MemoryLimit.into_error(function, limits));
-                    }
-                    return Err(alloc_error(format!(
-                        "its alloc export returned 0 for {capacity} bytes (out of memory)"
-                    )));
+                TrapCause::Other(trap) => {
+                    alloc_error(format!("its {export} export trapped: {}", trap.message()))
                 }
-                let memory_size = self.memory.view(&self.store).data_size();
-                if ptr as u64 + capacity as u64 > memory_size {
-                    return Err(alloc_error(format!(
-                        "its alloc export returned address {ptr} for {capacity} bytes, outside the {memory_size}-byte memory"
-                    )));
+                cause => cause.into_error(function, &self.limits),
+            },
+            InputFailure::OutOfMemory { capacity } => {
+                if self.limits.memory_refused() {
+                    return self.limits.error(Stop::MemoryLimit, function);
                 }
-                let buffer = InputBuffer { ptr, capacity };
-                self.input = Some(buffer);
-                buffer
-            }
-        };
-        let view = self.memory.view(&self.store);
-        // SAFETY: as for `guest_bytes`, plus: the mutable slice is the
-        // only reference into guest memory while it lives.
-        let memory = unsafe { view.data_unchecked_mut() };
-        let offset = placement(
-            memory.as_ptr() as usize + buffer.ptr as usize,
-            input.as_ptr() as usize,
-            len,
-        );
-        // wasmer's `MemoryView::write` copies with volatile stores, several
-        // times slower than `copy_from_slice` on large inputs; no wasm runs
-        // during this copy, so a plain one is sound.
-        let start = buffer.ptr as usize + offset as usize;
-        memory
-            .get_mut(start..start + input.len())
-            .ok_or_else(|| {
                 alloc_error(format!(
-                    "the input buffer at {start} lies outside the {}-byte memory",
-                    view.data_size()
+                    "its alloc export returned 0 for {capacity} bytes (out of memory)"
                 ))
-            })?
-            .copy_from_slice(input);
-        Ok((buffer.ptr + offset, len))
+            }
+            InputFailure::Outside(outside) => alloc_error(outside.to_string()),
+        }
     }
 
-    /// The error for a trap in the guest's allocator or free export: a
-    /// limit as such, anything else as a failed allocation.
-    fn allocator_trap(
-        &mut self,
-        function: &str,
-        export: &str,
-        trap: RuntimeError,
-        limits: &Limits,
-        alloc_error: impl Fn(String) -> Error,
-    ) -> Error {
-        match self.trap_cause(trap) {
-            TrapCause::Panic(message) => {
-                alloc_error(format!("its {export} export panicked: {message}"))
-            }
-            TrapCause::Other(trap) => {
-                alloc_error(format!("its {export} export trapped: {}", trap.message()))
-            }
-            limit => limit.into_error(function, limits),
-        }
+    /// The error of `function` for a trap of the guest.
+    fn trap_error(&mut self, trap: RuntimeError, function: &str) -> Error {
+        self.trap_cause(trap).into_error(function, &self.limits)
     }
 
     /// Why the guest trapped: a failed host function first (its trap
@@ -413,25 +261,19 @@ impl<S: Send + 'static> Instance<S> {
             Ok(host) => return TrapCause::HostFunction(host),
             Err(trap) => trap,
         };
-        if let Some(deadline) = &self.deadline
-            && deadline.fired()
-        {
-            return TrapCause::Timeout;
+        if let Some(stop) = self.limits.stopped(&mut self.store) {
+            return TrapCause::Limit(stop);
         }
-        if let Some(fuel) = &self.fuel
-            && fuel.exhausted(&mut self.store)
-        {
-            return TrapCause::OutOfFuel;
-        }
-        let view = self.memory.view(&self.store);
-        let memory = guest_bytes(&view);
-        if let Some(message) =
-            slot_at(memory, self.slot).and_then(|slot| panic_message(&slot, memory))
+        let memory = GuestMemory::new(&self.memory, &mut self.store);
+        if let Some(message) = memory
+            .slot(self.slot)
+            .ok()
+            .and_then(|slot| panic_message(slot, &memory))
         {
             return TrapCause::Panic(message);
         }
-        if take_grow_refused() {
-            return TrapCause::MemoryLimit;
+        if self.limits.memory_refused() {
+            return TrapCause::Limit(Stop::MemoryLimit);
         }
         TrapCause::Other(trap)
     }
@@ -445,62 +287,25 @@ impl<S: Send + 'static> Instance<S> {
 
 enum TrapCause {
     HostFunction(HostTrap),
-    Timeout,
-    OutOfFuel,
-    MemoryLimit,
+    Limit(Stop),
     Panic(String),
     Other(RuntimeError),
 }
 
 impl TrapCause {
-    fn into_error(self, function: &str, limits: &Limits) -> Error {
-        let function = function.to_owned();
+    fn into_error(self, function: &str, limits: &InstanceLimits) -> Error {
         match self {
-            TrapCause::HostFunction(host) => host.into_error(&function),
-            TrapCause::Timeout => Error::Timeout {
-                function,
-                limit: limits.timeout.unwrap_or_default(),
+            TrapCause::HostFunction(host) => host.into_error(function),
+            TrapCause::Limit(stop) => limits.error(stop, function),
+            TrapCause::Panic(message) => Error::Panic {
+                function: function.to_owned(),
+                message,
             },
-            TrapCause::OutOfFuel => Error::OutOfFuel {
-                function,
-                budget: limits.fuel_per_call.unwrap_or_default(),
-            },
-            TrapCause::MemoryLimit => Error::MemoryLimit {
-                function,
-                limit: limits.max_memory_bytes,
-            },
-            TrapCause::Panic(message) => Error::Panic { function, message },
             TrapCause::Other(trap) => Error::Trap {
-                function,
+                function: function.to_owned(),
                 message: trap.message(),
-                code: trap.to_trap().map(|code| code.message().to_owned()),
+                code: trap.to_trap().map(TrapCode::from_wasmer),
             },
         }
-    }
-}
-
-/// The whole guest memory as a slice.
-fn guest_bytes<'a>(view: &'a MemoryView<'_>) -> &'a [u8] {
-    // SAFETY: the slice lives while `view` borrows the store, during which
-    // no wasm code runs and the memory cannot grow or change; plugin
-    // memories are not shared with other threads.
-    unsafe { view.data_unchecked() }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_inputs_sit_at_the_source_offset_modulo_4k() {
-        for (buffer, source) in [(0x1000, 0x7f00_0010), (0x1_2348, 0x5555_1003), (8, 8)] {
-            let offset = placement(buffer, source, PLACED_INPUT);
-            assert!(offset < ALIASING_PERIOD, "{offset}");
-            assert_eq!((buffer + offset as usize) % 4096, source % 4096);
-            // The buffer has room for the input at that offset.
-            assert!(offset + PLACED_INPUT <= PLACED_INPUT + placement_slack(PLACED_INPUT));
-        }
-        assert_eq!(placement(0x1008, 0x7f00_0010, PLACED_INPUT - 1), 0);
-        assert_eq!(placement_slack(PLACED_INPUT - 1), 0);
     }
 }

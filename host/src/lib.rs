@@ -67,9 +67,11 @@ mod defer_start;
 mod engine;
 mod error;
 mod features;
+mod guest_memory;
 mod host;
 mod host_functions;
 mod imports;
+mod input_buffer;
 mod instance;
 mod limits;
 mod module_shape;
@@ -79,7 +81,7 @@ mod reply;
 
 pub use builder::{Builder, HostBuilder, PluginBuilder};
 pub use cache::{CacheOutcome, default_cache_dir};
-pub use error::Error;
+pub use error::{Error, HostFunctionFailure, TrapCode};
 pub use host::{Function, Host};
 pub use host_functions::HostContext;
 pub use limits::{
@@ -103,8 +105,9 @@ pub use wasmer_plugin_codecs::Postcard;
 #[doc(hidden)]
 pub mod __fuzz {
     use serde::de::DeserializeOwned;
-    use wasmer_plugin_abi::SLOT_SIZE;
+    use wasmer_plugin_abi::{SLOT_SIZE, Slot};
 
+    use crate::guest_memory::GuestMemory;
     use crate::host::decode_output;
     use crate::reply::{panic_message, read_reply};
     use crate::{Codec, Error, FunctionRecord};
@@ -114,19 +117,22 @@ pub mod __fuzz {
         crate::module_shape::parse_records(section).map(|metadata| metadata.functions)
     }
 
-    /// What the host makes of a call that returned `returned` with `slot`
-    /// over guest memory `memory`: the decoded value or an error, and the
-    /// panic message the slot would give after a trap.
+    /// What the host makes of a call that returned `returned` with the
+    /// slot in `slot` over guest memory `memory`: the decoded value or an
+    /// error, and the panic message the slot would give after a trap.
     pub fn reply<C: Codec, R: DeserializeOwned>(
         slot: &[u8; SLOT_SIZE],
         returned: u32,
         memory: &[u8],
         max_output_bytes: u64,
     ) -> (Result<R, Error>, Option<String>) {
+        let slot = Slot::from_le_bytes(*slot);
+        let mut memory = memory.to_vec();
+        let memory = GuestMemory::from_bytes(&mut memory);
         // The same steps as a real call, after its bounds checks.
-        let value = read_reply("fuzzed", slot, returned, memory, max_output_bytes)
+        let value = read_reply("fuzzed", slot, returned, &memory, max_output_bytes)
             .and_then(|reply| reply.output("fuzzed"))
             .and_then(|output| decode_output::<C, R>("fuzzed", output));
-        (value, panic_message(slot, memory))
+        (value, panic_message(slot, &memory))
     }
 }

@@ -2,9 +2,10 @@
 //! checked against guest memory, turned into the output bytes or an error.
 //! Pure, so that it can be fuzzed without a plugin.
 
-use wasmer_plugin_abi::{SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Status};
+use wasmer_plugin_abi::{Slot, Status};
 
 use crate::Error;
+use crate::guest_memory::GuestMemory;
 use crate::limits::check_output;
 
 /// A call's answer that passed the bounds checks.
@@ -40,47 +41,42 @@ impl<'a> Reply<'a> {
 /// it must not be trusted again.
 pub(crate) fn read_reply<'a>(
     function: &str,
-    slot: &[u8; SLOT_SIZE],
+    slot: Slot,
     returned: u32,
-    memory: &'a [u8],
+    memory: &'a GuestMemory<'_>,
     max_output_bytes: u64,
 ) -> Result<Reply<'a>, Error> {
-    let len = slot_word(slot, SLOT_LEN_OFFSET) as u64;
-    let status = slot_word(slot, SLOT_STATUS_OFFSET);
+    let len = slot.len as u64;
     check_output(function, len, max_output_bytes)?;
-    let start = returned as u64;
-    let memory_size = memory.len() as u64;
-    // Both are below 2^32, so the sum cannot overflow.
-    if start + len > memory_size {
-        return Err(bad_output(
-            function,
-            format!("{len} bytes at address {start} lie outside the {memory_size}-byte memory"),
-        ));
-    }
-    let output = &memory[start as usize..(start + len) as usize];
-    match Status::from_code(status) {
+    let output = memory
+        .get("the output", returned as u64, len)
+        .map_err(|outside| bad_output(function, outside.to_string()))?;
+    match slot.status() {
         Some(Status::Ok) => Ok(Reply::Value(output)),
         Some(Status::DecodeError) => Ok(Reply::GuestDecode(guest_message(output))),
         Some(Status::EncodeError) => Ok(Reply::GuestEncode(guest_message(output))),
         Some(Status::Panic) | None => Err(bad_output(
             function,
-            format!("the slot holds status {status}, which a returning call cannot report"),
+            format!(
+                "the slot holds status {}, which a returning call cannot report",
+                slot.status
+            ),
         )),
     }
 }
 
 /// The message a panicking plugin recorded in `slot` before it trapped,
 /// if it did, cut to [`MAX_GUEST_MESSAGE_BYTES`].
-pub(crate) fn panic_message(slot: &[u8; SLOT_SIZE], memory: &[u8]) -> Option<String> {
-    if Status::from_code(slot_word(slot, SLOT_STATUS_OFFSET)) != Some(Status::Panic) {
+pub(crate) fn panic_message(slot: Slot, memory: &GuestMemory<'_>) -> Option<String> {
+    if slot.status() != Some(Status::Panic) {
         return None;
     }
-    let len = slot_word(slot, SLOT_LEN_OFFSET) as u64;
-    let ptr = slot_word(slot, SLOT_PTR_OFFSET) as u64;
-    Some(match memory.get(ptr as usize..(ptr + len) as usize) {
-        Some(message) => guest_message(message),
-        None => format!("its message ({len} bytes at address {ptr}) lies outside memory"),
-    })
+    Some(
+        match memory.get("the panic message", slot.ptr as u64, slot.len as u64) {
+            Ok(message) => guest_message(message),
+            Err(outside) => format!("its message cannot be read: {outside}"),
+        },
+    )
 }
 
 /// The most bytes of a message from the plugin (a panic, a guest's
@@ -118,24 +114,6 @@ fn mark_cut(mut message: String, whole_len: usize) -> String {
     message
 }
 
-/// The slot's bytes in `memory` at `address`, if they are inside it.
-pub(crate) fn slot_at(memory: &[u8], address: u64) -> Option<[u8; SLOT_SIZE]> {
-    memory
-        .get(address as usize..)?
-        .first_chunk::<SLOT_SIZE>()
-        .copied()
-}
-
-/// The little-endian `u32` at `offset` of the slot.
-fn slot_word(slot: &[u8; SLOT_SIZE], offset: usize) -> u32 {
-    u32::from_le_bytes([
-        slot[offset],
-        slot[offset + 1],
-        slot[offset + 2],
-        slot[offset + 3],
-    ])
-}
-
 fn bad_output(function: &str, reason: String) -> Error {
     Error::BadOutput {
         function: function.to_owned(),
@@ -147,38 +125,42 @@ fn bad_output(function: &str, reason: String) -> Error {
 mod tests {
     use super::*;
 
-    fn slot(len: u32, status: u32, ptr: u32) -> [u8; SLOT_SIZE] {
-        let mut slot = [0; SLOT_SIZE];
-        slot[SLOT_LEN_OFFSET..][..4].copy_from_slice(&len.to_le_bytes());
-        slot[SLOT_STATUS_OFFSET..][..4].copy_from_slice(&status.to_le_bytes());
-        slot[SLOT_PTR_OFFSET..][..4].copy_from_slice(&ptr.to_le_bytes());
-        slot
+    fn slot(len: u32, status: u32, ptr: u32) -> Slot {
+        Slot { len, status, ptr }
     }
 
-    const MEMORY: &[u8] = b"0123456789";
+    fn memory() -> Vec<u8> {
+        b"0123456789".to_vec()
+    }
 
     #[test]
     fn a_reply_inside_memory_is_its_bytes() {
-        let reply = read_reply("f", &slot(3, 0, 0), 4, MEMORY, 100).unwrap();
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
+        let reply = read_reply("f", slot(3, 0, 0), 4, &memory, 100).unwrap();
         assert_eq!(reply, Reply::Value(b"456"));
-        let empty = read_reply("f", &slot(0, 0, 0), 10, MEMORY, 100).unwrap();
+        let empty = read_reply("f", slot(0, 0, 0), 10, &memory, 100).unwrap();
         assert_eq!(empty, Reply::Value(b""));
     }
 
     #[test]
     fn guest_errors_carry_their_message() {
-        let reply = read_reply("f", &slot(2, 1, 0), 0, MEMORY, 100).unwrap();
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
+        let reply = read_reply("f", slot(2, 1, 0), 0, &memory, 100).unwrap();
         assert_eq!(reply, Reply::GuestDecode("01".into()));
-        let reply = read_reply("f", &slot(2, 2, 0), 8, MEMORY, 100).unwrap();
+        let reply = read_reply("f", slot(2, 2, 0), 8, &memory, 100).unwrap();
         assert_eq!(reply, Reply::GuestEncode("89".into()));
     }
 
     #[test]
     fn out_of_bounds_and_wrapping_replies_are_breaches() {
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
         for (len, returned) in [(1, 10), (11, 0), (u32::MAX, u32::MAX), (16, u32::MAX - 8)] {
-            let err = read_reply("f", &slot(len, 0, 0), returned, MEMORY, u64::MAX).unwrap_err();
+            let err = read_reply("f", slot(len, 0, 0), returned, &memory, u64::MAX).unwrap_err();
             assert!(
-                matches!(err, Error::BadOutput { .. }),
+                matches!(&err, Error::BadOutput { reason, .. } if reason.contains("(the output) lie outside the 10-byte memory")),
                 "{len} at {returned}: {err:?}"
             );
         }
@@ -186,7 +168,9 @@ mod tests {
 
     #[test]
     fn the_output_limit_comes_before_the_bounds() {
-        let err = read_reply("f", &slot(5, 0, 0), u32::MAX, MEMORY, 4).unwrap_err();
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
+        let err = read_reply("f", slot(5, 0, 0), u32::MAX, &memory, 4).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -202,23 +186,30 @@ mod tests {
 
     #[test]
     fn a_panic_status_or_an_unknown_one_is_a_breach_in_a_reply() {
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
         for status in [3, 4, u32::MAX] {
-            let err = read_reply("f", &slot(1, status, 0), 0, MEMORY, 100).unwrap_err();
+            let err = read_reply("f", slot(1, status, 0), 0, &memory, 100).unwrap_err();
             assert!(matches!(err, Error::BadOutput { .. }), "{status}: {err:?}");
         }
     }
 
     #[test]
     fn panic_messages_are_never_read_out_of_bounds() {
+        let mut bytes = memory();
+        let memory = GuestMemory::from_bytes(&mut bytes);
         assert_eq!(
-            panic_message(&slot(3, 3, 1), MEMORY).as_deref(),
+            panic_message(slot(3, 3, 1), &memory).as_deref(),
             Some("123")
         );
-        let outside = panic_message(&slot(4, 3, 8), MEMORY).unwrap();
-        assert!(outside.contains("outside memory"), "{outside}");
-        let past_the_end = panic_message(&slot(9, 3, 2), MEMORY).unwrap();
-        assert!(past_the_end.contains("outside memory"), "{past_the_end}");
-        assert_eq!(panic_message(&slot(3, 0, 1), MEMORY), None);
+        let outside = panic_message(slot(4, 3, 8), &memory).unwrap();
+        assert!(outside.contains("outside the 10-byte memory"), "{outside}");
+        let past_the_end = panic_message(slot(9, 3, 2), &memory).unwrap();
+        assert!(
+            past_the_end.contains("outside the 10-byte memory"),
+            "{past_the_end}"
+        );
+        assert_eq!(panic_message(slot(3, 0, 1), &memory), None);
     }
 
     #[test]
@@ -238,12 +229,5 @@ mod tests {
         assert!(cut.starts_with(&text[..MAX_GUEST_MESSAGE_BYTES]));
         assert!(!cut.contains('\u{fffd}'), "a character was split");
         assert!(cut.ends_with(&format!("(cut: {} bytes in all)", text.len())));
-    }
-
-    #[test]
-    fn the_slot_is_read_only_inside_memory() {
-        assert_eq!(slot_at(&[1; 12], 0), Some([1; 12]));
-        assert_eq!(slot_at(&[1; 12], 1), None);
-        assert_eq!(slot_at(&[1; 12], u64::MAX), None);
     }
 }

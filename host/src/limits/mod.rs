@@ -1,6 +1,9 @@
-//! The bounds a host puts on a plugin. Each file holds one limit: its
+//! The bounds a host puts on a plugin. Each limit's file holds its
 //! default (a public `const`), its setter on [`Builder`](crate::Builder)
-//! and the code that enforces it.
+//! and the code that enforces it at load or compiles it in; `running`
+//! holds what they do to an instance while it runs (arming the fuel and
+//! the deadline, telling a limit's trap from another, charging and
+//! checking host-function calls).
 
 mod added_globals;
 mod fuel;
@@ -8,24 +11,24 @@ mod input;
 mod memory;
 mod module_size;
 mod output;
+mod running;
 mod timeout;
 
 use std::time::Duration;
 
 pub use fuel::DEFAULT_FUEL_PER_CALL;
-pub(crate) use fuel::{FuelGauge, FuelMeter, host_call_fuel};
+pub(crate) use fuel::FuelMeter;
 pub use input::DEFAULT_MAX_INPUT_BYTES;
 pub(crate) use input::check_input;
 pub use memory::DEFAULT_MAX_MEMORY_BYTES;
-pub(crate) use memory::{
-    InstanceBudget, LimitingTunables, MAX_TABLE_ELEMENTS, TableNeed, take_grow_refused,
-};
+pub(crate) use memory::{InstanceBudget, LimitingTunables, MAX_TABLE_ELEMENTS, TableNeed};
 pub use module_size::DEFAULT_MAX_MODULE_BYTES;
 pub(crate) use module_size::check_module_size;
 pub use output::DEFAULT_MAX_OUTPUT_BYTES;
 pub(crate) use output::check_output;
+pub(crate) use running::{HostCallLimits, HostCallStop, InstanceLimits, Stop, limit_trap};
 pub use timeout::DEFAULT_TIMEOUT;
-pub(crate) use timeout::{Deadline, DeadlineProbe, InterruptCheck, take_interrupt_flag};
+pub(crate) use timeout::{InterruptCheck, take_interrupt_flag};
 
 /// Every limit of one plugin, as the builder set them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use wasmer_plugin_host::{
-    Bincode, Codec, Error, Host, HostBuilder, HostPool, Json, MsgPack, Plugin, Postcard,
+    Bincode, Codec, Error, Host, HostBuilder, HostFunctionFailure, HostPool, Json, MsgPack, Plugin,
+    Postcard,
 };
 use wasmer_plugin_tests::common::{Customer, Line, Order, Priority, Summary, summarize};
 use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, record};
@@ -18,6 +19,19 @@ struct Journal {
     total: u64,
     pings: u64,
 }
+
+/// The error type of the host function `fail`: the host's own, which the
+/// plugin call's error keeps for the host to downcast.
+#[derive(Debug)]
+struct Refused(String);
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "refused: {}", self.0)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 fn wasm<C: Codec>() -> Vec<u8> {
     plugin(&format!("host-calls-{}", C::NAME))
@@ -40,8 +54,8 @@ fn builder<C: Codec + 'static>() -> HostBuilder<C, Journal> {
                 .checked_div(divisor)
                 .ok_or_else(|| format!("cannot divide {dividend} by {divisor}"))
         })
-        .try_host_fn("fail", |_, reason: String| -> Result<(), String> {
-            Err(format!("refused: {reason}"))
+        .try_host_fn("fail", |_, reason: String| -> Result<(), Refused> {
+            Err(Refused(reason))
         })
         .host_fn("explode", |_, message: String| -> () {
             panic!("{message}")
@@ -110,22 +124,29 @@ fn a_failing_host_function_ends_the_call_and_the_next_one_works<C: Codec + 'stat
     host.call::<_, u32>("log_lines", &vec!["before"]).unwrap();
     let err = host.call::<_, u32>("call_fail", "no reason").unwrap_err();
     match &err {
-        Error::HostFunctionError {
+        Error::HostFunction {
             function,
             host_function,
-            message,
+            failure: HostFunctionFailure::Returned(error),
         } => {
             assert_eq!(function, "call_fail");
             assert_eq!(host_function, "fail");
-            assert_eq!(message, "refused: no reason");
+            assert_eq!(error.to_string(), "refused: no reason");
         }
-        other => panic!("expected HostFunctionError, got {other:?}"),
+        other => panic!("expected a returned error, got {other:?}"),
     }
-    assert!(
-        err.to_string()
-            .contains("host function `fail` failed: refused: no reason"),
-        "{err}"
+    // The host's own error, with its own type.
+    let refused = err
+        .host_error()
+        .and_then(|error| error.downcast_ref::<Refused>())
+        .expect("the host function's error keeps its type");
+    assert_eq!(refused.0, "no reason");
+    assert_eq!(
+        err.report().to_string(),
+        "plugin function `call_fail` stopped: host function `fail` failed: it returned an error: refused: no reason"
     );
+    // The message does not repeat its sources.
+    assert!(!err.to_string().contains("refused"), "{err}");
     assert!(err.discards_instance());
     // The state is the host's: it outlives the discarded instance.
     assert_eq!(host.call::<_, u32>("log_lines", &vec!["after"]).unwrap(), 1);
@@ -136,17 +157,18 @@ fn a_panicking_host_function_is_caught_and_the_next_call_works<C: Codec + 'stati
     let mut host = host::<C>();
     let err = host.call::<_, u32>("call_explode", "kaboom").unwrap_err();
     match &err {
-        Error::HostFunctionPanic {
+        Error::HostFunction {
             function,
             host_function,
-            message,
+            failure: HostFunctionFailure::Panicked { message },
         } => {
             assert_eq!(function, "call_explode");
             assert_eq!(host_function, "explode");
             assert_eq!(message, "kaboom");
         }
-        other => panic!("expected HostFunctionPanic, got {other:?}"),
+        other => panic!("expected a panicked host function, got {other:?}"),
     }
+    assert!(err.host_error().is_none());
     let greeting: String = host.call("greeting", "name").unwrap();
     assert_eq!(greeting, "hello, wasm");
 }
@@ -155,19 +177,19 @@ fn undecodable_arguments_are_a_decode_error<C: Codec + 'static>() {
     let mut host = host::<C>();
     let err = host.call::<_, u32>("send_garbage", &()).unwrap_err();
     match &err {
-        Error::HostFunctionDecode {
+        Error::HostFunction {
             function,
             host_function,
-            expected,
-            codec,
-            ..
+            failure: HostFunctionFailure::Decode {
+                expected, codec, ..
+            },
         } => {
             assert_eq!(function, "send_garbage");
             assert_eq!(host_function, "strict");
             assert_eq!(*expected, "(u64, u64)");
             assert_eq!(*codec, C::NAME);
         }
-        other => panic!("expected HostFunctionDecode, got {other:?}"),
+        other => panic!("expected a decoding failure, got {other:?}"),
     }
     assert_eq!(host.call::<_, u64>("add_all", &vec![2u64]).unwrap(), 2);
 }
@@ -289,17 +311,16 @@ fn arguments_over_the_input_limit_are_refused<C: Codec + 'static>() {
         .call::<_, u64>("repeat_checked", &(8192u32, 1u32))
         .unwrap_err();
     match &err {
-        Error::HostFunctionInputTooLarge {
+        Error::HostFunction {
             host_function,
-            len,
-            limit,
+            failure: HostFunctionFailure::InputTooLarge { len, limit },
             ..
         } => {
             assert_eq!(host_function, "repeat");
             assert!(*len > 8192, "{len}");
             assert_eq!(*limit, 4096);
         }
-        other => panic!("expected HostFunctionInputTooLarge, got {other:?}"),
+        other => panic!("expected an input over the limit, got {other:?}"),
     }
 }
 
@@ -473,22 +494,22 @@ fn a_plugin_that_breaks_the_import_contract_gets_an_error() {
              (i32.store8 (i32.const 65535) (i32.const 0x69))
              (drop (call $probe (i32.const 65533) (i32.const 3) (i32.const 1000)))"
                 .to_owned(),
-            "reply buffer at bytes 65533..65734 lies outside",
+            "bytes 65533..65734 (its reply buffer) lie outside the 65536-byte memory",
         ),
         // Taking a reply that is not waiting.
         (
             "(call $take (i32.const 0) (i32.const 10))".to_owned(),
-            "host function `__wasmer_plugin_take_reply` wrongly: no host function's reply is waiting",
+            "host function `__wasmer_plugin_take_reply` failed: the plugin called it wrongly: no host function's reply is waiting",
         ),
         // Taking a reply of the wrong length.
         (
             format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 300) (i32.const 5))"),
-            "host function `probe` wrongly: it took 5 bytes of a 201-byte reply",
+            "host function `probe` failed: the plugin called it wrongly: it took 5 bytes of a 201-byte reply",
         ),
         // Taking it to outside memory.
         (
             format!("{hi} (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 0))) (call $take (i32.const 65500) (i32.const 201))"),
-            "host function `probe` wrongly: it took the reply to bytes 65500..65701, outside the 65536-byte memory",
+            "host function `probe` failed: the plugin called it wrongly: bytes 65500..65701 (where it took the reply) lie outside the 65536-byte memory",
         ),
         // Garbage arguments.
         (
@@ -504,7 +525,7 @@ fn a_plugin_that_breaks_the_import_contract_gets_an_error() {
     for (call, expected) in cases {
         let mut host = raw_host(&call);
         let err = host.call::<_, u8>("poke", &()).unwrap_err();
-        let text = format!("{err} {err:?}");
+        let text = format!("{} {err:?}", err.report());
         assert!(text.contains(expected), "{call}: {text}");
         assert!(err.discards_instance(), "{call}");
         // The host goes on.
@@ -562,8 +583,11 @@ fn a_declared_import_of_the_wrong_signature_fails_instantiation() {
         .unwrap_err();
     assert!(matches!(err, Error::Instantiate(_)), "{err:?}");
     assert!(
-        err.to_string().contains("__wasmer_plugin_host_probe"),
-        "{err}"
+        err.report()
+            .to_string()
+            .contains("__wasmer_plugin_host_probe"),
+        "{}",
+        err.report()
     );
 }
 

@@ -2,7 +2,7 @@
 //! plugin call) each: the exact error, then a good call on the same host.
 
 use wasmer_plugin_abi::MAX_FUNCTIONS;
-use wasmer_plugin_host::{Bincode, Codec, Error, Host, Json, MsgPack, Postcard};
+use wasmer_plugin_host::{Bincode, Codec, Error, Host, Json, MsgPack, Postcard, TrapCode};
 use wasmer_plugin_tests::common::{Nested, nested_bytes};
 use wasmer_plugin_tests::plugin;
 use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_string};
@@ -358,7 +358,7 @@ fn tables_and_memory_share_one_limit() {
     assert_recovers(&mut host);
     let err = host.call::<_, u32>("fill_table", &()).unwrap_err();
     assert!(
-        matches!(&err, Error::Trap { function, code: Some(code), .. } if function == "fill_table" && code == "unreachable"),
+        matches!(&err, Error::Trap { function, code: Some(code), .. } if function == "fill_table" && *code == TrapCode::Unreachable),
         "{err:?}"
     );
     assert_recovers(&mut host);

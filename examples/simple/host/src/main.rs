@@ -13,7 +13,15 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // The error and each of its sources: the messages do not
+            // repeat them.
+            let mut message = err.to_string();
+            let mut source = err.source();
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
