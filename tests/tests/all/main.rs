@@ -15,6 +15,7 @@ macro_rules! for_every_codec {
 mod byte_buffers;
 mod codecs;
 mod failures;
+mod guest_runtime;
 mod host_functions;
 mod hostile_plugins;
 mod long_run;
