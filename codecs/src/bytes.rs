@@ -37,10 +37,9 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::ser::{
-    Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
-    SerializeTupleStruct, SerializeTupleVariant, Serializer,
-};
+use serde::ser::{Serialize, Serializer};
+
+use crate::proxy::{Policy, Proxy};
 
 /// `value`, serialized with its byte buffers as bytes: all of them when
 /// `EVERYWHERE`, otherwise the whole value's and a whole tuple's elements.
@@ -78,9 +77,9 @@ impl<T: Serialize + ?Sized, const EVERYWHERE: bool, const TOP: bool> Serialize
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match byte_buffer(self.0) {
             Some(bytes) => serializer.serialize_bytes(bytes),
-            None if EVERYWHERE || TOP => {
-                self.0.serialize(Buffers::<S, EVERYWHERE, TOP>(serializer))
-            }
+            None if EVERYWHERE || TOP => self
+                .0
+                .serialize(Proxy::<S, Buffers<EVERYWHERE, TOP>>::new(serializer)),
             None => self.0.serialize(serializer),
         }
     }
@@ -152,221 +151,32 @@ fn byte_buffer<'a, T: ?Sized>(value: &'a T) -> Option<&'a [u8]> {
     None
 }
 
-/// A serializer whose compounds write their byte buffers as bytes: all of
-/// them when `EVERYWHERE`, otherwise only a whole tuple's (`TOP`).
-struct Buffers<S, const EVERYWHERE: bool, const TOP: bool>(S);
+/// The [`Policy`] under which byte buffers inside a value are written as
+/// bytes: all of them when `EVERYWHERE`, otherwise only a whole tuple's
+/// elements (`TOP`).
+struct Buffers<const EVERYWHERE: bool, const TOP: bool>;
 
-macro_rules! forward {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
-        #[inline]
-        fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> {
-            self.0.$method($($arg),*)
-        }
-    )*};
-}
-
-impl<S: Serializer, const EVERYWHERE: bool, const TOP: bool> Serializer
-    for Buffers<S, EVERYWHERE, TOP>
-{
-    type Ok = S::Ok;
-    type Error = S::Error;
-    type SerializeSeq = Buffers<S::SerializeSeq, EVERYWHERE, false>;
-    type SerializeTuple = Buffers<S::SerializeTuple, EVERYWHERE, TOP>;
-    type SerializeTupleStruct = Buffers<S::SerializeTupleStruct, EVERYWHERE, false>;
-    type SerializeTupleVariant = Buffers<S::SerializeTupleVariant, EVERYWHERE, false>;
-    type SerializeMap = Buffers<S::SerializeMap, EVERYWHERE, false>;
-    type SerializeStruct = Buffers<S::SerializeStruct, EVERYWHERE, false>;
-    type SerializeStructVariant = Buffers<S::SerializeStructVariant, EVERYWHERE, false>;
-
-    forward! {
-        serialize_bool(v: bool);
-        serialize_i8(v: i8);
-        serialize_i16(v: i16);
-        serialize_i32(v: i32);
-        serialize_i64(v: i64);
-        serialize_i128(v: i128);
-        serialize_u8(v: u8);
-        serialize_u16(v: u16);
-        serialize_u32(v: u32);
-        serialize_u64(v: u64);
-        serialize_u128(v: u128);
-        serialize_f32(v: f32);
-        serialize_f64(v: f64);
-        serialize_char(v: char);
-        serialize_str(v: &str);
-        serialize_bytes(v: &[u8]);
-        serialize_none();
-        serialize_unit();
-        serialize_unit_struct(name: &'static str);
-        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
-    }
+impl<const EVERYWHERE: bool, const TOP: bool> Policy for Buffers<EVERYWHERE, TOP> {
+    type Nested = Buffers<EVERYWHERE, false>;
 
     #[inline]
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
-        self.0.serialize_some(&Inside::<T, EVERYWHERE>(value))
-    }
-
-    #[inline]
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
+    fn element<T: Serialize + ?Sized, S: Serializer>(
         value: &T,
+        serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        self.0
-            .serialize_newtype_struct(name, &Inside::<T, EVERYWHERE>(value))
-    }
-
-    #[inline]
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<S::Ok, S::Error> {
-        self.0
-            .serialize_newtype_variant(name, index, variant, &Inside::<T, EVERYWHERE>(value))
-    }
-
-    #[inline]
-    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
-        self.0.serialize_seq(len).map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
-        self.0.serialize_tuple(len).map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_tuple_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleStruct, S::Error> {
-        self.0.serialize_tuple_struct(name, len).map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_tuple_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeTupleVariant, S::Error> {
-        self.0
-            .serialize_tuple_variant(name, index, variant, len)
-            .map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
-        self.0.serialize_map(len).map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_struct(
-        self,
-        name: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStruct, S::Error> {
-        self.0.serialize_struct(name, len).map(Buffers)
-    }
-
-    #[inline]
-    fn serialize_struct_variant(
-        self,
-        name: &'static str,
-        index: u32,
-        variant: &'static str,
-        len: usize,
-    ) -> Result<Self::SerializeStructVariant, S::Error> {
-        self.0
-            .serialize_struct_variant(name, index, variant, len)
-            .map(Buffers)
-    }
-
-    #[inline]
-    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
-        self.0.collect_str(value)
-    }
-
-    #[inline]
-    fn is_human_readable(&self) -> bool {
-        self.0.is_human_readable()
-    }
-}
-
-/// The element methods of the compound serializers: each value goes
-/// through [`Inside`] (a tuple's at the top through [`Element`]).
-macro_rules! compound {
-    ($trait:ident { $($method:ident($($key:ident: $key_ty:ty),*);)* }) => {
-        impl<S: $trait, const EVERYWHERE: bool, const TOP: bool> $trait
-            for Buffers<S, EVERYWHERE, TOP>
-        {
-            type Ok = S::Ok;
-            type Error = S::Error;
-            $(
-                #[inline]
-                fn $method<T: Serialize + ?Sized>(
-                    &mut self,
-                    $($key: $key_ty,)*
-                    value: &T,
-                ) -> Result<(), S::Error> {
-                    if TOP {
-                        self.0.$method($($key,)* &Element::<T, EVERYWHERE, false>(value))
-                    } else {
-                        self.0.$method($($key,)* &Inside::<T, EVERYWHERE>(value))
-                    }
-                }
-            )*
-            #[inline]
-            fn end(self) -> Result<S::Ok, S::Error> {
-                self.0.end()
-            }
+        if TOP {
+            Element::<T, EVERYWHERE, false>(value).serialize(serializer)
+        } else {
+            Inside::<T, EVERYWHERE>(value).serialize(serializer)
         }
-    };
-}
-
-compound!(SerializeSeq { serialize_element(); });
-compound!(SerializeTuple { serialize_element(); });
-compound!(SerializeTupleStruct { serialize_field(); });
-compound!(SerializeTupleVariant { serialize_field(); });
-compound!(SerializeStruct { serialize_field(key: &'static str); });
-compound!(SerializeStructVariant { serialize_field(key: &'static str); });
-
-impl<S: SerializeMap, const EVERYWHERE: bool, const TOP: bool> SerializeMap
-    for Buffers<S, EVERYWHERE, TOP>
-{
-    type Ok = S::Ok;
-    type Error = S::Error;
-
-    #[inline]
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), S::Error> {
-        self.0.serialize_key(&Inside::<T, EVERYWHERE>(key))
     }
 
     #[inline]
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), S::Error> {
-        self.0.serialize_value(&Inside::<T, EVERYWHERE>(value))
-    }
-
-    #[inline]
-    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
-        &mut self,
-        key: &K,
-        value: &V,
-    ) -> Result<(), S::Error> {
-        self.0.serialize_entry(
-            &Inside::<K, EVERYWHERE>(key),
-            &Inside::<V, EVERYWHERE>(value),
-        )
-    }
-
-    #[inline]
-    fn end(self) -> Result<S::Ok, S::Error> {
-        self.0.end()
+    fn content<T: Serialize + ?Sized, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        Inside::<T, EVERYWHERE>(value).serialize(serializer)
     }
 }
 

@@ -6,11 +6,16 @@ use wasmer_plugin_abi::Codec;
 
 use crate::CodecError;
 use crate::depth::decode_limited;
+use crate::finite::Finite;
 
 /// JSON via serde_json: readable, and the largest and slowest of the four.
 ///
-/// A `&str` argument borrows unless the string holds escapes; a `&[u8]`
-/// argument arrives as an array of numbers and is copied.
+/// Every finite `f64` and `f32` reads back exactly as it was written
+/// (serde_json's `float_roundtrip`; its default parser can be off in the
+/// last bits); NaN and infinities, which JSON has no number for, are an
+/// encoding error rather than the `null` serde_json would write. A `&str`
+/// argument borrows unless the string holds escapes; a `&[u8]` argument
+/// arrives as an array of numbers and is copied.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json;
 
@@ -20,7 +25,7 @@ impl Codec for Json {
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {
-        Ok(serde_json::to_writer(out, value)?)
+        Ok(serde_json::to_writer(out, &Finite(value))?)
     }
 
     #[inline]

@@ -36,11 +36,23 @@ mod bytes;
 mod copy;
 mod depth;
 #[cfg(feature = "json")]
+mod finite;
+#[cfg(feature = "json")]
 mod json_codec;
 #[cfg(feature = "msgpack")]
 mod msgpack_codec;
 #[cfg(feature = "postcard")]
 mod postcard_codec;
+#[cfg_attr(
+    not(any(
+        feature = "bincode",
+        feature = "msgpack",
+        feature = "postcard",
+        feature = "json"
+    )),
+    allow(dead_code)
+)]
+mod proxy;
 
 pub use wasmer_plugin_abi::Codec;
 

@@ -280,3 +280,122 @@ fn length_prefixes_that_lie_are_errors_not_aborts() {
         MsgPack::decode::<serde_bytes::ByteBuf>(&[0xc6, 0xff, 0xff, 0xff, 0xff, b'a']).is_err()
     );
 }
+
+/// Floats at the edges: zeros, the smallest and largest subnormals and
+/// normals, the extremes, and decimals whose shortest form is long.
+const EDGE_F64S: [f64; 14] = [
+    0.0,
+    -0.0,
+    5e-324,
+    -5e-324,
+    2.225_073_858_507_201e-308, // the largest subnormal
+    f64::MIN_POSITIVE,
+    f64::EPSILON,
+    0.1,
+    1.0 / 3.0,
+    9_007_199_254_740_993.0,
+    1.797_693_134_862_315_7e308,
+    f64::MAX,
+    f64::MIN,
+    -45.123_456_789_012_34,
+];
+
+const EDGE_F32S: [f32; 9] = [
+    0.0,
+    -0.0,
+    1e-45,
+    1.175_494_2e-38, // the largest subnormal
+    f32::MIN_POSITIVE,
+    f32::EPSILON,
+    0.1,
+    f32::MAX,
+    f32::MIN,
+];
+
+fn same_f64s(sent: &[f64], got: &[f64]) -> bool {
+    sent.iter()
+        .map(|x| x.to_bits())
+        .eq(got.iter().map(|x| x.to_bits()))
+}
+
+fn same_f32s(sent: &[f32], got: &[f32]) -> bool {
+    sent.iter()
+        .map(|x| x.to_bits())
+        .eq(got.iter().map(|x| x.to_bits()))
+}
+
+/// Every finite `f64` and `f32` crosses every codec unchanged, to the bit:
+/// JSON included, whose text must read back as the float it was written
+/// from (serde_json's default parser is off in the last bit for some).
+#[test]
+fn every_finite_float_crosses_every_codec_unchanged() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+
+    fn check<C: Codec>(f64s: &[f64], f32s: &[f32]) -> Result<(), TestCaseError> {
+        let value = (f64s.to_vec(), f32s.to_vec());
+        let (got64, got32): (Vec<f64>, Vec<f32>) = C::decode(&encode::<C, _>(&value))
+            .map_err(|err| TestCaseError::fail(format!("{}: {err}", C::NAME)))?;
+        prop_assert!(
+            same_f64s(f64s, &got64),
+            "{}: {f64s:?} came back as {got64:?}",
+            C::NAME
+        );
+        prop_assert!(
+            same_f32s(f32s, &got32),
+            "{}: {f32s:?} came back as {got32:?}",
+            C::NAME
+        );
+        Ok(())
+    }
+    fn check_all(f64s: &[f64], f32s: &[f32]) -> Result<(), TestCaseError> {
+        check::<Bincode>(f64s, f32s)?;
+        check::<MsgPack>(f64s, f32s)?;
+        check::<Postcard>(f64s, f32s)?;
+        check::<Json>(f64s, f32s)
+    }
+
+    check_all(&EDGE_F64S, &EDGE_F32S).unwrap();
+    // Any bit pattern that is a finite float: subnormals, every exponent.
+    let f64s = any::<u64>()
+        .prop_map(f64::from_bits)
+        .prop_filter("finite", |x| x.is_finite());
+    let f32s = any::<u32>()
+        .prop_map(f32::from_bits)
+        .prop_filter("finite", |x| x.is_finite());
+    let values = (
+        proptest::collection::vec(f64s, 0..64),
+        proptest::collection::vec(f32s, 0..64),
+    );
+    TestRunner::new(Config::with_cases(2000))
+        .run(&values, |(f64s, f32s)| check_all(&f64s, &f32s))
+        .unwrap();
+}
+
+/// JSON has no number for NaN or an infinity: encoding one is an error
+/// that names it, never the `null` that would read back as `None`.
+#[test]
+fn json_refuses_floats_it_cannot_carry() {
+    for (value, name) in [
+        (f64::NAN, "the f64 NaN"),
+        (f64::INFINITY, "the f64 inf"),
+        (f64::NEG_INFINITY, "the f64 -inf"),
+    ] {
+        let mut out = Vec::new();
+        let err = Json::encode(&Some(value), &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("JSON cannot carry {name}")), "{err}");
+        // Nested anywhere: in a struct, a map, a variant.
+        let nested = (vec![Shape::Circle { radius: value }], Some(1.0f64));
+        assert!(Json::encode(&nested, &mut Vec::new()).is_err());
+        let map: std::collections::BTreeMap<String, f64> = [("x".to_owned(), value)].into();
+        assert!(Json::encode(&map, &mut Vec::new()).is_err());
+    }
+    let err = Json::encode(&[1.0f32, f32::NAN], &mut Vec::new()).unwrap_err();
+    assert!(err.to_string().contains("the f32 NaN"), "{err}");
+    // The binary codecs carry them as they are.
+    let (nan, inf): (f64, f64) =
+        Bincode::decode(&encode::<Bincode, _>(&(f64::NAN, f64::INFINITY))).unwrap();
+    assert!(nan.is_nan() && inf == f64::INFINITY);
+}

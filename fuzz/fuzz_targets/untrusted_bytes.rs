@@ -5,12 +5,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use wasmer_plugin_abi::SLOT_SIZE;
 use wasmer_plugin_host::__fuzz::{metadata, reply};
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 use wasmer_plugin_tests_common::{Order, Summary};
 
 /// Slot, then the returned pointer; the rest is guest memory.
-const HEADER: usize = 12 + 4;
+const HEADER: usize = SLOT_SIZE + 4;
 
 fuzz_target!(|data: &[u8]| {
     let _ = metadata(data);
@@ -18,8 +19,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((header, memory)) = data.split_first_chunk::<HEADER>() else {
         return;
     };
-    let (slot, returned) = header.split_at(12);
-    let slot: &[u8; 12] = slot.try_into().unwrap();
+    let (slot, returned) = header.split_at(SLOT_SIZE);
+    let slot: &[u8; SLOT_SIZE] = slot.try_into().unwrap();
     let returned = u32::from_le_bytes(returned.try_into().unwrap());
     // A small output limit, so that the limit check is reached too.
     let max_output = memory.len() as u64 / 2 + 1;
@@ -29,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     decode_all::<Json>(slot, returned, memory, max_output);
 });
 
-fn decode_all<C: Codec>(slot: &[u8; 12], returned: u32, memory: &[u8], max_output: u64) {
+fn decode_all<C: Codec>(slot: &[u8; SLOT_SIZE], returned: u32, memory: &[u8], max_output: u64) {
     let _ = reply::<C, Order>(slot, returned, memory, max_output);
     let _ = reply::<C, Summary>(slot, returned, memory, max_output);
     let _ = reply::<C, (String, Vec<u8>, Option<i64>)>(slot, returned, memory, max_output);

@@ -50,19 +50,47 @@ impl FeatureCollection {
                     .collect()
             })
             .collect();
+        FeatureCollection::polygon("Generated", coordinates)
+    }
+
+    /// One polygon of `rings` rings of `points` points each, scattered
+    /// over Canada, whose coordinates have every bit random, as data
+    /// converted from another projection has: decimals of up to 17 digits,
+    /// which a float parser must read exactly (canada.json's are such).
+    pub fn full_precision(rng: &mut Rng, rings: usize, points: usize) -> FeatureCollection {
+        let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+        let coordinates = (0..rings)
+            .map(|_| {
+                (0..points)
+                    .map(|_| [-141.0 + 89.0 * unit(), 41.0 + 42.0 * unit()])
+                    .collect()
+            })
+            .collect();
+        FeatureCollection::polygon("Full precision", coordinates)
+    }
+
+    /// A collection of one polygon feature called `name`.
+    pub fn polygon(name: &str, coordinates: Vec<Vec<[f64; 2]>>) -> FeatureCollection {
         FeatureCollection {
             kind: "FeatureCollection".into(),
             features: vec![Feature {
                 kind: "Feature".into(),
-                properties: Properties {
-                    name: "Generated".into(),
-                },
+                properties: Properties { name: name.into() },
                 geometry: Geometry {
                     kind: "Polygon".into(),
                     coordinates,
                 },
             }],
         }
+    }
+
+    /// Every coordinate of every feature, longitude and latitude in turn.
+    pub fn coordinates(&self) -> impl Iterator<Item = f64> + '_ {
+        let rings = self
+            .features
+            .iter()
+            .flat_map(|feature| &feature.geometry.coordinates);
+        rings.flatten().flatten().copied()
     }
 }
 

@@ -52,8 +52,8 @@ fn metadata_lists_every_function_with_codec_and_types() {
         find("summarize"),
         record("summarize", "bincode", "&Order", "Summary")
     );
-    // The 15 shared functions and the bincode plugin's own `count`.
-    assert_eq!(host.functions().len(), 19);
+    // The 19 shared functions and the bincode plugin's own `count`.
+    assert_eq!(host.functions().len(), 20);
 }
 
 #[test]

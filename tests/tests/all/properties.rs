@@ -71,10 +71,106 @@ fn random_orders_round_trip<C: Codec>() {
         .unwrap();
 }
 
+fn same_bits<T: Copy, B: PartialEq>(sent: &[T], got: &[T], bits: impl Fn(T) -> B) -> bool {
+    sent.len() == got.len() && sent.iter().zip(got).all(|(&a, &b)| bits(a) == bits(b))
+}
+
+/// Any finite `f64` and `f32`, subnormals among them, crosses to the
+/// plugin and back unchanged to the bit: decoded and encoded again by the
+/// plugin's codec and the host's.
+fn random_floats_cross_unchanged<C: Codec>() {
+    let host = Host::<C>::new(plugin(&format!("{}-plugin", C::NAME))).unwrap();
+    let echo = host
+        .function::<(Vec<f64>, Vec<f32>), (Vec<f64>, Vec<f32>)>("echo_floats")
+        .unwrap();
+    let host = RefCell::new(host);
+    let f64s = any::<u64>()
+        .prop_map(f64::from_bits)
+        .prop_filter("finite", |x| x.is_finite());
+    let f32s = any::<u32>()
+        .prop_map(f32::from_bits)
+        .prop_filter("finite", |x| x.is_finite());
+    let floats = (
+        proptest::collection::vec(f64s, 0..256),
+        proptest::collection::vec(f32s, 0..256),
+    );
+    TestRunner::new(ProptestConfig::with_cases(200))
+        .run(&floats, |floats| {
+            let (f64s, f32s) = host.borrow_mut().call_function(&echo, &floats).unwrap();
+            prop_assert!(
+                same_bits(&floats.0, &f64s, f64::to_bits),
+                "{} changed {:?} to {f64s:?}",
+                C::NAME,
+                floats.0
+            );
+            prop_assert!(
+                same_bits(&floats.1, &f32s, f32::to_bits),
+                "{} changed {:?} to {f32s:?}",
+                C::NAME,
+                floats.1
+            );
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn random_floats_cross_every_codec_unchanged() {
+    random_floats_cross_unchanged::<Bincode>();
+    random_floats_cross_unchanged::<MsgPack>();
+    random_floats_cross_unchanged::<Postcard>();
+    random_floats_cross_unchanged::<Json>();
+}
+
+/// Every coordinate of a GeoJSON polygon collection, as canada.json holds
+/// them (full-precision decimals), comes back from a JSON plugin to the
+/// bit: generated ones always, and the real canada.json when it is found
+/// (`WASMER_PLUGIN_CORPUS`, or `../shared/data` beside the repository).
+#[test]
+fn canada_coordinates_cross_json_unchanged() {
+    use wasmer_plugin_bench_payloads::{FeatureCollection, Rng};
+
+    let generated = FeatureCollection::full_precision(&mut Rng::new(7), 20, 500);
+    let mut collections = vec![("generated", generated)];
+    let corpus = std::env::var_os("WASMER_PLUGIN_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
+        });
+    match std::fs::read(corpus.join("canada.json")) {
+        Ok(text) => collections.push(("canada.json", serde_json::from_slice(&text).unwrap())),
+        Err(err) => eprintln!(
+            "canada.json not found in {}: {err}; generated coordinates only",
+            corpus.display()
+        ),
+    }
+
+    let mut host = Host::<Json>::new(plugin("json-plugin")).unwrap();
+    for (name, collection) in collections {
+        let sent: Vec<f64> = collection.coordinates().collect();
+        let echoed: FeatureCollection = host.call("echo_geometry", &collection).unwrap();
+        let got: Vec<f64> = echoed.coordinates().collect();
+        let changed = sent
+            .iter()
+            .zip(&got)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        assert_eq!(sent.len(), got.len(), "{name}");
+        assert_eq!(
+            changed,
+            0,
+            "{name}: {changed} of {} coordinates changed",
+            sent.len()
+        );
+        assert!(sent.len() >= 10_000, "{name}: {}", sent.len());
+    }
+}
+
 /// The functions of the test plugins that take arguments, each of which
 /// gets the random bytes.
-const TAKES_ARGUMENTS: [&str; 10] = [
+const TAKES_ARGUMENTS: [&str; 11] = [
     "echo",
+    "echo_floats",
     "double",
     "describe",
     "repeat",

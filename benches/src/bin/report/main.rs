@@ -23,6 +23,7 @@ use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
 mod chart;
 mod host_calls;
+mod json_floats;
 mod measurements;
 mod scale;
 
@@ -87,11 +88,21 @@ fn main() {
     let measurements = Measurements::read(&criterion_dir);
     let scale_probe = scale::probe(&workspace);
     let memcopy_probe = example_output(&workspace, "memcopy_probe", &[]);
+    let float_probe = json_floats::probe(&workspace, &target);
     let payloads = Payloads::load();
     let names = payloads.names();
     let sizes = sizes(&payloads);
 
-    let report = render(&names, &sizes, &measurements, &scale_probe, &memcopy_probe);
+    let report = render(
+        &names,
+        &sizes,
+        &measurements,
+        &Probes {
+            scale: &scale_probe,
+            memcopy: &memcopy_probe,
+            floats: &float_probe,
+        },
+    );
     let docs = workspace.join("docs");
     std::fs::write(docs.join("BENCHMARKS.md"), report).expect("writing docs/BENCHMARKS.md");
     let svg = chart::render(&names, &sizes, &measurements);
@@ -172,13 +183,14 @@ fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
     out.len()
 }
 
-fn render(
-    names: &[&'static str],
-    sizes: &Sizes,
-    m: &Measurements,
-    scale_probe: &str,
-    memcopy_probe: &str,
-) -> String {
+/// What the examples and probes of this run printed.
+struct Probes<'a> {
+    scale: &'a str,
+    memcopy: &'a str,
+    floats: &'a json_floats::Probe,
+}
+
+fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Probes<'_>) -> String {
     let mut md = String::new();
     let w = &mut md;
     let _ = writeln!(w, "# Benchmarks\n");
@@ -307,13 +319,14 @@ fn render(
     }
     let _ = writeln!(w);
 
+    json_floats::section(w, probes.floats);
     host_calls::section(w, m);
-    scale::section(w, m, scale_probe);
+    scale::section(w, m, probes.scale);
     let _ = writeln!(
         w,
         "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n"
     );
-    let probe = format!("```text\n{}\n```", memcopy_probe.trim());
+    let probe = format!("```text\n{}\n```", probes.memcopy.trim());
     let _ = writeln!(w, "{}", NOTES.trim().replace("{memcopy_probe}", &probe));
     md
 }

@@ -193,6 +193,12 @@ macro_rules! plugin_functions {
             order
         }
 
+        /// Floats there and back, for the property that none changes.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn echo_floats(f64s: Vec<f64>, f32s: Vec<f32>) -> (Vec<f64>, Vec<f32>) {
+            (f64s, f32s)
+        }
+
         /// No arguments, no return value.
         #[wasmer_plugin(codec = $codec)]
         pub fn nothing() {}
