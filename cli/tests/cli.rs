@@ -207,46 +207,153 @@ fn call_reports_what_went_wrong() {
     assert_eq!(run(&["call"]).status.code(), Some(2));
 }
 
+/// The README's transcript of the command (the first `sh` block of its
+/// section "The `wasmer-plugin` command"): each `$ wasmer-plugin` line's
+/// arguments, and the lines it shows printed, up to the next `$` (none
+/// where the README leaves the output out).
+fn readme_transcript() -> Vec<(Vec<String>, Vec<String>)> {
+    let readme = std::fs::read_to_string(workspace().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## The `wasmer-plugin` command")
+        .expect("the README has the command's section")..];
+    let block = &section[section.find("```sh\n").expect("a sh block") + 6..];
+    let block = &block[..block.find("```").expect("the block ends")];
+    let mut transcript: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for line in block.lines() {
+        match line.strip_prefix("$ wasmer-plugin ") {
+            Some(command) => transcript.push((shell_words(command), Vec::new())),
+            None => transcript
+                .last_mut()
+                .expect("the block starts with a command")
+                .1
+                .push(line.to_owned()),
+        }
+    }
+    transcript
+}
+
+/// The words of a shell command line with single quotes and a trailing
+/// `# comment`, as the README writes them.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted, mut in_word) = (Vec::new(), String::new(), false, false);
+    for c in line.chars() {
+        match c {
+            '\'' => (quoted, in_word) = (!quoted, true),
+            '#' if !quoted && !in_word => break,
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                }
+                in_word = false;
+            }
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+/// Output lines with what differs between machines and builds replaced:
+/// the folder the crate was made in (`/home/me/` in the README) and the
+/// module's size.
+fn comparable(lines: &[String], dir: &Path) -> Vec<String> {
+    let dir = format!("{}/", dir.display());
+    lines
+        .iter()
+        .map(|line| {
+            let line = line.replace(&dir, "/home/me/");
+            match line.split_once("ABI version ") {
+                Some((indent, rest)) => {
+                    let (version, size) = rest.split_once(", ").unwrap_or((rest, ""));
+                    let unit = size.trim_start_matches(|c: char| c.is_ascii_digit());
+                    format!("{indent}ABI version {version}, SIZE{unit}")
+                }
+                None => line,
+            }
+        })
+        .collect()
+}
+
 #[test]
-fn new_makes_a_crate_that_tests_builds_and_answers() {
-    let dir = std::env::temp_dir().join(format!("wasmer-plugin-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn the_readme_transcript_is_what_the_command_prints() {
+    let dir =
+        fresh_dir(&std::env::temp_dir().join(format!("wasmer-plugin-cli-{}", std::process::id())));
     let in_dir = |args: &[&str]| {
         Command::new(BIN)
             .args(args)
             .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", dir.join("target"))
+            // The crate's own target folder, as for a user.
+            .env_remove("CARGO_TARGET_DIR")
             .output()
             .unwrap()
     };
-    let created = in_dir(&["new", "hello-plugin"]);
-    assert!(created.status.success(), "{}", stderr(&created));
-    assert!(
-        stdout(&created).contains("Host::<Json>::new"),
-        "{}",
-        stdout(&created)
+    let transcript = readme_transcript();
+    let commands: Vec<&str> = transcript
+        .iter()
+        .map(|(args, _)| args[0].as_str())
+        .collect();
+    assert_eq!(
+        commands,
+        ["new", "build", "inspect", "call"],
+        "{transcript:?}"
     );
-    assert_fails(&in_dir(&["new", "hello-plugin"]), "already exists");
-    assert_fails(&in_dir(&["new", "9lives"]), "is not a crate name");
+    for (args, shown) in &transcript {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = in_dir(&args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        if args[0] == "new" {
+            assert!(
+                stdout(&output).contains("Host::<Json>::new"),
+                "{}",
+                stdout(&output)
+            );
+        }
+        if shown.is_empty() {
+            continue;
+        }
+        let printed: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+        assert_eq!(
+            comparable(&printed, &dir),
+            comparable(shown, &dir),
+            "the README's transcript of `wasmer-plugin {}` is not what it prints",
+            args.join(" ")
+        );
+    }
 
+    assert_fails(&in_dir(&["new", "greeter"]), "already exists");
+    assert_fails(&in_dir(&["new", "9lives"]), "is not a crate name");
     // The template's native unit test passes.
-    let crate_dir = dir.join("hello-plugin");
     let tested = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["test", "--quiet", "--manifest-path"])
-        .arg(crate_dir.join("Cargo.toml"))
+        .arg(dir.join("greeter/Cargo.toml"))
         .env("CARGO_TARGET_DIR", dir.join("native"))
         .output()
         .unwrap();
     assert!(tested.status.success(), "{}", stderr(&tested));
-
-    let built = in_dir(&["build", "hello-plugin"]);
-    assert!(built.status.success(), "{}", stderr(&built));
-    let wasm = stdout(&built).trim().to_owned();
-    assert!(wasm.ends_with("hello_plugin.wasm"), "{wasm}");
-    assert_prints(
-        &in_dir(&["call", &wasm, "greet", r#"["wasm", 2]"#]),
-        r#""Hello, wasm! Hello, wasm!""#,
-    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh, empty folder at `path`, as its canonical path (cargo gives
+/// the command canonical paths, which it prints).
+fn fresh_dir(path: &Path) -> PathBuf {
+    let _ = std::fs::remove_dir_all(path);
+    std::fs::create_dir_all(path).unwrap();
+    path.canonicalize().unwrap()
+}
+
+#[test]
+fn readme_command_lines_split_into_their_words() {
+    assert_eq!(
+        shell_words("call x.wasm greet '[\"wasm\", 2]'   # a comment"),
+        ["call", "x.wasm", "greet", "[\"wasm\", 2]"]
+    );
+    assert_eq!(
+        shell_words("new greeter            # a plugin crate"),
+        ["new", "greeter"]
+    );
 }
