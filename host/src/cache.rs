@@ -263,3 +263,77 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An entry as `write_entry` lays it out.
+    fn entry(artifact: &[u8], key: &str) -> Vec<u8> {
+        let mut bytes = artifact.to_vec();
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(blake3::hash(artifact).as_bytes());
+        bytes.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&(key.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(MAGIC);
+        bytes
+    }
+
+    #[test]
+    fn a_whole_entry_for_its_key_passes() {
+        assert_eq!(check_entry(&entry(b"compiled code", "key"), "key"), Ok(()));
+        assert_eq!(check_entry(&entry(b"", ""), ""), Ok(()));
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let whole = entry(b"compiled code", "key");
+        for len in 0..whole.len() {
+            let reason = check_entry(&whole[..len], "key").unwrap_err();
+            assert!(
+                reason.contains("truncated") || reason.contains("not an entry"),
+                "{len}: {reason}"
+            );
+        }
+    }
+
+    #[test]
+    fn damage_and_other_keys_are_refused_by_name() {
+        let whole = entry(b"compiled code", "key");
+        let mut damaged = whole.clone();
+        damaged[3] ^= 1;
+        assert!(
+            check_entry(&damaged, "key")
+                .unwrap_err()
+                .contains("damaged")
+        );
+        let reason = check_entry(&whole, "another key").unwrap_err();
+        assert!(reason.contains("its key differs"), "{reason}");
+        let mut magic = whole.clone();
+        *magic.last_mut().unwrap() = b'2';
+        assert!(
+            check_entry(&magic, "key")
+                .unwrap_err()
+                .contains("not an entry")
+        );
+    }
+
+    #[test]
+    fn lengths_that_lie_are_refused_without_overflow() {
+        let whole = entry(b"compiled code", "key");
+        let fixed = whole.len() - FIXED_TRAILER;
+        for artifact_len in [u64::MAX, u64::MAX / 2, 14] {
+            let mut lying = whole.clone();
+            lying[fixed + 32..fixed + 40].copy_from_slice(&artifact_len.to_le_bytes());
+            let reason = check_entry(&lying, "key").unwrap_err();
+            assert!(reason.contains("truncated"), "{artifact_len}: {reason}");
+        }
+        let mut lying = whole.clone();
+        lying[fixed + 40..fixed + 44].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(
+            check_entry(&lying, "key")
+                .unwrap_err()
+                .contains("truncated")
+        );
+    }
+}

@@ -346,3 +346,122 @@ impl<C: Codec> Builder<Host<C>> {
         Builder::with_parts(self.limits, self.cache, host)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registered(names: &[(&str, &'static str)]) -> HostFunctions<()> {
+        let mut host = HostFunctions::new();
+        for (name, codec) in names {
+            host.register(HostFn {
+                name: (*name).to_owned(),
+                codec,
+                thunk: Box::new(|_, _, _| Ok(())),
+            });
+        }
+        host
+    }
+
+    fn declared(name: &str, codec: &str) -> FunctionRecord {
+        FunctionRecord {
+            name: name.into(),
+            codec: codec.into(),
+            args: "&str".into(),
+            ret: "()".into(),
+        }
+    }
+
+    fn import(name: &str) -> (String, String) {
+        (IMPORT_MODULE.to_owned(), name.to_owned())
+    }
+
+    fn host_import(name: &str) -> (String, String) {
+        import(&format!("{HOST_FUNCTION_PREFIX}{name}"))
+    }
+
+    #[test]
+    fn each_import_is_bound_to_its_host_function_in_module_order() {
+        let host = registered(&[("log", "bincode"), ("unused", "json")]);
+        let linked = host
+            .link(
+                &[declared("log", "bincode")],
+                &[import(TAKE_REPLY_IMPORT), host_import("log")],
+            )
+            .unwrap();
+        assert_eq!(linked.imports.len(), 2);
+        assert!(matches!(linked.imports[0].binding, Binding::TakeReply));
+        assert!(matches!(&linked.imports[1].binding, Binding::HostFunction(f) if f.name == "log"));
+        assert_eq!(linked.imports[1].name, format!("{HOST_FUNCTION_PREFIX}log"));
+        // A declared import the linker dropped is fine.
+        assert!(
+            registered(&[("log", "bincode")])
+                .link(&[declared("log", "bincode")], &[])
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_name_registered_twice_is_refused() {
+        let host = registered(&[("log", "bincode"), ("log", "json")]);
+        assert!(matches!(
+            host.link(&[], &[]),
+            Err(Error::DuplicateHostFunction { name }) if name == "log"
+        ));
+    }
+
+    #[test]
+    fn every_missing_function_is_named_with_its_types() {
+        let host = registered(&[("log", "bincode")]);
+        let err = host
+            .link(
+                &[
+                    declared("config", "postcard"),
+                    declared("log", "bincode"),
+                    declared("clock", "json"),
+                ],
+                &[],
+            )
+            .err()
+            .unwrap();
+        match err {
+            Error::MissingHostFunctions { missing } => assert_eq!(
+                missing,
+                [
+                    "`config`: &str -> () (postcard)",
+                    "`clock`: &str -> () (json)"
+                ]
+            ),
+            other => panic!("expected missing functions, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_import_in_another_codec_is_refused() {
+        let host = registered(&[("log", "bincode")]);
+        assert!(matches!(
+            host.link(&[declared("log", "postcard")], &[]),
+            Err(Error::HostFunctionCodecMismatch { host_function, plugin, host: "bincode" })
+                if host_function == "log" && plugin == "postcard"
+        ));
+    }
+
+    #[test]
+    fn imports_nobody_declared_are_refused() {
+        let undeclared: [(String, String); 4] = [
+            ("env".to_owned(), "log".to_owned()),
+            host_import("log"),
+            import("log"),
+            import("memory (not a function)"),
+        ];
+        for module_import in undeclared {
+            let host = registered(&[("log", "bincode")]);
+            let err = host.link(&[], &[module_import.clone()]).err().unwrap();
+            assert!(
+                matches!(&err, Error::UnknownImport { module, name }
+                    if (module, name) == (&module_import.0, &module_import.1)),
+                "{module_import:?}: {err:?}"
+            );
+        }
+    }
+}

@@ -361,3 +361,69 @@ impl FuelGauge {
         self.exhausted.get(store) != Value::I32(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_served_instructions_cost_what_their_call_takes() {
+        assert_eq!(base_cost(&Operator::Nop), 1);
+        assert_eq!(base_cost(&Operator::I64DivU), 1);
+        assert_eq!(base_cost(&Operator::MemoryFill { mem: 0 }), 128);
+        assert_eq!(
+            base_cost(&Operator::MemoryCopy {
+                dst_mem: 0,
+                src_mem: 0
+            }),
+            128
+        );
+        assert_eq!(base_cost(&Operator::MemoryGrow { mem: 0 }), 32);
+        assert_eq!(base_cost(&Operator::TableGrow { table: 0 }), 32);
+        assert_eq!(base_cost(&Operator::DataDrop { data_index: 0 }), 32);
+        assert_eq!(base_cost(&Operator::TableGet { table: 0 }), 8);
+        assert_eq!(base_cost(&Operator::RefFunc { function_index: 0 }), 8);
+        assert_eq!(base_cost(&Operator::MemorySize { mem: 0 }), 4);
+    }
+
+    #[test]
+    fn bulk_instructions_are_charged_by_what_they_touch() {
+        assert!(matches!(
+            counted(&Operator::MemoryFill { mem: 0 }),
+            Some(Counted::Bytes)
+        ));
+        assert!(matches!(
+            counted(&Operator::TableFill { table: 0 }),
+            Some(Counted::Elements)
+        ));
+        assert!(counted(&Operator::MemoryGrow { mem: 0 }).is_none());
+        assert!(counted(&Operator::I32Add).is_none());
+    }
+
+    #[test]
+    fn control_flow_ends_a_block_and_straight_code_does_not() {
+        for operator in [
+            Operator::Loop {
+                blockty: BlockType::Empty,
+            },
+            Operator::End,
+            Operator::Br { relative_depth: 0 },
+            Operator::BrIf { relative_depth: 0 },
+            Operator::Call { function_index: 0 },
+            Operator::Return,
+        ] {
+            assert!(ends_block(&operator), "{operator:?}");
+        }
+        for operator in [Operator::I32Add, Operator::Nop, Operator::Drop] {
+            assert!(!ends_block(&operator), "{operator:?}");
+        }
+    }
+
+    #[test]
+    fn a_host_call_costs_a_base_and_a_unit_per_eight_bytes() {
+        assert_eq!(host_call_fuel(0), HOST_CALL_BASE_COST);
+        assert_eq!(host_call_fuel(7), HOST_CALL_BASE_COST);
+        assert_eq!(host_call_fuel(8), HOST_CALL_BASE_COST + 1);
+        assert_eq!(host_call_fuel(64 << 20), HOST_CALL_BASE_COST + (8 << 20));
+    }
+}

@@ -345,3 +345,105 @@ impl LinearMemory for WatchedMemory {
         self.inner.thread_conditions()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: u64 = 1 << 20;
+    const PAGE: u64 = WASM_PAGE_SIZE as u64;
+
+    fn table(initial: u64, maximum: Option<u64>) -> TableNeed {
+        TableNeed { initial, maximum }
+    }
+
+    fn load_limit(result: Result<InstanceBudget, Error>) -> String {
+        match result {
+            Err(Error::LoadLimit { limit, reason }) => {
+                assert_eq!(limit, "max_memory_bytes");
+                reason
+            }
+            other => panic!("expected a load limit, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_table_is_charged_at_the_most_it_may_hold() {
+        assert_eq!(table_cap(10, Some(100)), 100);
+        // Without a maximum it keeps its initial size.
+        assert_eq!(table_cap(10, None), 10);
+        // A declared maximum over the cap is capped.
+        assert_eq!(table_cap(10, Some(u64::MAX)), MAX_TABLE_ELEMENTS as u64);
+        assert_eq!(table_cap(0, Some(0)), 0);
+    }
+
+    #[test]
+    fn the_memory_gets_what_the_tables_leave_in_whole_pages() {
+        let budget = InstanceBudget::new(64 * MIB, &[], &[1]).unwrap();
+        assert_eq!(budget.memory_pages, Pages(1024));
+        // One table of at most 4096 elements takes 64 KiB: one page less.
+        let budget = InstanceBudget::new(64 * MIB, &[table(1, Some(4096))], &[1]).unwrap();
+        assert_eq!(budget.memory_pages, Pages(1023));
+        // A part page left over is not a page.
+        let budget = InstanceBudget::new(PAGE + PAGE / 2, &[], &[]).unwrap();
+        assert_eq!(budget.memory_pages, Pages(1));
+        // The memory is at most 4 GiB, whatever the budget.
+        let budget = InstanceBudget::new(u64::MAX, &[], &[]).unwrap();
+        assert_eq!(budget.memory_pages, Pages(WASM_MAX_PAGES));
+    }
+
+    #[test]
+    fn modules_that_cannot_fit_are_refused_with_the_reason() {
+        let reason = load_limit(InstanceBudget::new(
+            64 * MIB,
+            &[table(MAX_TABLE_ELEMENTS as u64 + 1, None)],
+            &[],
+        ));
+        assert!(reason.contains("starts with 1048577 elements"), "{reason}");
+        let reason = load_limit(InstanceBudget::new(MIB, &[table(0, Some(1 << 20))], &[]));
+        assert!(reason.contains("may hold 16777216 bytes"), "{reason}");
+        let reason = load_limit(InstanceBudget::new(MIB, &[], &[17]));
+        assert!(reason.contains("starts at 17 pages"), "{reason}");
+        // A 64-bit memory's initial size does not overflow the arithmetic.
+        let reason = load_limit(InstanceBudget::new(u64::MAX, &[], &[1 << 48]));
+        assert!(reason.contains("281474976710656 pages"), "{reason}");
+        // Exactly at the limit fits.
+        assert!(InstanceBudget::new(16 * PAGE, &[], &[16]).is_ok());
+    }
+
+    #[test]
+    fn the_tunables_lower_maxima_and_refuse_minima_over_the_budget() {
+        let tunables = LimitingTunables::new(InstanceBudget {
+            memory_pages: Pages(16),
+        });
+        let capped = tunables
+            .capped_memory(&MemoryType::new(Pages(1), None, false))
+            .unwrap();
+        assert_eq!(capped.maximum, Some(Pages(16)));
+        let capped = tunables
+            .capped_memory(&MemoryType::new(Pages(1), Some(Pages(4)), false))
+            .unwrap();
+        assert_eq!(capped.maximum, Some(Pages(4)));
+        assert!(matches!(
+            tunables.capped_memory(&MemoryType::new(Pages(17), None, false)),
+            Err(MemoryError::MinimumMemoryTooLarge { .. })
+        ));
+        let table_type = |minimum, maximum| TableType::new(wasmer::Type::FuncRef, minimum, maximum);
+        assert_eq!(
+            tunables.capped_table(&table_type(3, None)).unwrap().maximum,
+            Some(3)
+        );
+        assert_eq!(
+            tunables
+                .capped_table(&table_type(3, Some(u32::MAX)))
+                .unwrap()
+                .maximum,
+            Some(MAX_TABLE_ELEMENTS)
+        );
+        assert!(
+            tunables
+                .capped_table(&table_type(MAX_TABLE_ELEMENTS + 1, None))
+                .is_err()
+        );
+    }
+}
