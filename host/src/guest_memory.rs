@@ -47,6 +47,7 @@ impl std::error::Error for OutOfBounds {}
 
 impl<'s> GuestMemory<'s> {
     /// The memory of an instance in `store`.
+    #[inline]
     pub(crate) fn new(memory: &Memory, store: &'s mut impl AsStoreMut) -> GuestMemory<'s> {
         debug_assert!(
             !memory.ty(store).shared,
@@ -84,11 +85,13 @@ impl<'s> GuestMemory<'s> {
     }
 
     /// The memory's size in bytes.
+    #[inline]
     pub(crate) fn size(&self) -> u64 {
         self.bytes.len() as u64
     }
 
     /// The `len` bytes at `start`, holding `what`.
+    #[inline]
     pub(crate) fn get(
         &self,
         what: &'static str,
@@ -100,6 +103,7 @@ impl<'s> GuestMemory<'s> {
     }
 
     /// The `len` bytes at `start`, holding `what`, to write.
+    #[inline]
     pub(crate) fn get_mut(
         &mut self,
         what: &'static str,
@@ -111,6 +115,7 @@ impl<'s> GuestMemory<'s> {
     }
 
     /// The slot at `address`.
+    #[inline]
     pub(crate) fn slot(&self, address: u32) -> Result<Slot, OutOfBounds> {
         let bytes = self.get("the slot", address as u64, SLOT_SIZE as u64)?;
         let bytes: [u8; SLOT_SIZE] = bytes.try_into().expect("a slot-sized range");
@@ -119,10 +124,12 @@ impl<'s> GuestMemory<'s> {
 
     /// The host address of the memory's first byte, for a copy whose
     /// placement depends on where the memory lies (see `input_buffer`).
+    #[inline]
     pub(crate) fn base_address(&self) -> usize {
         self.bytes.as_ptr() as usize
     }
 
+    #[inline]
     fn range(
         &self,
         what: &'static str,

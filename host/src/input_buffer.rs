@@ -63,6 +63,7 @@ impl InputBuffer {
     /// allocator when it is too small, and returns the `(ptr, len)` the
     /// plugin export takes. An empty input is `(0, 0)`, without touching
     /// the allocator. `input` is at most 4 GiB - 1 bytes (the input limit).
+    #[inline]
     pub(crate) fn write(
         &mut self,
         store: &mut Store,

@@ -65,6 +65,7 @@ impl InstanceLimits {
     /// Runs `run` (guest code: a call, or the start function) under the
     /// limits: a full fuel budget, a cleared memory-limit flag, and the
     /// deadline's clock running until it returns.
+    #[inline]
     pub(crate) fn run<T>(
         &self,
         store: &mut Store,
@@ -86,6 +87,7 @@ impl InstanceLimits {
 
     /// Whether the deadline or the fuel stopped the last run: their traps
     /// look like any other.
+    #[inline]
     pub(crate) fn stopped(&self, store: &mut Store) -> Option<Stop> {
         if let Some(deadline) = &self.deadline
             && deadline.fired()
@@ -172,6 +174,7 @@ impl HostCallLimits {
     }
 
     /// Before the host function runs: its `len` bytes of arguments.
+    #[inline]
     pub(crate) fn arguments(
         &self,
         store: &mut impl AsStoreMut,
@@ -190,6 +193,7 @@ impl HostCallLimits {
     /// After the host function ran: its `len` bytes of reply, and the
     /// deadline, which may have passed meanwhile (stop here rather than at
     /// the guest's next loop or call).
+    #[inline]
     pub(crate) fn reply(
         &self,
         store: &mut impl AsStoreMut,
@@ -204,6 +208,7 @@ impl HostCallLimits {
         Ok(())
     }
 
+    #[inline]
     fn charge(&self, store: &mut impl AsStoreMut, bytes: u64) -> Result<(), HostCallStop> {
         match &self.fuel {
             Some(fuel) if !fuel.charge(store, host_call_fuel(bytes)) => Err(HostCallStop::Limit),
