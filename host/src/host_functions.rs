@@ -456,7 +456,10 @@ mod tests {
         ];
         for module_import in undeclared {
             let host = registered(&[("log", "bincode")]);
-            let err = host.link(&[], &[module_import.clone()]).err().unwrap();
+            let err = host
+                .link(&[], std::slice::from_ref(&module_import))
+                .err()
+                .unwrap();
             assert!(
                 matches!(&err, Error::UnknownImport { module, name }
                     if (module, name) == (&module_import.0, &module_import.1)),
