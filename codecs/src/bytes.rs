@@ -37,9 +37,10 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::ser::{Serialize, Serializer};
-
-use crate::proxy::{Policy, Proxy};
+use serde::ser::{
+    Serialize, SerializeMap, SerializeSeq, SerializeStruct, SerializeStructVariant, SerializeTuple,
+    SerializeTupleStruct, SerializeTupleVariant, Serializer,
+};
 
 /// `value`, serialized with its byte buffers as bytes: all of them when
 /// `EVERYWHERE`, otherwise the whole value's and a whole tuple's elements.
@@ -77,9 +78,9 @@ impl<T: Serialize + ?Sized, const EVERYWHERE: bool, const TOP: bool> Serialize
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match byte_buffer(self.0) {
             Some(bytes) => serializer.serialize_bytes(bytes),
-            None if EVERYWHERE || TOP => self
-                .0
-                .serialize(Proxy::<S, Buffers<EVERYWHERE, TOP>>::new(serializer)),
+            None if EVERYWHERE || TOP => {
+                self.0.serialize(Buffers::<S, EVERYWHERE, TOP>(serializer))
+            }
             None => self.0.serialize(serializer),
         }
     }
@@ -151,32 +152,221 @@ fn byte_buffer<'a, T: ?Sized>(value: &'a T) -> Option<&'a [u8]> {
     None
 }
 
-/// The [`Policy`] under which byte buffers inside a value are written as
-/// bytes: all of them when `EVERYWHERE`, otherwise only a whole tuple's
-/// elements (`TOP`).
-struct Buffers<const EVERYWHERE: bool, const TOP: bool>;
+/// A serializer whose compounds write their byte buffers as bytes: all of
+/// them when `EVERYWHERE`, otherwise only a whole tuple's (`TOP`).
+struct Buffers<S, const EVERYWHERE: bool, const TOP: bool>(S);
 
-impl<const EVERYWHERE: bool, const TOP: bool> Policy for Buffers<EVERYWHERE, TOP> {
-    type Nested = Buffers<EVERYWHERE, false>;
-
-    #[inline]
-    fn element<T: Serialize + ?Sized, S: Serializer>(
-        value: &T,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        if TOP {
-            Element::<T, EVERYWHERE, false>(value).serialize(serializer)
-        } else {
-            Inside::<T, EVERYWHERE>(value).serialize(serializer)
+macro_rules! forward {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[inline]
+        fn $method(self, $($arg: $ty),*) -> Result<S::Ok, S::Error> {
+            self.0.$method($($arg),*)
         }
+    )*};
+}
+
+impl<S: Serializer, const EVERYWHERE: bool, const TOP: bool> Serializer
+    for Buffers<S, EVERYWHERE, TOP>
+{
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Buffers<S::SerializeSeq, EVERYWHERE, false>;
+    type SerializeTuple = Buffers<S::SerializeTuple, EVERYWHERE, TOP>;
+    type SerializeTupleStruct = Buffers<S::SerializeTupleStruct, EVERYWHERE, false>;
+    type SerializeTupleVariant = Buffers<S::SerializeTupleVariant, EVERYWHERE, false>;
+    type SerializeMap = Buffers<S::SerializeMap, EVERYWHERE, false>;
+    type SerializeStruct = Buffers<S::SerializeStruct, EVERYWHERE, false>;
+    type SerializeStructVariant = Buffers<S::SerializeStructVariant, EVERYWHERE, false>;
+
+    forward! {
+        serialize_bool(v: bool);
+        serialize_i8(v: i8);
+        serialize_i16(v: i16);
+        serialize_i32(v: i32);
+        serialize_i64(v: i64);
+        serialize_i128(v: i128);
+        serialize_u8(v: u8);
+        serialize_u16(v: u16);
+        serialize_u32(v: u32);
+        serialize_u64(v: u64);
+        serialize_u128(v: u128);
+        serialize_f32(v: f32);
+        serialize_f64(v: f64);
+        serialize_char(v: char);
+        serialize_str(v: &str);
+        serialize_bytes(v: &[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(name: &'static str);
+        serialize_unit_variant(name: &'static str, index: u32, variant: &'static str);
     }
 
     #[inline]
-    fn content<T: Serialize + ?Sized, S: Serializer>(
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.0.serialize_some(&Inside::<T, EVERYWHERE>(value))
+    }
+
+    #[inline]
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
         value: &T,
-        serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        Inside::<T, EVERYWHERE>(value).serialize(serializer)
+        self.0
+            .serialize_newtype_struct(name, &Inside::<T, EVERYWHERE>(value))
+    }
+
+    #[inline]
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<S::Ok, S::Error> {
+        self.0
+            .serialize_newtype_variant(name, index, variant, &Inside::<T, EVERYWHERE>(value))
+    }
+
+    #[inline]
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        self.0.serialize_seq(len).map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
+        self.0.serialize_tuple(len).map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        self.0.serialize_tuple_struct(name, len).map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        self.0
+            .serialize_tuple_variant(name, index, variant, len)
+            .map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        self.0.serialize_map(len).map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        self.0.serialize_struct(name, len).map(Buffers)
+    }
+
+    #[inline]
+    fn serialize_struct_variant(
+        self,
+        name: &'static str,
+        index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        self.0
+            .serialize_struct_variant(name, index, variant, len)
+            .map(Buffers)
+    }
+
+    #[inline]
+    fn collect_str<T: fmt::Display + ?Sized>(self, value: &T) -> Result<S::Ok, S::Error> {
+        self.0.collect_str(value)
+    }
+
+    #[inline]
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+}
+
+/// The element methods of the compound serializers: each value goes
+/// through [`Inside`] (a tuple's at the top through [`Element`]).
+macro_rules! compound {
+    ($trait:ident { $($method:ident($($key:ident: $key_ty:ty),*);)* }) => {
+        impl<S: $trait, const EVERYWHERE: bool, const TOP: bool> $trait
+            for Buffers<S, EVERYWHERE, TOP>
+        {
+            type Ok = S::Ok;
+            type Error = S::Error;
+            $(
+                #[inline]
+                fn $method<T: Serialize + ?Sized>(
+                    &mut self,
+                    $($key: $key_ty,)*
+                    value: &T,
+                ) -> Result<(), S::Error> {
+                    if TOP {
+                        self.0.$method($($key,)* &Element::<T, EVERYWHERE, false>(value))
+                    } else {
+                        self.0.$method($($key,)* &Inside::<T, EVERYWHERE>(value))
+                    }
+                }
+            )*
+            #[inline]
+            fn end(self) -> Result<S::Ok, S::Error> {
+                self.0.end()
+            }
+        }
+    };
+}
+
+compound!(SerializeSeq { serialize_element(); });
+compound!(SerializeTuple { serialize_element(); });
+compound!(SerializeTupleStruct { serialize_field(); });
+compound!(SerializeTupleVariant { serialize_field(); });
+compound!(SerializeStruct { serialize_field(key: &'static str); });
+compound!(SerializeStructVariant { serialize_field(key: &'static str); });
+
+impl<S: SerializeMap, const EVERYWHERE: bool, const TOP: bool> SerializeMap
+    for Buffers<S, EVERYWHERE, TOP>
+{
+    type Ok = S::Ok;
+    type Error = S::Error;
+
+    #[inline]
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), S::Error> {
+        self.0.serialize_key(&Inside::<T, EVERYWHERE>(key))
+    }
+
+    #[inline]
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), S::Error> {
+        self.0.serialize_value(&Inside::<T, EVERYWHERE>(value))
+    }
+
+    #[inline]
+    fn serialize_entry<K: Serialize + ?Sized, V: Serialize + ?Sized>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<(), S::Error> {
+        self.0.serialize_entry(
+            &Inside::<K, EVERYWHERE>(key),
+            &Inside::<V, EVERYWHERE>(value),
+        )
+    }
+
+    #[inline]
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.0.end()
     }
 }
 
@@ -194,30 +384,36 @@ where
     S: de::DeserializeSeed<'de>,
     D: Deserializer<'de>,
 {
-    /// `value` as a `V`, which must be `T`: checked here, and the check
-    /// is a constant after monomorphization. `T` is a buffer type without
-    /// lifetimes, so equal type ids mean `V` is exactly `T`.
+    /// `value` as a `V`.
+    ///
+    /// # Safety
+    /// `V` must be `T`. (`T` has no lifetime parameters, so equal type ids
+    /// prove it.)
     #[inline(always)]
-    fn into_value<V, T: LifetimeFree>(value: T) -> V {
-        assert!(
-            typeid::of::<V>() == typeid::of::<T>(),
-            "read_buffer decoded a buffer for a seed of another type"
-        );
-        // SAFETY: `V` is `T` (asserted above). The value is moved, not
-        // copied: `ManuallyDrop` keeps the original from being dropped.
+    unsafe fn same_type<T: LifetimeFree, V>(value: T) -> V {
+        // SAFETY: `V` is `T` (the caller's contract). The value is moved,
+        // not copied: `ManuallyDrop` keeps the original from being dropped.
         unsafe { core::mem::transmute_copy(&core::mem::ManuallyDrop::new(value)) }
     }
+    // Checked on the value type itself, which the conversion needs; the
+    // seed's type says the seed is serde's plain "deserialize a `T`".
+    // Constants after monomorphization, so the path costs no check.
     let seed_type = typeid::of::<S>();
-    let vec = seed_type == typeid::of::<PhantomData<Vec<u8>>>();
-    let boxed = seed_type == typeid::of::<PhantomData<Box<[u8]>>>();
+    let value_type = typeid::of::<S::Value>();
+    let vec =
+        seed_type == typeid::of::<PhantomData<Vec<u8>>>() && value_type == typeid::of::<Vec<u8>>();
+    let boxed = seed_type == typeid::of::<PhantomData<Box<[u8]>>>()
+        && value_type == typeid::of::<Box<[u8]>>();
     if !(vec || boxed) || deserializer.is_human_readable() {
         return Err((seed, deserializer));
     }
     let bytes = deserializer.deserialize_bytes(ByteBufVisitor);
     Ok(if vec {
-        bytes.map(into_value::<S::Value, Vec<u8>>)
+        // SAFETY: `S::Value` has `Vec<u8>`'s type id (checked above).
+        bytes.map(|bytes| unsafe { same_type::<Vec<u8>, S::Value>(bytes) })
     } else {
-        bytes.map(|bytes| into_value::<S::Value, Box<[u8]>>(bytes.into_boxed_slice()))
+        // SAFETY: `S::Value` has `Box<[u8]>`'s type id (checked above).
+        bytes.map(|bytes| unsafe { same_type::<Box<[u8]>, S::Value>(bytes.into_boxed_slice()) })
     })
 }
 

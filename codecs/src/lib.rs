@@ -43,16 +43,6 @@ mod json_codec;
 mod msgpack_codec;
 #[cfg(feature = "postcard")]
 mod postcard_codec;
-#[cfg_attr(
-    not(any(
-        feature = "bincode",
-        feature = "msgpack",
-        feature = "postcard",
-        feature = "json"
-    )),
-    allow(dead_code)
-)]
-mod proxy;
 
 pub use wasmer_plugin_abi::Codec;
 

@@ -92,6 +92,7 @@ mod guest {
         fn take_reply(ptr: u32, len: u32);
     }
 
+    #[inline(always)]
     pub(super) fn call_host<C, A, R>(info: &ImportInfo, import: HostImport, args: &A) -> R
     where
         C: Codec,
