@@ -41,14 +41,7 @@ fn relay<K: Codec>(
 
 fn main() {
     let plugins = bench_plugins();
-    let mut host = Host::<Bincode>::builder()
-        .host_fn_in::<Bincode, _, _, _>("transform_bincode", |_, value: Small| value.work())
-        .host_fn_in::<MsgPack, _, _, _>("transform_msgpack", |_, value: Small| value.work())
-        .host_fn_in::<Postcard, _, _, _>("transform_postcard", |_, value: Small| value.work())
-        .host_fn_in::<Json, _, _, _>("transform_json", |_, value: Small| value.work())
-        .host_fn("ping", |_, (): ()| {})
-        .build(&plugins.host_calls)
-        .unwrap();
+    let mut host = plugins.host_calls_host();
     let mut baseline = Baseline::new(&plugins.baseline);
     let value = Small::generate(&mut Rng::new(SEED));
     let mut c = criterion().configure_from_args();

@@ -15,7 +15,7 @@
 //! `baseline` (the hand-written bare-minimum ABI).
 use std::hint::black_box;
 
-use wasmer_plugin_bench_payloads::{Rng, SEED, Small, Work};
+use wasmer_plugin_bench_payloads::{Rng, SEED, Small};
 use wasmer_plugin_benches::{Baseline, bench_plugins};
 use wasmer_plugin_host::{Bincode, Codec, Host, Json, MsgPack, Postcard};
 
@@ -76,16 +76,7 @@ fn main() {
             _ => round_trip::<Json>(&plugins.framework, &mut baseline, &value, which),
         },
         _ => {
-            let mut host = Host::<Bincode>::builder()
-                .host_fn_in::<Bincode, _, _, _>("transform_bincode", |_, value: Small| value.work())
-                .host_fn_in::<MsgPack, _, _, _>("transform_msgpack", |_, value: Small| value.work())
-                .host_fn_in::<Postcard, _, _, _>("transform_postcard", |_, value: Small| {
-                    value.work()
-                })
-                .host_fn_in::<Json, _, _, _>("transform_json", |_, value: Small| value.work())
-                .host_fn("ping", |_, (): ()| {})
-                .build(&plugins.host_calls)
-                .unwrap();
+            let mut host = plugins.host_calls_host();
             match codec {
                 "bincode" => relay::<Bincode>(&mut host, &mut baseline, &value, which),
                 "postcard" => relay::<Postcard>(&mut host, &mut baseline, &value, which),

@@ -1,5 +1,8 @@
 use std::path::Path;
 
+use wasmer_plugin_bench_payloads::{Small, Work};
+use wasmer_plugin_host::{Bincode, Host, Json, MsgPack, Postcard};
+
 /// The wasm bytes of the benchmark plugins (`benches/plugins`).
 pub struct BenchPlugins {
     /// `#[wasmer_plugin]` functions named `{payload}_{codec}`.
@@ -31,5 +34,23 @@ pub fn bench_plugins() -> BenchPlugins {
         framework: read("bench-framework-plugin"),
         baseline: read("bench-baseline-plugin"),
         host_calls: read("bench-host-calls-plugin"),
+    }
+}
+
+impl BenchPlugins {
+    /// A host of the host-calls plugin with the host functions it imports:
+    /// `transform_{codec}` (the small struct's `work`) and `ping`.
+    ///
+    /// # Panics
+    /// When the plugin does not load.
+    pub fn host_calls_host(&self) -> Host<Bincode> {
+        Host::<Bincode>::builder()
+            .host_fn_in::<Bincode, _, _, _>("transform_bincode", |_, value: Small| value.work())
+            .host_fn_in::<MsgPack, _, _, _>("transform_msgpack", |_, value: Small| value.work())
+            .host_fn_in::<Postcard, _, _, _>("transform_postcard", |_, value: Small| value.work())
+            .host_fn_in::<Json, _, _, _>("transform_json", |_, value: Small| value.work())
+            .host_fn("ping", |_, (): ()| {})
+            .build(&self.host_calls)
+            .unwrap_or_else(|err| panic!("loading the host-calls plugin: {}", err.report()))
     }
 }

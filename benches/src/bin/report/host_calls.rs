@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use wasmer_plugin_benches::CODECS;
 
 use crate::measurements::Measurements;
-use crate::{ratio, ratio_value, time, verdict};
+use crate::pairs::Pairs;
+use crate::{ratio, ratio_value, time};
 
 /// Target: a plugin call making one host call with the small struct each
 /// way costs at most this times the hand-written baseline.
@@ -59,14 +60,17 @@ pub fn section(w: &mut String, m: &Measurements) {
 }
 
 /// The section's rows of the targets table.
-pub fn target_rows(w: &mut String, m: &Measurements) {
+pub fn target_rows(w: &mut String, m: &Measurements, pairs: &Pairs) {
     for codec in CODECS {
-        let over = ratio_value(relay(m, codec, "framework"), relay(m, codec, "baseline"));
+        let medians = ratio_value(relay(m, codec, "framework"), relay(m, codec, "baseline"));
+        let (measured, met) = pairs.judge(
+            &format!("host_calls/small/{codec}"),
+            medians,
+            RELAY_OVER_BASELINE,
+        );
         let _ = writeln!(
             w,
-            "| small struct each way through one host call, {codec}: ≤ {RELAY_OVER_BASELINE} × hand-written baseline | {} | {} |",
-            over.map_or("—".into(), |r| format!("{r:.2}×")),
-            verdict(over.map(|r| r <= RELAY_OVER_BASELINE)),
+            "| small struct each way through one host call, {codec}: ≤ {RELAY_OVER_BASELINE} × hand-written baseline | {measured} | {met} |",
         );
     }
 }
