@@ -390,8 +390,9 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, pairs: &Pairs) {
          ratios, so a drift hits both sides alike. The same binary still reads \
          several percent apart from one process to the next (a small call's hot \
          code nearly fills the instruction cache, which a neighbour's hyperthread \
-         shares), so the probe runs five times: the verdict is the median run's, \
-         the range is shown, and so is the ratio of the two criterion medians.\n"
+         shares), so the probe runs {} times: the verdict is the median run's, \
+         the range is shown, and so is the ratio of the two criterion medians.\n",
+        pairs::RUNS,
     );
     let _ = writeln!(w, "| target | measured | met |");
     let _ = writeln!(w, "|---|---:|:---:|");

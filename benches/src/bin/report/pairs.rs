@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::verdict;
 
 /// How many processes of the probe a ratio is the median of.
-const RUNS: usize = 5;
+pub const RUNS: usize = 5;
 
 /// Each pair's ratios, one per run, by name (`round_trip/small/bincode`, ...).
 pub struct Pairs(BTreeMap<String, Vec<f64>>);
