@@ -8,10 +8,18 @@ use crate::le::{read_u32, write_u32};
 
 /// The version of the contract described in `docs/ABI.md`.
 ///
-/// A host refuses, at load time, a module whose metadata names another
-/// version. Bump it whenever anything in this module, the metadata record
-/// format or the guest runtime's observable behaviour changes.
-pub const ABI_VERSION: u32 = 2;
+/// A host loads modules whose metadata names this version or an older one
+/// down to [`OLDEST_ABI_VERSION`], and refuses, at load time, any other.
+/// Bump it whenever anything in this module, the metadata record format,
+/// the schema bytes or the guest runtime's observable behaviour changes.
+///
+/// Version 3 added schema exports ([`SCHEMA_EXPORT_PREFIX`]); version 2
+/// host functions (import records).
+pub const ABI_VERSION: u32 = 3;
+
+/// The oldest version a host of this version still loads and calls:
+/// every version so far only added things a plugin may go without.
+pub const OLDEST_ABI_VERSION: u32 = 1;
 
 /// The name of the custom section that holds the plugin's metadata records.
 pub const METADATA_SECTION: &str = "wasmer-plugin";
@@ -33,6 +41,13 @@ pub const SLOT_EXPORT: &str = "__wasmer_plugin_slot";
 /// Plugin function `name` is exported as `FUNCTION_EXPORT_PREFIX + name`,
 /// with the signature `(ptr: i32, len: i32) -> i32`.
 pub const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
+
+/// Since ABI version 3, plugin function `name` has a schema export
+/// `SCHEMA_EXPORT_PREFIX + name`, `() -> i32`: it returns the address of
+/// the function's [`FunctionSchema`](crate::FunctionSchema) bytes and
+/// reports their length and status in the slot, as a function export
+/// does. A plugin without it is called unchecked.
+pub const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
 
 /// The import module of everything a plugin imports: the host functions
 /// it declares and [`TAKE_REPLY_IMPORT`].
@@ -61,6 +76,14 @@ pub const GUEST_ALIGN: usize = 8;
 pub fn function_export_name(name: &str) -> String {
     let mut export = String::with_capacity(FUNCTION_EXPORT_PREFIX.len() + name.len());
     export.push_str(FUNCTION_EXPORT_PREFIX);
+    export.push_str(name);
+    export
+}
+
+/// The schema export name of plugin function `name`.
+pub fn schema_export_name(name: &str) -> String {
+    let mut export = String::with_capacity(SCHEMA_EXPORT_PREFIX.len() + name.len());
+    export.push_str(SCHEMA_EXPORT_PREFIX);
     export.push_str(name);
     export
 }

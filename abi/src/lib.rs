@@ -26,15 +26,21 @@ mod codec;
 mod contract;
 mod le;
 mod metadata;
+mod schema;
 
-pub use codec::Codec;
+pub use codec::{Codec, Layout};
 pub use contract::{
     ABI_VERSION, ALLOC_EXPORT, FREE_EXPORT, FUNCTION_EXPORT_PREFIX, GUEST_ALIGN,
-    HOST_FUNCTION_PREFIX, IMPORT_MODULE, MEMORY_EXPORT, METADATA_SECTION, SLOT_EXPORT,
-    SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Slot, Status,
-    TAKE_REPLY_IMPORT, function_export_name, host_function_import_name,
+    HOST_FUNCTION_PREFIX, IMPORT_MODULE, MEMORY_EXPORT, METADATA_SECTION, OLDEST_ABI_VERSION,
+    SCHEMA_EXPORT_PREFIX, SLOT_EXPORT, SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE,
+    SLOT_STATUS_OFFSET, Slot, Status, TAKE_REPLY_IMPORT, function_export_name,
+    host_function_import_name, schema_export_name,
 };
 pub use metadata::{
     FunctionRecord, MAX_FUNCTIONS, MAX_METADATA_BYTES, Metadata, MetadataError, RECORD_HEADER_SIZE,
     RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, parse_metadata, record, record_len,
+};
+pub use schema::{
+    Container, Field, Format, FunctionSchema, MAX_SCHEMA_BYTES, MAX_SCHEMA_DEPTH, Schema,
+    SchemaError, Shape, Variant, trace_type, trace_value,
 };

@@ -19,7 +19,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::contract::{ABI_VERSION, METADATA_SECTION};
+use crate::contract::{ABI_VERSION, METADATA_SECTION, OLDEST_ABI_VERSION};
 use crate::le::{read_u32, write_u32};
 
 /// Size of the header that starts every record.
@@ -134,7 +134,9 @@ pub const fn record<const N: usize>(kind: u32, fields: [&str; 4]) -> [u8; N] {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MetadataError {
-    /// A record was written for another version of the contract.
+    /// A record was written for a version of the contract this side does
+    /// not serve: newer than [`ABI_VERSION`] or older than
+    /// [`OLDEST_ABI_VERSION`].
     VersionMismatch {
         /// The version the record names.
         found: u32,
@@ -196,7 +198,7 @@ impl fmt::Display for MetadataError {
         match self {
             MetadataError::VersionMismatch { found } => write!(
                 f,
-                "a `{METADATA_SECTION}` record is for ABI version {found}, this side speaks version {ABI_VERSION}"
+                "a `{METADATA_SECTION}` record is for ABI version {found}, this side serves versions {OLDEST_ABI_VERSION} to {ABI_VERSION}"
             ),
             MetadataError::Truncated {
                 offset,
@@ -244,9 +246,12 @@ impl core::error::Error for MetadataError {}
 /// Reads every record of a [`METADATA_SECTION`] section (or of several,
 /// concatenated in module order), in time linear in its length.
 ///
-/// Fails on the first record of another ABI version, so that a host can
-/// tell a version mismatch apart from a damaged section; and on metadata
-/// over [`MAX_METADATA_BYTES`] or [`MAX_FUNCTIONS`].
+/// Reads the records of every version from [`OLDEST_ABI_VERSION`] to
+/// [`ABI_VERSION`], each by the rules of its own version (version 1 has no
+/// import records). Fails on the first record of a version outside them,
+/// so that a host can tell a version mismatch apart from a damaged
+/// section; and on metadata over [`MAX_METADATA_BYTES`] or
+/// [`MAX_FUNCTIONS`].
 pub fn parse_metadata(section: &[u8]) -> Result<Metadata, MetadataError> {
     if section.len() > MAX_METADATA_BYTES {
         return Err(MetadataError::TooLarge { len: section.len() });
@@ -259,7 +264,7 @@ pub fn parse_metadata(section: &[u8]) -> Result<Metadata, MetadataError> {
         let rest = &section[offset..];
         let header = take(rest, 0, RECORD_HEADER_SIZE, offset, "record header")?;
         let version = read_u32(header, 0);
-        if version != ABI_VERSION {
+        if !(OLDEST_ABI_VERSION..=ABI_VERSION).contains(&version) {
             return Err(MetadataError::VersionMismatch { found: version });
         }
         let kind = read_u32(header, 4);
@@ -267,7 +272,7 @@ pub fn parse_metadata(section: &[u8]) -> Result<Metadata, MetadataError> {
         let body = take(rest, RECORD_HEADER_SIZE, body_len, offset, "record body")?;
         let (records, names) = match kind {
             RECORD_KIND_FUNCTION => (&mut metadata.functions, &mut function_names),
-            RECORD_KIND_IMPORT => (&mut metadata.imports, &mut import_names),
+            RECORD_KIND_IMPORT if version >= 2 => (&mut metadata.imports, &mut import_names),
             _ => return Err(MetadataError::UnknownKind { offset, kind }),
         };
         let record = parse_function(body, offset)?;
@@ -388,11 +393,42 @@ mod tests {
 
     #[test]
     fn other_version_is_reported_as_such() {
-        let mut section = record("a").to_bytes();
-        section[..4].copy_from_slice(&7u32.to_le_bytes());
-        let err = parse_metadata(&section).unwrap_err();
-        assert_eq!(err, MetadataError::VersionMismatch { found: 7 });
-        assert!(err.to_string().contains("version 7"), "{err}");
+        for version in [0, ABI_VERSION + 1, 7] {
+            let mut section = record("a").to_bytes();
+            section[..4].copy_from_slice(&version.to_le_bytes());
+            let err = parse_metadata(&section).unwrap_err();
+            assert_eq!(err, MetadataError::VersionMismatch { found: version });
+            assert!(
+                err.to_string()
+                    .contains(&alloc::format!("version {version}")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn older_versions_are_read_by_their_own_rules() {
+        let mut section = Vec::new();
+        for version in OLDEST_ABI_VERSION..=ABI_VERSION {
+            let mut function = record(&alloc::format!("f{version}")).to_bytes();
+            function[..4].copy_from_slice(&version.to_le_bytes());
+            section.extend(function);
+        }
+        let parsed = parse_metadata(&section).unwrap();
+        assert_eq!(
+            parsed.functions.len() as u32,
+            ABI_VERSION - OLDEST_ABI_VERSION + 1
+        );
+        // Version 1 had no import records.
+        let mut import = record("log").to_import_bytes();
+        import[..4].copy_from_slice(&1u32.to_le_bytes());
+        assert_eq!(
+            parse_metadata(&import).unwrap_err(),
+            MetadataError::UnknownKind {
+                offset: 0,
+                kind: RECORD_KIND_IMPORT
+            }
+        );
     }
 
     #[test]

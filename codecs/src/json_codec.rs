@@ -2,7 +2,7 @@ use alloc::vec::Vec;
 
 use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
-use wasmer_plugin_abi::Codec;
+use wasmer_plugin_abi::{Codec, Layout};
 
 use crate::CodecError;
 use crate::depth::decode_limited;
@@ -22,6 +22,12 @@ pub struct Json;
 impl Codec for Json {
     const NAME: &'static str = "json";
     type Error = CodecError<serde_json::Error>;
+    // Objects of field names, variants by name, human-readable.
+    const LAYOUT: Layout = Layout {
+        named_fields: true,
+        named_variants: true,
+        human_readable: true,
+    };
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {

@@ -2,7 +2,7 @@ use alloc::vec::Vec;
 
 use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
-use wasmer_plugin_abi::Codec;
+use wasmer_plugin_abi::{Codec, Layout};
 
 use crate::bytes::arguments;
 use crate::depth::{TooDeep, decode_limited};
@@ -68,6 +68,13 @@ impl std::error::Error for MsgPackError {}
 impl Codec for MsgPack {
     const NAME: &'static str = "msgpack";
     type Error = MsgPackError;
+    // Structs are maps of field names (`write_named`), variants their
+    // names; not human-readable (rmp-serde's default).
+    const LAYOUT: Layout = Layout {
+        named_fields: true,
+        named_variants: true,
+        human_readable: false,
+    };
 
     #[inline]
     fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Self::Error> {

@@ -57,7 +57,8 @@ pub enum Error {
     NotAPlugin,
     /// The plugin was built for another version of the contract.
     #[error(
-        "the plugin was built for wasmer-plugin ABI version {plugin}, this host speaks version {host}: rebuild the plugin with a matching wasmer-plugin"
+        "the plugin was built for wasmer-plugin ABI version {plugin}, this host serves versions {oldest} to {host}: rebuild the plugin with a matching wasmer-plugin",
+        oldest = wasmer_plugin_abi::OLDEST_ABI_VERSION
     )]
     AbiMismatch {
         /// The version in the plugin's metadata.
@@ -100,6 +101,22 @@ pub enum Error {
         plugin: String,
         /// The codec of the call.
         host: &'static str,
+    },
+    /// The host's argument or return type for a plugin function differs
+    /// from the plugin's where the function's codec would misread the
+    /// bytes (docs/ABI.md, "Compatible types"). Found when the function is
+    /// looked up (its return type) or first called (its arguments), before
+    /// any byte is encoded or decoded.
+    #[error(
+        "plugin function `{function}` and the host disagree on its types: {path}: {difference}"
+    )]
+    TypeMismatch {
+        /// The function.
+        function: String,
+        /// Where the types first differ: `argument 1 .name`, `return value`…
+        path: String,
+        /// How they differ: `the plugin has String, the host has u32`.
+        difference: String,
     },
     /// A [`Function`](crate::Function) handle was used with a host of
     /// another plugin than the one it was looked up on.
@@ -350,6 +367,7 @@ impl Error {
             | Error::BadExport { .. }
             | Error::UnknownFunction { .. }
             | Error::CodecMismatch { .. }
+            | Error::TypeMismatch { .. }
             | Error::ForeignFunction { .. }
             | Error::Encode { .. }
             | Error::Decode { .. }

@@ -1,10 +1,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasmer_plugin_abi::{Codec, FunctionRecord};
+use wasmer_plugin_abi::{Codec, FunctionRecord, FunctionSchema};
 use wasmer_plugin_codecs::Bincode;
 
 use crate::instance::Instance;
@@ -72,19 +73,29 @@ const STATE_LENT: &str = "the host's state is lent only during a call, which hol
 /// without a lookup by name. `K` is the codec the function was built
 /// with. A handle serves every host and pool of the plugin it was looked
 /// up on.
+///
+/// Looking it up checked `R` against the plugin's return type; its first
+/// call checks the arguments it is given against the plugin's argument
+/// types (an `A` that is only `Serialize` can be described only from a
+/// value), and later calls check nothing more.
 pub struct Function<A: ?Sized, R, K: Codec = Bincode> {
     plugin: u64,
     index: usize,
+    /// Set once `A` passed the check (or there is nothing to check).
+    arguments_checked: AtomicBool,
     types: PhantomData<fn(&A, K) -> R>,
 }
 
 impl<A: ?Sized, R, K: Codec> Clone for Function<A, R, K> {
     fn clone(&self) -> Self {
-        *self
+        Function {
+            plugin: self.plugin,
+            index: self.index,
+            arguments_checked: AtomicBool::new(self.arguments_checked.load(Ordering::Relaxed)),
+            types: PhantomData,
+        }
     }
 }
-
-impl<A: ?Sized, R, K: Codec> Copy for Function<A, R, K> {}
 
 impl<A: ?Sized, R, K: Codec> fmt::Debug for Function<A, R, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -119,9 +130,24 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
     /// Instantiates a compiled plugin, without compiling anything; the
     /// host keeps a clone of it. Its state is made by the plugin's
     /// [`state`](crate::Builder::state) function.
+    ///
+    /// The first instance of a plugin also reads its functions' schemas
+    /// (docs/ABI.md, "Schemas"), once for every host and pool of it.
     pub fn from_plugin(plugin: &Plugin<S>) -> Result<Self, Error> {
         let mut state = Some((plugin.linked().init)());
-        let instance = Instance::new(plugin, &mut state)?;
+        let instance = match plugin.schemas() {
+            Some(_) => Instance::new(plugin, &mut state)?,
+            None => {
+                let (mut instance, exports) = Instance::with_schema_exports(plugin, &mut state)?;
+                match plugin
+                    .type_checks()
+                    .read(&mut instance, &exports, plugin, &mut state)
+                {
+                    true => Instance::new(plugin, &mut state)?,
+                    false => instance,
+                }
+            }
+        };
         Ok(Host {
             plugin: plugin.clone(),
             instance: Some(instance),
@@ -151,6 +177,18 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         self.plugin.functions()
     }
 
+    /// The schema of plugin function `name`'s arguments and return value,
+    /// which lookups and calls check the host's types against. A side the
+    /// plugin could not describe (a type without `Deserialize`, a plugin
+    /// built before schemas) holds the reason, and is not checked.
+    pub fn schema(&self, name: &str) -> Result<&FunctionSchema, Error> {
+        let index = index_of(&self.plugin, name)?;
+        Ok(&self
+            .plugin
+            .schemas()
+            .expect("read by the host's first instance")[index])
+    }
+
     /// Calls plugin function `name` with `args` and decodes its return
     /// value as `R`.
     ///
@@ -177,14 +215,19 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
     }
 
     /// Looks up plugin function `name` once, checking that it uses this
-    /// host's codec, for calling with [`call_function`](Host::call_function).
-    pub fn function<A: ?Sized, R>(&self, name: &str) -> Result<Function<A, R, C>, Error> {
+    /// host's codec and that `R` reads its return value
+    /// ([`Error::TypeMismatch`] otherwise), for calling with
+    /// [`call_function`](Host::call_function).
+    pub fn function<A: ?Sized, R: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Function<A, R, C>, Error> {
         self.function_in::<C, A, R>(name)
     }
 
     /// Like [`function`](Host::function), for a function built with codec
     /// `K` rather than the host's.
-    pub fn function_in<K: Codec, A: ?Sized, R>(
+    pub fn function_in<K: Codec, A: ?Sized, R: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Function<A, R, K>, Error> {
@@ -208,6 +251,9 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             return Err(Error::ForeignFunction {
                 handle: std::any::type_name::<Function<A, R, K>>(),
             });
+        }
+        if !function.arguments_checked.load(Ordering::Relaxed) {
+            check_arguments(&self.plugin, function, args)?;
         }
         self.args.clear();
         if let Err(err) = K::encode(args, &mut self.args) {
@@ -265,8 +311,9 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
     }
 }
 
-/// The handle of function `name` of `plugin`, checked against codec `K`.
-pub(crate) fn lookup<K: Codec, A: ?Sized, R, S>(
+/// The handle of function `name` of `plugin`, checked against codec `K`
+/// and, when the plugin describes it, return type `R`.
+pub(crate) fn lookup<K: Codec, A: ?Sized, R: DeserializeOwned, S>(
     plugin: &Plugin<S>,
     name: &str,
 ) -> Result<Function<A, R, K>, Error> {
@@ -279,11 +326,35 @@ pub(crate) fn lookup<K: Codec, A: ?Sized, R, S>(
             host: K::NAME,
         });
     }
+    let checks = plugin.type_checks();
+    checks.check_return::<K, R>(index, &record.name)?;
     Ok(Function {
         plugin: plugin.id(),
         index,
+        arguments_checked: AtomicBool::new(!checks.arguments_unchecked::<A>(index)),
         types: PhantomData,
     })
+}
+
+/// The first call's check of `args` against the plugin's argument types.
+/// Out of line: a checked handle's calls only test the flag.
+#[cold]
+#[inline(never)]
+pub(crate) fn check_arguments<A, R, K, S>(
+    plugin: &Plugin<S>,
+    function: &Function<A, R, K>,
+    args: &A,
+) -> Result<(), Error>
+where
+    A: Serialize + ?Sized,
+    K: Codec,
+{
+    let name = &plugin.functions()[function.index].name;
+    plugin
+        .type_checks()
+        .check_arguments::<K, A>(function.index, name, args)?;
+    function.arguments_checked.store(true, Ordering::Relaxed);
+    Ok(())
 }
 
 fn index_of<S>(plugin: &Plugin<S>, name: &str) -> Result<usize, Error> {

@@ -4,7 +4,7 @@
 
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name,
+    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name, schema_export_name,
 };
 
 use crate::Error;
@@ -20,6 +20,9 @@ use crate::reply::{panic_message, read_reply};
 /// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
 /// output ptr`.
 type PluginExport = TypedFunction<(u32, u32), u32>;
+
+/// A function's schema export: `() -> output ptr` (docs/ABI.md, "Schemas").
+pub(crate) type SchemaExport = TypedFunction<(), u32>;
 
 /// A plugin instance with everything a call needs looked up once.
 ///
@@ -66,6 +69,23 @@ impl<S: Send + 'static> Instance<S> {
     /// deferred it, runs the module's start function under the limits,
     /// with `state` lent to its host functions.
     pub(crate) fn new(plugin: &Plugin<S>, state: &mut Option<S>) -> Result<Instance<S>, Error> {
+        Self::instantiate(plugin, state, false).map(|(instance, _)| instance)
+    }
+
+    /// Like [`new`](Instance::new), with each function's schema export
+    /// (`None` where the module has none of that type).
+    pub(crate) fn with_schema_exports(
+        plugin: &Plugin<S>,
+        state: &mut Option<S>,
+    ) -> Result<(Instance<S>, Vec<Option<SchemaExport>>), Error> {
+        Self::instantiate(plugin, state, true)
+    }
+
+    fn instantiate(
+        plugin: &Plugin<S>,
+        state: &mut Option<S>,
+        schemas: bool,
+    ) -> Result<(Instance<S>, Vec<Option<SchemaExport>>), Error> {
         let functions = plugin.functions();
         let mut store = Store::new(plugin.engine().clone());
         let (env, imports) = imports(plugin, &mut store);
@@ -104,6 +124,16 @@ impl<S: Send + 'static> Instance<S> {
                 })
             })
             .collect();
+        let schema_exports = match schemas {
+            true => functions
+                .iter()
+                .map(|function| {
+                    let name = schema_export_name(&function.name);
+                    exports.get_typed_function(&store, &name).ok()
+                })
+                .collect(),
+            false => Vec::new(),
+        };
         let slot = match exports
             .get_global(SLOT_EXPORT)
             .map_err(|err| bad(SLOT_EXPORT, err.to_string()))?
@@ -146,7 +176,7 @@ impl<S: Send + 'static> Instance<S> {
         {
             return Err(instance.trap_error(trap, START_FUNCTION));
         }
-        Ok(instance)
+        Ok((instance, schema_exports))
     }
 
     /// Runs `run` with `state` lent to the host functions, and takes it
@@ -204,7 +234,37 @@ impl<S: Send + 'static> Instance<S> {
             Ok(Err(trap)) => return Err(self.trap_error(trap, function)),
             Err(failure) => return Err(self.input_error(failure, function, input.len())),
         };
+        self.read_output(returned, function, decode)
+    }
 
+    /// Calls the schema export of `function`, returning the bytes it
+    /// wrote. Host functions the plugin calls meanwhile get `state`.
+    pub(crate) fn call_schema(
+        &mut self,
+        export: &SchemaExport,
+        function: &str,
+        state: &mut Option<S>,
+    ) -> Result<Vec<u8>, Error> {
+        let result = self.with_state(state, |instance| {
+            instance
+                .limits
+                .run(&mut instance.store, |store| export.call(store))
+        })?;
+        match result {
+            Ok(returned) => self.read_output(returned, function, |bytes| Ok(bytes.to_vec())),
+            Err(trap) => Err(self.trap_error(trap, function)),
+        }
+    }
+
+    #[inline]
+    /// The output of a call that returned `returned`, read through the
+    /// slot and handed to `decode` straight from guest memory.
+    fn read_output<T>(
+        &mut self,
+        returned: u32,
+        function: &str,
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let memory = GuestMemory::new(&self.memory, &mut self.store);
         // The slot was checked against the memory at instantiation, and
         // memory never shrinks; an error here would be wasmer's breach.

@@ -78,6 +78,8 @@ mod module_shape;
 mod plugin;
 mod pool;
 mod reply;
+mod schemas;
+mod type_check;
 
 pub use builder::{Builder, HostBuilder, PluginBuilder};
 pub use cache::{CacheOutcome, default_cache_dir};
@@ -91,7 +93,10 @@ pub use limits::{
 pub use module_shape::{plugin_functions, plugin_imports};
 pub use plugin::Plugin;
 pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
-pub use wasmer_plugin_abi::{ABI_VERSION, Codec, FunctionRecord};
+pub use wasmer_plugin_abi::{
+    ABI_VERSION, Codec, Container, Field, Format, FunctionRecord, FunctionSchema, Layout,
+    OLDEST_ABI_VERSION, Schema, Shape, Variant,
+};
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]
 pub use wasmer_plugin_codecs::Json;

@@ -13,6 +13,7 @@ use crate::engine::plugin_engine;
 use crate::host_functions::{HostFunctions, Linked};
 use crate::limits::Limits;
 use crate::module_shape::ModuleShape;
+use crate::schemas::Schemas;
 use crate::{Error, PluginBuilder};
 
 /// A plugin module compiled once, with its metadata and limits: the thing
@@ -69,6 +70,8 @@ struct Compiled<S> {
     linked: Linked<S>,
     limits: Limits,
     cache: CacheOutcome,
+    /// The functions' schemas, read by the first instance.
+    schemas: Schemas,
 }
 
 // A compiled plugin crosses threads; its instances do not.
@@ -125,6 +128,7 @@ impl<S> Plugin<S> {
                 linked,
                 limits,
                 cache,
+                schemas: Schemas::default(),
             }),
         })
     }
@@ -138,6 +142,19 @@ impl<S> Plugin<S> {
     /// them; the builder provided each.
     pub fn imports(&self) -> &[FunctionRecord] {
         &self.inner.imports
+    }
+
+    /// The schema of each of the plugin's functions, in the order of
+    /// [`functions`](Plugin::functions), or `None` until the first
+    /// instance (a [`Host`](crate::Host) or a pool's) has read them. A
+    /// side the plugin could not describe holds the reason, and is not
+    /// checked.
+    pub fn schemas(&self) -> Option<&[wasmer_plugin_abi::FunctionSchema]> {
+        self.inner.schemas.get()
+    }
+
+    pub(crate) fn type_checks(&self) -> &Schemas {
+        &self.inner.schemas
     }
 
     pub(crate) fn linked(&self) -> &Linked<S> {

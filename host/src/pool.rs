@@ -171,16 +171,23 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
 
     /// Looks up plugin function `name` once; the handle serves every
     /// thread. See [`Host::function`].
-    pub fn function<A: ?Sized, R>(&self, name: &str) -> Result<Function<A, R, C>, Error> {
-        lookup(&self.plugin, name)
+    pub fn function<A: ?Sized, R: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Function<A, R, C>, Error> {
+        self.function_in::<C, A, R>(name)
     }
 
     /// Like [`function`](HostPool::function), for a function built with
     /// codec `K`.
-    pub fn function_in<K: Codec, A: ?Sized, R>(
+    pub fn function_in<K: Codec, A: ?Sized, R: DeserializeOwned>(
         &self,
         name: &str,
     ) -> Result<Function<A, R, K>, Error> {
+        if self.plugin.schemas().is_none() {
+            // The schemas come with the plugin's first instance.
+            self.with_host(|_| Ok(()))?;
+        }
         lookup(&self.plugin, name)
     }
 

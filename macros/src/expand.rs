@@ -16,6 +16,7 @@ use crate::type_text;
 // the import names in `imports.rs`); the end-to-end tests fail if they
 // ever disagree.
 const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
+const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
 pub(crate) const METADATA_SECTION: &str = "wasmer-plugin";
 
 /// The whole attribute: on any error, the user's item is still emitted
@@ -57,6 +58,7 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
     let user_fn = &function.sig.ident;
     let name = user_fn.unraw().to_string();
     let export_name = format!("{FUNCTION_EXPORT_PREFIX}{name}");
+    let schema_export_name = format!("{SCHEMA_EXPORT_PREFIX}{name}");
     let args_text = type_text::of_args(&signature.arg_types());
     let ret_text = match &signature.ret {
         Some(ty) => type_text::of(ty),
@@ -115,6 +117,10 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         syn::ReturnType::Default => function.sig.ident.span(),
     };
     let run_export = quote_spanned!(ret_span=> #private::run_export::<#codec, _, _>);
+    let ret_type = match &signature.ret {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    };
     let kind = quote!(#private::RECORD_KIND_FUNCTION);
     let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
 
@@ -140,6 +146,24 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
                     #run_export(&__WASMER_PLUGIN_INFO, #input, #len, |#input| {
                         let #pattern: #wire_type = #decode?;
                         ::core::result::Result::Ok(#user_fn(#(#call_args),*))
+                    })
+                }
+            }
+
+            // The host calls this once, at its first instance, to check its
+            // types against these (docs/ABI.md, "Schemas"). A return type
+            // without `Deserialize` is reported as not described.
+            #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #schema_export_name))]
+            unsafe extern "C" fn __wasmer_plugin_schema() -> *const ::core::primitive::u8 {
+                use #private::{TraceDeserialize as _, TraceUntraceable as _};
+                // SAFETY: only the host calls this export, one call at a time.
+                unsafe {
+                    #private::run_schema(|| {
+                        let layout = <#codec as #private::Codec>::LAYOUT;
+                        #private::FunctionSchema {
+                            args: (&#private::TypeProbe::<#wire_type>::new()).schema(layout),
+                            ret: (&#private::TypeProbe::<#ret_type>::new()).schema(layout),
+                        }
                     })
                 }
             }

@@ -132,6 +132,6 @@ pub struct ReadmeExamples;
 pub mod __private {
     pub use crate::guest::*;
     pub use wasmer_plugin_abi::{
-        Codec, RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, record, record_len,
+        Codec, FunctionSchema, RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, record, record_len,
     };
 }

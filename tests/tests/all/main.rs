@@ -24,3 +24,4 @@ mod modules;
 mod properties;
 mod scale;
 mod security;
+mod type_checks;

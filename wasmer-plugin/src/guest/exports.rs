@@ -81,6 +81,17 @@ where
     }
 }
 
+/// Makes `bytes` the output of the running export, with status `Ok`, and
+/// returns its address.
+///
+/// # Safety
+/// No other call into the runtime may be running.
+#[cfg(target_arch = "wasm32")]
+pub(super) unsafe fn publish_output(bytes: &[u8]) -> *const u8 {
+    // SAFETY: the caller's contract, forwarded.
+    unsafe { output::publish_bytes(bytes) }
+}
+
 #[cfg(target_arch = "wasm32")]
 mod output {
     use alloc::vec::Vec;
@@ -103,6 +114,22 @@ mod output {
     /// again (a 64 KiB byte buffer and its length prefix are just over
     /// 64 KiB).
     const RETAINED_OUTPUT_CAPACITY: usize = 1024 * 1024;
+
+    /// Copies `bytes` into the output buffer and publishes them.
+    ///
+    /// # Safety
+    /// No other call into the runtime may be running.
+    pub(super) unsafe fn publish_bytes(bytes: &[u8]) -> *const u8 {
+        // SAFETY: one thread (see `GuestCell`), and no other call is
+        // running (the caller's contract), so this is the only reference.
+        let out = unsafe { &mut *OUTPUT.get() };
+        if out.capacity() > RETAINED_OUTPUT_CAPACITY {
+            *out = Vec::new();
+        }
+        out.clear();
+        out.extend_from_slice(bytes);
+        publish(out.as_ptr(), out.len(), Status::Ok)
+    }
 
     /// [`run_export`](super::run_export) in a guest. Always inlined, as
     /// `run_export` was before it had a native body: out of line, every

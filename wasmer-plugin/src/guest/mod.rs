@@ -26,6 +26,7 @@ mod imports;
 #[cfg(any(target_arch = "wasm32", test))]
 mod message;
 mod panic;
+mod schema;
 #[cfg(target_arch = "wasm32")]
 mod slot;
 
@@ -33,3 +34,4 @@ pub use args::{BytesArg, StrArg};
 pub use exports::{FunctionInfo, guest_alloc, guest_free, run_export};
 pub use imports::{HostImport, ImportInfo, call_host, outside_a_plugin};
 pub use panic::record_panic;
+pub use schema::{TraceDeserialize, TraceUntraceable, TypeProbe, run_schema};

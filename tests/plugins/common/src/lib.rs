@@ -57,6 +57,52 @@ pub enum MathError {
     Overflow,
 }
 
+/// A struct for the type checks: positional codecs see its field order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub x: i32,
+    pub y: i32,
+}
+
+/// A struct whose fields may go missing in formats with field names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub name: String,
+    #[serde(default)]
+    pub retries: u32,
+    pub comment: Option<String>,
+}
+
+/// A struct that refuses fields it does not know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Strict {
+    pub level: u8,
+}
+
+/// An enum for the variant checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Kind {
+    Circle(u32),
+    Square { side: u32 },
+}
+
+/// A return type that is only `Serialize`: it cannot be described, so
+/// calls of the function that returns it are not checked on that side.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Opaque {
+    pub text: String,
+}
+
+/// An argument type that needs a self-describing format to decode: it
+/// cannot be described either.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Loose {
+    Number(u32),
+    Text(String),
+}
+
 /// The reference implementation of `summarize`, run natively by the tests.
 pub fn summarize(order: &Order) -> Summary {
     Summary {
@@ -307,6 +353,60 @@ macro_rules! plugin_functions {
         #[wasmer_plugin(codec = $codec)]
         pub fn fail(message: String) -> u32 {
             panic!("plugin gave up: {message}")
+        }
+
+        /// Moves a point, for the type checks of struct fields.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn shift(point: $crate::Point) -> $crate::Point {
+            $crate::Point {
+                x: point.x + 1,
+                y: point.y + 10,
+            }
+        }
+
+        /// Settings there and back, for added and missing fields.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn configure(settings: $crate::Settings) -> $crate::Settings {
+            $crate::Settings {
+                retries: settings.retries + 1,
+                ..settings
+            }
+        }
+
+        /// A struct with `deny_unknown_fields`.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn strict_level(strict: $crate::Strict) -> u8 {
+            strict.level
+        }
+
+        /// An enum argument.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn kind_size(kind: $crate::Kind) -> u32 {
+            match kind {
+                $crate::Kind::Circle(radius) => radius,
+                $crate::Kind::Square { side } => side,
+            }
+        }
+
+        /// An enum return value.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn kind_of(size: u32) -> $crate::Kind {
+            match size % 2 {
+                0 => $crate::Kind::Circle(size),
+                _ => $crate::Kind::Square { side: size },
+            }
+        }
+
+        /// A return type that cannot be described.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn opaque(text: String) -> $crate::Opaque {
+            $crate::Opaque { text }
+        }
+
+        /// An argument type that cannot be described.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn loose(value: $crate::Loose) -> String {
+            format!("{value:?}")
         }
     };
 }

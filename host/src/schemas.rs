@@ -1,0 +1,156 @@
+//! The plugin's schemas (docs/ABI.md, "Schemas"), read once per compiled
+//! plugin by its first instance, and the checks of the host's types
+//! against them, each done once per function and type.
+
+use std::any::TypeId;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasmer_plugin_abi::{Codec, FunctionSchema, Schema, trace_type, trace_value};
+
+use crate::Error;
+use crate::instance::{Instance, SchemaExport};
+use crate::plugin::Plugin;
+use crate::reply::cap_message;
+use crate::type_check::{Direction, check};
+
+/// The schemas of a compiled plugin's functions, and which host types
+/// already passed the check.
+#[derive(Default)]
+pub(crate) struct Schemas {
+    /// One per metadata record, in order; set by the plugin's first
+    /// instance.
+    functions: OnceLock<Vec<FunctionSchema>>,
+    /// `(function, direction, host type)` checked and found compatible.
+    checked: Mutex<HashSet<(usize, Direction, TypeId)>>,
+}
+
+impl Schemas {
+    /// The schemas, once an instance has read them.
+    pub(crate) fn get(&self) -> Option<&[FunctionSchema]> {
+        self.functions.get().map(Vec::as_slice)
+    }
+
+    /// Reads every function's schema through the schema exports of a new
+    /// instance, unless an earlier instance did. Returns whether the
+    /// instance must be discarded (a schema export failed in a way that
+    /// spoils it).
+    pub(crate) fn read<S: Send + 'static>(
+        &self,
+        instance: &mut Instance<S>,
+        exports: &[Option<SchemaExport>],
+        plugin: &Plugin<S>,
+        state: &mut Option<S>,
+    ) -> bool {
+        let mut spoiled = false;
+        let schemas = plugin
+            .functions()
+            .iter()
+            .zip(exports)
+            .map(|(function, export)| {
+                let not_described = |reason: String| FunctionSchema {
+                    args: Err(reason.clone()),
+                    ret: Err(reason),
+                };
+                let Some(export) = export else {
+                    return not_described(
+                        "the plugin has no schema export for it (built before wasmer-plugin ABI version 3)"
+                            .to_owned(),
+                    );
+                };
+                if spoiled {
+                    return not_described("an earlier schema export failed".to_owned());
+                }
+                match instance.call_schema(export, &function.name, state) {
+                    Ok(bytes) => FunctionSchema::from_bytes(&bytes).unwrap_or_else(|err| {
+                        not_described(format!("its schema export returned damaged bytes: {err}"))
+                    }),
+                    Err(err) => {
+                        spoiled = err.discards_instance();
+                        not_described(cap_message(format!("its schema export failed: {err}")))
+                    }
+                }
+            })
+            .collect();
+        let _ = self.functions.set(schemas);
+        spoiled
+    }
+
+    fn is_checked(&self, key: &(usize, Direction, TypeId)) -> bool {
+        self.checked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(key)
+    }
+
+    fn mark_checked(&self, key: (usize, Direction, TypeId)) {
+        self.checked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key);
+    }
+
+    /// Checks that the host can read function `index`'s return value as
+    /// `R` in codec `K`. A side either schema cannot describe passes.
+    pub(crate) fn check_return<K: Codec, R: DeserializeOwned>(
+        &self,
+        index: usize,
+        function: &str,
+    ) -> Result<(), Error> {
+        let Some(Ok(plugin)) = self.get().map(|schemas| &schemas[index].ret) else {
+            return Ok(());
+        };
+        let key = (index, Direction::Return, typeid::of::<R>());
+        if self.is_checked(&key) {
+            return Ok(());
+        }
+        if let Ok(host) = trace_type::<R>(K::LAYOUT) {
+            compare(plugin, &host, K::LAYOUT, Direction::Return, function)?;
+        }
+        self.mark_checked(key);
+        Ok(())
+    }
+
+    /// Whether the arguments of function `index` still need checking for
+    /// host type `A`.
+    pub(crate) fn arguments_unchecked<A: ?Sized>(&self, index: usize) -> bool {
+        match self.get().map(|schemas| &schemas[index].args) {
+            Some(Ok(_)) => !self.is_checked(&(index, Direction::Arguments, typeid::of::<A>())),
+            _ => false,
+        }
+    }
+
+    /// Checks that the plugin reads `args` as the host meant them: from
+    /// the value, since `A` is only `Serialize`.
+    pub(crate) fn check_arguments<K: Codec, A: Serialize + ?Sized>(
+        &self,
+        index: usize,
+        function: &str,
+        args: &A,
+    ) -> Result<(), Error> {
+        let Some(Ok(plugin)) = self.get().map(|schemas| &schemas[index].args) else {
+            return Ok(());
+        };
+        if let Ok(host) = trace_value(args, K::LAYOUT) {
+            compare(&host, plugin, K::LAYOUT, Direction::Arguments, function)?;
+        }
+        self.mark_checked((index, Direction::Arguments, typeid::of::<A>()));
+        Ok(())
+    }
+}
+
+fn compare(
+    writer: &Schema,
+    reader: &Schema,
+    layout: wasmer_plugin_abi::Layout,
+    direction: Direction,
+    function: &str,
+) -> Result<(), Error> {
+    check(writer, reader, layout, direction).map_err(|mismatch| Error::TypeMismatch {
+        function: function.to_owned(),
+        path: cap_message(mismatch.path),
+        difference: cap_message(mismatch.difference),
+    })
+}
