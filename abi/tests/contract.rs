@@ -51,12 +51,86 @@ fn contract_description() -> String {
     bytes[..4].fill(0);
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     line("import record", &hex);
+    line("OLDEST_ABI_VERSION", &OLDEST_ABI_VERSION);
+    line("SCHEMA_EXPORT_PREFIX", &SCHEMA_EXPORT_PREFIX);
+    line("MAX_SCHEMA_BYTES", &MAX_SCHEMA_BYTES);
+    line("MAX_SCHEMA_DEPTH", &MAX_SCHEMA_DEPTH);
+    // Every tag of the schema bytes, in one schema.
+    let hex: String = sample_schema()
+        .to_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    line("function schema", &hex);
     line("function export of `f`", &function_export_name("f"));
+    line("schema export of `f`", &schema_export_name("f"));
     line(
         "host function import of `f`",
         &host_function_import_name("f"),
     );
     text
+}
+
+/// A schema holding every format, shape and container kind.
+fn sample_schema() -> FunctionSchema {
+    use std::collections::BTreeMap;
+    let simple = vec![
+        Format::Unit,
+        Format::Bool,
+        Format::I8,
+        Format::I16,
+        Format::I32,
+        Format::I64,
+        Format::I128,
+        Format::U8,
+        Format::U16,
+        Format::U32,
+        Format::U64,
+        Format::U128,
+        Format::F32,
+        Format::F64,
+        Format::Char,
+        Format::Str,
+        Format::Bytes,
+        Format::Option(Box::new(Format::Unknown)),
+        Format::Seq(Box::new(Format::U8)),
+        Format::Map(Box::new(Format::Str), Box::new(Format::Named("E".into()))),
+        Format::Named("S".into()),
+    ];
+    let field = Field {
+        name: "f".into(),
+        format: Format::U32,
+        optional: true,
+    };
+    let variant = |name: &str, shape| Variant {
+        name: name.into(),
+        shape,
+    };
+    let containers = BTreeMap::from([
+        (
+            "S".to_owned(),
+            Container::Struct(Shape::Struct {
+                fields: vec![field],
+                closed: false,
+            }),
+        ),
+        (
+            "E".to_owned(),
+            Container::Enum(vec![
+                variant("U", Some(Shape::Unit)),
+                variant("N", Some(Shape::Newtype(Format::I8))),
+                variant("T", Some(Shape::Tuple(vec![Format::I8, Format::U8]))),
+                variant("X", None),
+            ]),
+        ),
+    ]);
+    FunctionSchema {
+        args: Ok(Schema {
+            root: Format::Tuple(simple),
+            containers,
+        }),
+        ret: Err("why".into()),
+    }
 }
 
 fn fingerprint(text: &str) -> u64 {
@@ -138,6 +212,12 @@ fn the_spec_names_every_part_of_the_contract() {
         format!("{SLOT_PTR_OFFSET} (`SLOT_PTR_OFFSET`)"),
         format!("{RECORD_KIND_FUNCTION} (`RECORD_KIND_FUNCTION`)"),
         format!("{RECORD_HEADER_SIZE}-byte header"),
+        format!("`{SCHEMA_EXPORT_PREFIX}<name>`"),
+        format!("(`SCHEMA_EXPORT_PREFIX`)"),
+        format!("`OLDEST_ABI_VERSION` ({OLDEST_ABI_VERSION})"),
+        format!("`ABI_VERSION` is {ABI_VERSION}"),
+        format!("1 MiB (`MAX_SCHEMA_BYTES`)"),
+        format!("{MAX_SCHEMA_DEPTH} nested formats"),
     ];
     for status in Status::ALL {
         facts.push(format!("| {} | `{status:?}` |", status.code()));
@@ -177,6 +257,11 @@ fn literal_copies_of_the_names_agree() {
             FUNCTION_EXPORT_PREFIX,
         ),
         ("macros/src/expand.rs", "METADATA_SECTION", METADATA_SECTION),
+        (
+            "macros/src/expand.rs",
+            "SCHEMA_EXPORT_PREFIX",
+            SCHEMA_EXPORT_PREFIX,
+        ),
         ("macros/src/imports.rs", "IMPORT_MODULE", IMPORT_MODULE),
         (
             "macros/src/imports.rs",

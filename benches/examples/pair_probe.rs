@@ -67,6 +67,27 @@ fn relay<K: Codec>(host: &mut Host, baseline: &mut Baseline, value: &Small) {
     println!("host_calls/small/{}={ratio:.4}", K::NAME);
 }
 
+/// A checked handle's call against the same call on the same plugin with
+/// its schema exports renamed away, where nothing is checked: what the
+/// type check costs a call after its first.
+fn type_check<C: Codec>(framework: &[u8], value: &Small) {
+    let name = format!("small_{}", C::NAME);
+    let mut checked = Host::<C>::new(framework).unwrap();
+    let function = checked.function::<Small, Small>(&name).unwrap();
+    let mut unchecked = Host::<C>::new(wasmer_plugin_benches::without_schemas(framework)).unwrap();
+    let bare = unchecked.function::<Small, Small>(&name).unwrap();
+    assert!(unchecked.schema(&name).unwrap().args.is_err());
+    let ratio = interleaved(
+        || {
+            black_box(checked.call_function(&function, black_box(value)).unwrap());
+        },
+        || {
+            black_box(unchecked.call_function(&bare, black_box(value)).unwrap());
+        },
+    );
+    println!("type_check/small/{}={ratio:.4}", C::NAME);
+}
+
 fn main() {
     let plugins = bench_plugins();
     let mut baseline = Baseline::new(&plugins.baseline);
@@ -74,6 +95,8 @@ fn main() {
 
     round_trip::<Bincode>(&plugins.framework, &mut baseline, &value);
     round_trip::<Postcard>(&plugins.framework, &mut baseline, &value);
+    type_check::<Bincode>(&plugins.framework, &value);
+    type_check::<Postcard>(&plugins.framework, &value);
 
     let mut host = plugins.host_calls_host();
     relay::<Bincode>(&mut host, &mut baseline, &value);

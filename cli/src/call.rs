@@ -1,12 +1,20 @@
-//! `wasmer-plugin call`: JSON in, JSON out, for the functions whose codec
-//! describes itself (JSON, MessagePack).
+//! `wasmer-plugin call`: JSON in, JSON out. A JSON or MessagePack
+//! function's bytes describe themselves; a bincode or postcard function's
+//! do not, so its arguments are built, and its answer read, by following
+//! the schemas the plugin exports (docs/ABI.md, "Schemas").
 
+use std::cell::Cell;
 use std::path::Path;
 
+use serde::Deserialize;
+use serde::de::DeserializeSeed;
 use serde_json::Value;
-use wasmer_plugin_host::{Codec, FunctionRecord, Host, Json, MsgPack, plugin_functions};
+use wasmer_plugin_host::{
+    Bincode, Codec, FunctionRecord, Host, Json, MsgPack, Postcard, Schema, plugin_functions,
+};
 
 use crate::msgpack_json::JsonValue;
+use crate::typed_json::{Seed, Typed};
 
 pub(crate) fn run(
     path: &Path,
@@ -47,12 +55,13 @@ pub(crate) fn run(
                 })?
                 .0
         }
+        "bincode" => call_typed::<Bincode>(&wasm, record, &args, fuel, max_memory)?,
+        "postcard" => call_typed::<Postcard>(&wasm, record, &args, fuel, max_memory)?,
         other => {
             return Err(format!(
-                "`{function}` uses the {other} codec, which does not describe itself: its bytes \
-                 carry no field names or types, so the arguments `{}` cannot be built from JSON \
-                 without the Rust types. Call it from Rust through {} and the types, or \
-                 build the function with codec = \"json\" or \"msgpack\" to call it from here.",
+                "`{function}` uses the {other} codec, which this command does not know: its \
+                 arguments `{}` cannot be encoded from here. Call it from Rust through {} and \
+                 the types.",
                 record.args,
                 rust_host(other)
             ));
@@ -65,6 +74,22 @@ pub(crate) fn run(
     Ok(())
 }
 
+/// A host of `wasm` with the command line's limits.
+fn host<C: Codec>(
+    wasm: &[u8],
+    fuel: Option<u64>,
+    max_memory: Option<u64>,
+) -> Result<Host<C>, String> {
+    let mut builder = Host::<C>::builder();
+    if let Some(fuel) = fuel {
+        builder = builder.fuel_per_call(fuel);
+    }
+    if let Some(bytes) = max_memory {
+        builder = builder.max_memory_bytes(bytes);
+    }
+    builder.build(wasm).map_err(|err| err.report().to_string())
+}
+
 /// Calls `record`'s function with `input` already in codec `C`.
 fn call_raw<C: Codec>(
     wasm: &[u8],
@@ -73,18 +98,94 @@ fn call_raw<C: Codec>(
     fuel: Option<u64>,
     max_memory: Option<u64>,
 ) -> Result<Vec<u8>, String> {
-    let mut builder = Host::<C>::builder();
-    if let Some(fuel) = fuel {
-        builder = builder.fuel_per_call(fuel);
-    }
-    if let Some(bytes) = max_memory {
-        builder = builder.max_memory_bytes(bytes);
-    }
-    let mut host = builder
-        .build(wasm)
-        .map_err(|err| err.report().to_string())?;
-    host.call_raw(&record.name, input)
+    host::<C>(wasm, fuel, max_memory)?
+        .call_raw(&record.name, input)
         .map_err(|err| err.report().to_string())
+}
+
+/// Calls `record`'s function, in a codec whose bytes do not describe
+/// themselves, with `args` encoded and the answer decoded by the schemas.
+fn call_typed<C: Codec>(
+    wasm: &[u8],
+    record: &FunctionRecord,
+    args: &Value,
+    fuel: Option<u64>,
+    max_memory: Option<u64>,
+) -> Result<Value, String> {
+    let function = &record.name;
+    let mut host = host::<C>(wasm, fuel, max_memory)?;
+    let schema = host
+        .schema(function)
+        .map_err(|err| err.report().to_string())?
+        .clone();
+    let undescribed = |side: &str, reason: &str| {
+        format!(
+            "`{function}` uses the {} codec, whose bytes carry no field names or types, and \
+             its {side} is not described ({reason}): call it from Rust through {} and the types",
+            C::NAME,
+            rust_host(C::NAME)
+        )
+    };
+    let args_schema = schema
+        .args
+        .map_err(|reason| undescribed("argument type", &reason))?;
+    let ret_schema = schema
+        .ret
+        .map_err(|reason| undescribed("return type", &reason))?;
+    let mut input = Vec::new();
+    let typed = Typed {
+        schema: &args_schema,
+        format: &args_schema.root,
+        value: args,
+    };
+    let misfit = |err: &dyn std::fmt::Display| {
+        format!(
+            "the arguments do not fit `{function}`'s types ({}): {err}",
+            args_schema.root
+        )
+    };
+    // serde_json keeps the message of a value that does not fit, which
+    // some codecs' errors drop.
+    serde_json::to_value(&typed).map_err(|err| misfit(&err))?;
+    C::encode(&typed, &mut input).map_err(|err| misfit(&err))?;
+    let output = host
+        .call_raw(function, &input)
+        .map_err(|err| err.report().to_string())?;
+    decode::<C>(&ret_schema, &output)
+        .map_err(|err| format!("`{function}` answered bytes its schema does not read: {err}"))
+}
+
+thread_local! {
+    /// The schema [`Decoded`] follows: `Codec::decode` takes a type, not a
+    /// seed, so the seed travels beside it.
+    static SEED: Cell<Option<Seed<'static>>> = const { Cell::new(None) };
+}
+
+/// A JSON value decoded by the schema in [`SEED`].
+struct Decoded(Value);
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let seed = SEED
+            .get()
+            .ok_or_else(|| serde::de::Error::custom("no schema to decode by"))?;
+        seed.deserialize(deserializer).map(Decoded)
+    }
+}
+
+/// `output`, in codec `C`, as JSON by `schema`.
+fn decode<C: Codec>(schema: &Schema, output: &[u8]) -> Result<Value, String> {
+    // The command makes one call and exits: the schema may live as long.
+    let schema: &'static Schema = Box::leak(Box::new(schema.clone()));
+    SEED.set(Some(Seed {
+        schema,
+        format: &schema.root,
+    }));
+    let decoded = C::decode::<Decoded>(output);
+    SEED.set(None);
+    decoded
+        .map(|decoded| decoded.0)
+        .map_err(|err| err.to_string())
 }
 
 /// The host a Rust caller would use for `codec`, for the message.

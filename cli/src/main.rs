@@ -20,8 +20,10 @@ use clap::{Parser, Subcommand};
 mod build;
 mod call;
 mod inspect;
+mod json_schema;
 mod msgpack_json;
 mod new;
+mod typed_json;
 
 #[derive(Parser)]
 #[command(name = "wasmer-plugin", version, about)]
@@ -32,7 +34,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Show a plugin's ABI version, size and functions, without running it.
+    /// Show a plugin's ABI version, size, functions and their types (the
+    /// schemas the plugin exports, read by instantiating it once).
     Inspect {
         /// The plugin's `.wasm` file.
         plugin: PathBuf,
@@ -40,9 +43,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Call a function of a JSON or MessagePack plugin with JSON
-    /// arguments (the bare value for one argument, an array for several,
-    /// `null` for none) and print its return value as JSON.
+    /// Call a plugin function with JSON arguments (the bare value for one
+    /// argument, an array for several, `null` for none) and print its
+    /// return value as JSON: in any shipped codec, bincode and postcard
+    /// through the schemas the plugin exports.
     Call {
         /// The plugin's `.wasm` file.
         plugin: PathBuf,

@@ -102,9 +102,50 @@ fn inspect_speaks_json_for_machines() {
         .iter()
         .find(|function| function["name"] == "double")
         .expect("double is listed");
+    let i64_side = serde_json::json!({
+        "type": "i64",
+        "json_schema": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "integer",
+            "minimum": i64::MIN,
+            "maximum": i64::MAX,
+        },
+    });
     assert_eq!(
         *double,
-        serde_json::json!({"name": "double", "codec": "json", "args": "i64", "ret": "i64"})
+        serde_json::json!({
+            "name": "double", "codec": "json", "args": "i64", "ret": "i64",
+            "schema": { "args": i64_side, "ret": i64_side },
+        })
+    );
+    // A struct's JSON Schema names its fields and which are required; an
+    // undescribed side says why.
+    let function = |name: &str| {
+        report["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|function| function["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is listed"))
+            .clone()
+    };
+    let settings = &function("configure")["schema"]["args"]["json_schema"];
+    assert_eq!(settings["$ref"], "#/$defs/Settings");
+    assert_eq!(
+        settings["$defs"]["Settings"]["required"],
+        serde_json::json!(["name"])
+    );
+    assert_eq!(
+        settings["$defs"]["Settings"]["properties"]["comment"],
+        serde_json::json!({"anyOf": [{"type": "string"}, {"type": "null"}]})
+    );
+    let opaque = function("opaque");
+    assert!(
+        opaque["schema"]["ret"]["not_described"]
+            .as_str()
+            .unwrap()
+            .contains("Deserialize"),
+        "{opaque}"
     );
 }
 
@@ -169,6 +210,71 @@ fn call_transcodes_json_for_json_and_msgpack_functions() {
 }
 
 #[test]
+fn call_builds_bincode_and_postcard_values_by_the_schemas() {
+    for name in ["bincode-plugin", "postcard-plugin"] {
+        let plugin = test_plugin(name);
+        let path = path_arg(&plugin);
+        assert_prints(&run(&["call", path, "double", "21"]), "42");
+        assert_prints(&run(&["call", path, "answer"]), "42");
+        assert_prints(
+            &run(&["call", path, "repeat", r#"["ab", 3]"#]),
+            r#""ababab""#,
+        );
+        let shifted: serde_json::Value = serde_json::from_str(&stdout(&run(&[
+            "call",
+            path,
+            "shift",
+            r#"{"x": 1, "y": 2}"#,
+        ])))
+        .unwrap();
+        assert_eq!(shifted, serde_json::json!({"x": 2, "y": 12}), "{name}");
+        // Enums as serde_json writes them, and `Option` fields left out.
+        let divided: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&["call", path, "divide", "[7, 0]"]))).unwrap();
+        assert_eq!(
+            divided,
+            serde_json::json!({"Err": {"DivideByZero": {"dividend": 7}}}),
+            "{name}"
+        );
+        let kind: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&["call", path, "kind_of", "3"]))).unwrap();
+        assert_eq!(kind, serde_json::json!({"Square": {"side": 3}}), "{name}");
+        assert_prints(&run(&["call", path, "kind_size", r#"{"Circle": 5}"#]), "5");
+        let settings: serde_json::Value = serde_json::from_str(&stdout(&run(&[
+            "call",
+            path,
+            "configure",
+            r#"{"name": "n", "retries": 1}"#,
+        ])))
+        .unwrap();
+        assert_eq!(
+            settings,
+            serde_json::json!({"name": "n", "retries": 2, "comment": null}),
+            "{name}"
+        );
+        assert_prints(
+            &run(&["call", path, "checksum", "[1, 2, 3]"]),
+            &wasmer_plugin_tests_checksum(&[1, 2, 3]).to_string(),
+        );
+        assert_fails(
+            &run(&["call", path, "kind_size", r#"{"Triangle": 5}"#]),
+            "`Kind` has no variant `Triangle`; it has Circle, Square",
+        );
+        assert_fails(
+            &run(&["call", path, "shift", r#"{"x": 1}"#]),
+            "missing field `y`",
+        );
+    }
+}
+
+/// The test plugins' checksum (FNV-1a).
+fn wasmer_plugin_tests_checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ byte as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[test]
 fn call_reports_what_went_wrong() {
     let json = test_plugin("json-plugin");
     assert_fails(
@@ -200,8 +306,12 @@ fn call_reports_what_went_wrong() {
     );
     let bincode = test_plugin("bincode-plugin");
     assert_fails(
-        &run(&["call", path_arg(&bincode), "double", "21"]),
-        "uses the bincode codec, which does not describe itself",
+        &run(&["call", path_arg(&bincode), "double", r#""text""#]),
+        "the arguments do not fit `double`'s types (i64)",
+    );
+    assert_fails(
+        &run(&["call", path_arg(&bincode), "opaque", r#""text""#]),
+        "its return type is not described",
     );
     // A command line clap refuses is status 2.
     assert_eq!(run(&["call"]).status.code(), Some(2));

@@ -9,7 +9,7 @@ pub fn double(pair: (u8, String)) -> (u8, String) {
     (number.saturating_mul(2), text.repeat(2))
 }
 #[doc(hidden)]
-#[allow(non_upper_case_globals, dead_code, clippy::all)]
+#[allow(non_upper_case_globals, dead_code, unexpected_cfgs, clippy::all)]
 const _: () = {
     const __WASMER_PLUGIN_FIELDS: [&::core::primitive::str; 4] = [
         "double",
@@ -52,6 +52,25 @@ const _: () = {
                     ::core::result::Result::Ok(double(arg0))
                 },
             )
+        }
+    }
+    #[cfg(not(wasmer_plugin_no_schemas))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        unsafe(export_name = "__wasmer_plugin_schema_double")
+    )]
+    unsafe extern "C" fn __wasmer_plugin_schema() -> *const ::core::primitive::u8 {
+        use ::wasmer_plugin::__private::{TraceDeserialize as _, TraceUntraceable as _};
+        unsafe {
+            ::wasmer_plugin::__private::run_schema(|| {
+                let layout = <::wasmer_plugin::Bincode as ::wasmer_plugin::__private::Codec>::LAYOUT;
+                ::wasmer_plugin::__private::FunctionSchema {
+                    args: (&::wasmer_plugin::__private::TypeProbe::<(u8, String)>::new())
+                        .schema(layout),
+                    ret: (&::wasmer_plugin::__private::TypeProbe::<(u8, String)>::new())
+                        .schema(layout),
+                }
+            })
         }
     }
 };

@@ -1,7 +1,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -74,28 +73,26 @@ const STATE_LENT: &str = "the host's state is lent only during a call, which hol
 /// with. A handle serves every host and pool of the plugin it was looked
 /// up on.
 ///
-/// Looking it up checked `R` against the plugin's return type; its first
-/// call checks the arguments it is given against the plugin's argument
-/// types (an `A` that is only `Serialize` can be described only from a
-/// value), and later calls check nothing more.
+/// Looking it up checked `R` against the plugin's return type; the first
+/// call with an `A` checks the arguments it is given against the plugin's
+/// argument types (an `A` that is only `Serialize` can be described only
+/// from a value), and later calls check nothing more.
 pub struct Function<A: ?Sized, R, K: Codec = Bincode> {
     plugin: u64,
     index: usize,
-    /// Set once `A` passed the check (or there is nothing to check).
-    arguments_checked: AtomicBool,
+    /// Whether `A` had passed the check (or there was nothing to check)
+    /// when the handle was looked up.
+    arguments_checked: bool,
     types: PhantomData<fn(&A, K) -> R>,
 }
 
 impl<A: ?Sized, R, K: Codec> Clone for Function<A, R, K> {
     fn clone(&self) -> Self {
-        Function {
-            plugin: self.plugin,
-            index: self.index,
-            arguments_checked: AtomicBool::new(self.arguments_checked.load(Ordering::Relaxed)),
-            types: PhantomData,
-        }
+        *self
     }
 }
+
+impl<A: ?Sized, R, K: Codec> Copy for Function<A, R, K> {}
 
 impl<A: ?Sized, R, K: Codec> fmt::Debug for Function<A, R, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -252,7 +249,12 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
                 handle: std::any::type_name::<Function<A, R, K>>(),
             });
         }
-        if !function.arguments_checked.load(Ordering::Relaxed) {
+        if !function.arguments_checked
+            && !self
+                .plugin
+                .type_checks()
+                .arguments_passed::<A>(function.index)
+        {
             check_arguments(&self.plugin, function, args)?;
         }
         self.args.clear();
@@ -331,7 +333,7 @@ pub(crate) fn lookup<K: Codec, A: ?Sized, R: DeserializeOwned, S>(
     Ok(Function {
         plugin: plugin.id(),
         index,
-        arguments_checked: AtomicBool::new(!checks.arguments_unchecked::<A>(index)),
+        arguments_checked: !checks.arguments_unchecked::<A>(index),
         types: PhantomData,
     })
 }
@@ -352,9 +354,7 @@ where
     let name = &plugin.functions()[function.index].name;
     plugin
         .type_checks()
-        .check_arguments::<K, A>(function.index, name, args)?;
-    function.arguments_checked.store(true, Ordering::Relaxed);
-    Ok(())
+        .check_arguments::<K, A>(function.index, name, args)
 }
 
 fn index_of<S>(plugin: &Plugin<S>, name: &str) -> Result<usize, Error> {

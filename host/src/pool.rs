@@ -185,8 +185,10 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         name: &str,
     ) -> Result<Function<A, R, K>, Error> {
         if self.plugin.schemas().is_none() {
-            // The schemas come with the plugin's first instance.
-            self.with_host(|_| Ok(()))?;
+            // The schemas come with the plugin's first instance: one made
+            // and dropped here, so that a lookup leaves no instance behind
+            // on a thread that may never call.
+            drop(Host::<C, S>::from_plugin(&self.plugin)?);
         }
         lookup(&self.plugin, name)
     }

@@ -4,6 +4,8 @@
 
 use std::any::TypeId;
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
@@ -20,17 +22,47 @@ use crate::type_check::{Direction, check};
 /// already passed the check.
 #[derive(Default)]
 pub(crate) struct Schemas {
-    /// One per metadata record, in order; set by the plugin's first
-    /// instance.
-    functions: OnceLock<Vec<FunctionSchema>>,
+    /// Set by the plugin's first instance.
+    read: OnceLock<Read>,
     /// `(function, direction, host type)` checked and found compatible.
     checked: Mutex<HashSet<(usize, Direction, TypeId)>>,
+}
+
+struct Read {
+    /// One per metadata record, in order.
+    functions: Vec<FunctionSchema>,
+    /// Per function, the [`type_key`] of the argument type that last
+    /// passed the check (0 for none): what a handle looked up before its
+    /// first call tests on every call, without a lock.
+    last_arguments: Vec<AtomicU64>,
+}
+
+/// A `TypeId` as one `u64`: `TypeId` hashes as one already.
+fn type_key(id: TypeId) -> u64 {
+    #[derive(Default)]
+    struct Take(u64);
+    impl Hasher for Take {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &byte in bytes {
+                self.0 = self.0.rotate_left(8) ^ byte as u64;
+            }
+        }
+        fn write_u64(&mut self, value: u64) {
+            self.0 ^= value;
+        }
+    }
+    let mut take = Take::default();
+    id.hash(&mut take);
+    take.finish() | 1
 }
 
 impl Schemas {
     /// The schemas, once an instance has read them.
     pub(crate) fn get(&self) -> Option<&[FunctionSchema]> {
-        self.functions.get().map(Vec::as_slice)
+        self.read.get().map(|read| read.functions.as_slice())
     }
 
     /// Reads every function's schema through the schema exports of a new
@@ -73,8 +105,12 @@ impl Schemas {
                     }
                 }
             })
-            .collect();
-        let _ = self.functions.set(schemas);
+            .collect::<Vec<_>>();
+        let last_arguments = schemas.iter().map(|_| AtomicU64::new(0)).collect();
+        let _ = self.read.set(Read {
+            functions: schemas,
+            last_arguments,
+        });
         spoiled
     }
 
@@ -114,12 +150,22 @@ impl Schemas {
     }
 
     /// Whether the arguments of function `index` still need checking for
-    /// host type `A`.
+    /// host type `A`, asked at lookup.
     pub(crate) fn arguments_unchecked<A: ?Sized>(&self, index: usize) -> bool {
         match self.get().map(|schemas| &schemas[index].args) {
             Some(Ok(_)) => !self.is_checked(&(index, Direction::Arguments, typeid::of::<A>())),
             _ => false,
         }
+    }
+
+    /// Whether `A` was the last argument type of function `index` to pass
+    /// the check: asked on each call through a handle looked up before its
+    /// first call, so without a lock.
+    #[inline]
+    pub(crate) fn arguments_passed<A: ?Sized>(&self, index: usize) -> bool {
+        self.read.get().is_some_and(|read| {
+            read.last_arguments[index].load(Ordering::Relaxed) == type_key(typeid::of::<A>())
+        })
     }
 
     /// Checks that the plugin reads `args` as the host meant them: from
@@ -133,10 +179,16 @@ impl Schemas {
         let Some(Ok(plugin)) = self.get().map(|schemas| &schemas[index].args) else {
             return Ok(());
         };
-        if let Ok(host) = trace_value(args, K::LAYOUT) {
-            compare(&host, plugin, K::LAYOUT, Direction::Arguments, function)?;
+        let key = (index, Direction::Arguments, typeid::of::<A>());
+        if !self.is_checked(&key) {
+            if let Ok(host) = trace_value(args, K::LAYOUT) {
+                compare(&host, plugin, K::LAYOUT, Direction::Arguments, function)?;
+            }
+            self.mark_checked(key);
         }
-        self.mark_checked((index, Direction::Arguments, typeid::of::<A>()));
+        if let Some(read) = self.read.get() {
+            read.last_arguments[index].store(type_key(key.2), Ordering::Relaxed);
+        }
         Ok(())
     }
 }

@@ -126,7 +126,7 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
 
     quote! {
         #[doc(hidden)]
-        #[allow(non_upper_case_globals, dead_code, clippy::all)]
+        #[allow(non_upper_case_globals, dead_code, unexpected_cfgs, clippy::all)]
         const _: () = {
             #record
 
@@ -152,7 +152,10 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
 
             // The host calls this once, at its first instance, to check its
             // types against these (docs/ABI.md, "Schemas"). A return type
-            // without `Deserialize` is reported as not described.
+            // without `Deserialize` is reported as not described. Building
+            // with `--cfg wasmer_plugin_no_schemas` leaves it out (and the
+            // function unchecked), for the size it costs.
+            #[cfg(not(wasmer_plugin_no_schemas))]
             #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #schema_export_name))]
             unsafe extern "C" fn __wasmer_plugin_schema() -> *const ::core::primitive::u8 {
                 use #private::{TraceDeserialize as _, TraceUntraceable as _};

@@ -250,6 +250,26 @@ mod tests {
         }
     }
 
+    /// `ensure_target_with`, again while a fake is "busy": another test
+    /// thread may fork between our write of a script and its exec, holding
+    /// the script open for writing until its child execs (`ETXTBSY`).
+    fn ensure_target_retrying(
+        rustc: &OsStr,
+        rustup: &OsStr,
+        toolchain: Option<String>,
+    ) -> io::Result<()> {
+        let mut tries = 0;
+        loop {
+            match ensure_target_with(rustc, rustup, toolchain.clone()) {
+                Err(err) if err.kind() == io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
     impl Drop for Fakes {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.dir);
@@ -259,14 +279,14 @@ mod tests {
     #[test]
     fn a_missing_target_is_added_with_rustup_for_that_toolchain() {
         let fakes = Fakes::new("adds", true);
-        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
+        ensure_target_retrying(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
         assert_eq!(
             fakes.rustup_args().as_deref(),
             Some(&*format!("target add {TARGET} --toolchain sysroot\n"))
         );
         // Once there, rustup is not asked again.
         std::fs::remove_file(fakes.dir.join("rustup-args")).unwrap();
-        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
+        ensure_target_retrying(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap();
         assert_eq!(fakes.rustup_args(), None);
     }
 
@@ -274,7 +294,7 @@ mod tests {
     fn the_toolchain_rustup_chose_is_the_one_completed() {
         let fakes = Fakes::new("named", true);
         let toolchain = Some("1.95.0-x86_64-unknown-linux-gnu".to_owned());
-        ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), toolchain).unwrap();
+        ensure_target_retrying(&fakes.path("rustc"), &fakes.path("rustup"), toolchain).unwrap();
         let args = fakes.rustup_args().unwrap();
         assert!(
             args.ends_with("--toolchain 1.95.0-x86_64-unknown-linux-gnu\n"),
@@ -285,7 +305,7 @@ mod tests {
     #[test]
     fn without_rustup_the_error_says_what_to_install() {
         let fakes = Fakes::new("no-rustup", true);
-        let err = ensure_target_with(&fakes.path("rustc"), &fakes.path("no-such-rustup"), None)
+        let err = ensure_target_retrying(&fakes.path("rustc"), &fakes.path("no-such-rustup"), None)
             .unwrap_err();
         let message = err.to_string();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
@@ -301,7 +321,7 @@ mod tests {
     fn a_failing_rustup_is_an_error() {
         let fakes = Fakes::new("fails", false);
         let err =
-            ensure_target_with(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap_err();
+            ensure_target_retrying(&fakes.path("rustc"), &fakes.path("rustup"), None).unwrap_err();
         assert!(err.to_string().contains("failed"), "{err}");
     }
 

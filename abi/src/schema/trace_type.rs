@@ -162,7 +162,7 @@ impl State {
                 .iter()
                 .position(|variant| matches!(variant, VariantTrace::Untried))
             {
-                return Some(Experiment::Variant(*name, i));
+                return Some(Experiment::Variant(name, i));
             }
         }
         if !self.layout.named_fields {
@@ -174,12 +174,12 @@ impl State {
                     if matches!(trace.formats[k], Format::Option(_)) {
                         *optional = Some(true);
                     } else {
-                        return Some(Experiment::Omit(*name, k));
+                        return Some(Experiment::Omit(name, k));
                     }
                 }
             }
             if matches!(trace.kind, StructKind::Fields(_)) && trace.closed.is_none() {
-                return Some(Experiment::Unknown(*name));
+                return Some(Experiment::Unknown(name));
             }
         }
         None

@@ -73,10 +73,10 @@ fn many_threads_call_one_pool() {
 #[test]
 fn a_pool_at_its_bound_refuses_new_threads_until_one_releases() {
     let pool = HostPool::<Bincode>::with_max_instances(&bincode_plugin(), 1);
-    assert_eq!(pool.call::<_, i64>("double", &1).unwrap(), 2);
+    assert_eq!(pool.call::<_, i64>("double", &1i64).unwrap(), 2);
     assert_eq!(pool.instances(), 1);
     std::thread::scope(|scope| {
-        scope.spawn(|| match pool.call::<_, i64>("double", &1) {
+        scope.spawn(|| match pool.call::<_, i64>("double", &1i64) {
             Err(Error::InstanceLimit { limit: 1 }) => {}
             other => panic!("expected InstanceLimit, got {other:?}"),
         });
@@ -84,7 +84,7 @@ fn a_pool_at_its_bound_refuses_new_threads_until_one_releases() {
     pool.release();
     assert_eq!(pool.instances(), 0);
     std::thread::scope(|scope| {
-        scope.spawn(|| assert_eq!(pool.call::<_, i64>("double", &2).unwrap(), 4));
+        scope.spawn(|| assert_eq!(pool.call::<_, i64>("double", &2i64).unwrap(), 4));
     });
 }
 
@@ -196,7 +196,7 @@ fn assert_hit_and_works(dir: &Path, wasm: &[u8]) {
         plugin.cache_outcome()
     );
     let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
-    assert_eq!(host.call::<_, i64>("double", &21).unwrap(), 42);
+    assert_eq!(host.call::<_, i64>("double", &21i64).unwrap(), 42);
 }
 
 #[test]
@@ -256,7 +256,7 @@ fn an_entry_copied_under_another_key_is_refused() {
     assert!(reason.contains("key differs"), "{reason}");
     // What loaded is the postcard plugin, not the copied bincode one.
     let mut host = Host::<Postcard>::from_plugin(&plugin).unwrap();
-    assert_eq!(host.call::<_, i64>("double", &4).unwrap(), 8);
+    assert_eq!(host.call::<_, i64>("double", &4i64).unwrap(), 8);
     assert!(matches!(
         cached(dir.path(), &postcard).cache_outcome(),
         CacheOutcome::Hit { .. }
@@ -287,7 +287,7 @@ fn different_limits_give_different_entries() {
         CacheOutcome::Hit { .. }
     ));
     let mut host = Host::<Bincode>::from_plugin(&small_budget).unwrap();
-    assert_eq!(host.call::<_, i64>("double", &2).unwrap(), 4);
+    assert_eq!(host.call::<_, i64>("double", &2i64).unwrap(), 4);
     assert!(matches!(
         host.call::<_, String>("repeat", &("x", 1_000_000u32)),
         Err(Error::OutOfFuel { budget: 10_000, .. })
@@ -303,7 +303,7 @@ fn threads_filling_one_cache_leave_one_valid_entry() {
             scope.spawn(|| {
                 let plugin = cached(dir.path(), &wasm);
                 let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
-                assert_eq!(host.call::<_, i64>("double", &3).unwrap(), 6);
+                assert_eq!(host.call::<_, i64>("double", &3i64).unwrap(), 6);
             });
         }
     });
@@ -326,7 +326,7 @@ fn cache_filling_child() {
     };
     let plugin = Plugin::builder().cache(dir).build_from_file(wasm).unwrap();
     let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
-    assert_eq!(host.call::<_, i64>("double", &5).unwrap(), 10);
+    assert_eq!(host.call::<_, i64>("double", &5i64).unwrap(), 10);
 }
 
 #[test]

@@ -27,6 +27,7 @@ mod json_floats;
 mod measurements;
 mod pairs;
 mod scale;
+mod schemas;
 
 use measurements::Measurements;
 use pairs::Pairs;
@@ -38,6 +39,7 @@ const SIZE_CODECS: [&str; 5] = ["bincode", "msgpack", "postcard", "json", "legac
 const SMALL_FRAMEWORK_OVER_BASELINE: f64 = 1.05;
 const BLOB_OVER_NATIVE: f64 = 1.6;
 const POSTCARD_SMALLER_BY: f64 = 0.20;
+const CHECKED_OVER_UNCHECKED: f64 = 1.01;
 const OBVIOUS_OVER_SERDE_BYTES: f64 = 1.1;
 const OBVIOUS_OVER_NATIVE: f64 = 1.6;
 const MSGPACK_OBVIOUS_OVER_NATIVE: f64 = 2.0;
@@ -92,6 +94,7 @@ fn main() {
     let memcopy_probe = example_output(&workspace, "memcopy_probe", &[]);
     let float_probe = json_floats::probe(&workspace, &target);
     let pairs = Pairs::probe(&workspace);
+    let schema_probe = schemas::probe(&workspace, &target);
     let payloads = Payloads::load();
     let names = payloads.names();
     let sizes = sizes(&payloads);
@@ -105,6 +108,7 @@ fn main() {
             memcopy: &memcopy_probe,
             floats: &float_probe,
             pairs: &pairs,
+            schemas: &schema_probe,
         },
     );
     let docs = workspace.join("docs");
@@ -193,6 +197,7 @@ struct Probes<'a> {
     memcopy: &'a str,
     floats: &'a json_floats::Probe,
     pairs: &'a Pairs,
+    schemas: &'a schemas::Probe,
 }
 
 fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Probes<'_>) -> String {
@@ -328,6 +333,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
     json_floats::section(w, probes.floats);
     host_calls::section(w, m);
     scale::section(w, m, probes.scale, probes.pairs);
+    schemas::section(w, probes.schemas);
     let _ = writeln!(
         w,
         "## Chart\n\n![size and round-trip time per codec and payload](benchmarks.svg)\n"
@@ -396,6 +402,17 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, pairs: &Pairs) {
     );
     let _ = writeln!(w, "| target | measured | met |");
     let _ = writeln!(w, "|---|---:|:---:|");
+    for codec in ["bincode", "postcard"] {
+        let (measured, met) = pairs.judge(
+            &format!("type_check/small/{codec}"),
+            None,
+            CHECKED_OVER_UNCHECKED,
+        );
+        let _ = writeln!(
+            w,
+            "| small struct, {codec}: a call on a type-checked handle ≤ {CHECKED_OVER_UNCHECKED} × the same call unchecked (the plugin's schema exports renamed away) | {measured} | {met} |",
+        );
+    }
     for codec in ["bincode", "postcard"] {
         let medians = ratio_value(
             m.round_trip("small", codec, "framework"),

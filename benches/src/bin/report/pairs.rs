@@ -56,6 +56,7 @@ impl Pairs {
     /// The measured cell and the verdict of the target "pair `name` at most
     /// `limit`", whose two criterion medians gave `medians`.
     pub fn judge(&self, name: &str, medians: Option<f64>, limit: f64) -> (String, &'static str) {
+        let from_medians = medians.map_or(String::new(), |r| format!("; {r:.2}× from the medians"));
         let medians = medians.map_or("—".into(), |r| format!("{r:.2}×"));
         match self.0.get(name).filter(|ratios| !ratios.is_empty()) {
             Some(ratios) => {
@@ -63,7 +64,7 @@ impl Pairs {
                 let (low, high) = (ratios[0], ratios[ratios.len() - 1]);
                 (
                     format!(
-                        "{median:.2}× interleaved ({} runs: {low:.2}–{high:.2}; {medians} from the medians)",
+                        "{median:.3}× interleaved ({} runs: {low:.3}–{high:.3}{from_medians})",
                         ratios.len()
                     ),
                     verdict(Some(median <= limit)),
@@ -91,16 +92,20 @@ mod tests {
         assert_eq!(
             pairs.judge("round_trip/small/bincode", Some(1.2), 1.05),
             (
-                "1.03× interleaved (3 runs: 0.99–1.08; 1.20× from the medians)".into(),
+                "1.030× interleaved (3 runs: 0.990–1.080; 1.20× from the medians)".into(),
                 "yes"
             )
         );
         assert_eq!(
             pairs.judge("threads/small/pool_over_host", Some(1.0), 1.1),
             (
-                "1.20× interleaved (3 runs: 1.00–1.30; 1.00× from the medians)".into(),
+                "1.200× interleaved (3 runs: 1.000–1.300; 1.00× from the medians)".into(),
                 "**no**"
             )
+        );
+        assert_eq!(
+            pairs.judge("threads/small/pool_over_host", None, 1.5),
+            ("1.200× interleaved (3 runs: 1.000–1.300)".into(), "yes")
         );
         assert_eq!(
             pairs.judge("host_calls/small/json", Some(1.0), 1.2),

@@ -63,9 +63,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(err @ Error::UnknownFunction { .. }) => println!("as expected: {err}"),
         other => return Err(format!("expected an unknown-function error, got {other:?}").into()),
     }
+    // The host checks its types against the plugin's before sending.
     match host.call::<_, (u8, String)>("double", &"not a pair") {
-        Err(err @ Error::GuestDecode { .. }) => println!("as expected: {err}"),
-        other => return Err(format!("expected a decode error, got {other:?}").into()),
+        Err(err @ Error::TypeMismatch { .. }) => println!("as expected: {err}"),
+        other => return Err(format!("expected a type mismatch, got {other:?}").into()),
     }
     let output = host.call_function(&double, &(4, "still fine ".into()))?;
     println!("double((4, \"still fine \")) = {output:?}");
