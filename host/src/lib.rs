@@ -24,6 +24,17 @@
 //! [`Postcard`] and [`Json`] behind the cargo features `msgpack`,
 //! `postcard` and `json`, which are on by default.
 //!
+//! # Types across the boundary
+//!
+//! A plugin built with `#[wasmer_plugin]` describes each function's
+//! argument and return types; the host checks its own against them, the
+//! return type when a function is looked up and the arguments on the first
+//! call through a handle, and reports a difference its codec would misread
+//! as [`Error::TypeMismatch`], naming the path, before anything is sent.
+//! [`Host::schema`] shows what the plugin described, and why a side is not
+//! checked when it is not. `docs/ABI.md` ("Compatible types") says which
+//! differences each codec accepts.
+//!
 //! # Untrusted plugins
 //!
 //! [`Host::builder`] bounds each instance's memory and tables, each call's
