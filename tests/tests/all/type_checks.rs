@@ -423,5 +423,4 @@ fn a_checked_handle_keeps_working_after_a_failed_call() {
         host.call_function(&shift, &Point { x: 0, y: 0 }).unwrap(),
         Point { x: 1, y: 10 }
     );
-    let _ = (MsgPack, Json);
 }
