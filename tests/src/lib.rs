@@ -7,6 +7,13 @@ use std::sync::OnceLock;
 
 pub use wasmer_plugin_tests_common as common;
 
+/// The README's examples, plugins' and hosts', compiled by `cargo test
+/// --doc` here, where both sides are dependencies. (As doctests of
+/// `wasmer-plugin` they made its UI tests build wasmer a second time.)
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 /// The bytes of test plugin crate `crate_name` (see `plugins/Cargo.toml`).
 ///
 /// The first call builds every test plugin; a failed build fails every

@@ -120,11 +120,6 @@ pub use wasmer_plugin_codecs::MsgPack;
 pub use wasmer_plugin_codecs::Postcard;
 pub use wasmer_plugin_macros::{host_functions, wasmer_plugin};
 
-/// The README's examples, compiled by `cargo test --doc`.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeExamples;
-
 /// What the code `#[wasmer_plugin]` and `#[host_functions]` generate
 /// refers to: the guest runtime and the parts of the contract records
 /// are built from. Not a public API.
