@@ -13,9 +13,10 @@ use crate::le::{read_u32, write_u32};
 /// Bump it whenever anything in this module, the metadata record format,
 /// the schema bytes or the guest runtime's observable behaviour changes.
 ///
-/// Version 3 added schema exports ([`SCHEMA_EXPORT_PREFIX`]); version 2
-/// host functions (import records).
-pub const ABI_VERSION: u32 = 3;
+/// Version 4 added host-function schema exports
+/// ([`IMPORT_SCHEMA_EXPORT_PREFIX`]); version 3 schema exports
+/// ([`SCHEMA_EXPORT_PREFIX`]); version 2 host functions (import records).
+pub const ABI_VERSION: u32 = 4;
 
 /// The oldest version a host of this version still loads and calls:
 /// every version so far only added things a plugin may go without.
@@ -48,6 +49,14 @@ pub const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
 /// reports their length and status in the slot, as a function export
 /// does. A plugin without it is called unchecked.
 pub const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
+
+/// Since ABI version 4, each host function `name` a plugin declares has a
+/// schema export `IMPORT_SCHEMA_EXPORT_PREFIX + name`, `() -> i32`, like a
+/// [`SCHEMA_EXPORT_PREFIX`] export: its
+/// [`FunctionSchema`](crate::FunctionSchema) describes the arguments the
+/// plugin sends and the reply it reads. A plugin without it has its host
+/// functions linked unchecked.
+pub const IMPORT_SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_import_schema_";
 
 /// The import module of everything a plugin imports: the host functions
 /// it declares and [`TAKE_REPLY_IMPORT`].
@@ -84,6 +93,14 @@ pub fn function_export_name(name: &str) -> String {
 pub fn schema_export_name(name: &str) -> String {
     let mut export = String::with_capacity(SCHEMA_EXPORT_PREFIX.len() + name.len());
     export.push_str(SCHEMA_EXPORT_PREFIX);
+    export.push_str(name);
+    export
+}
+
+/// The schema export name of host function `name`.
+pub fn import_schema_export_name(name: &str) -> String {
+    let mut export = String::with_capacity(IMPORT_SCHEMA_EXPORT_PREFIX.len() + name.len());
+    export.push_str(IMPORT_SCHEMA_EXPORT_PREFIX);
     export.push_str(name);
     export
 }

@@ -31,10 +31,10 @@ mod schema;
 pub use codec::{Codec, Layout};
 pub use contract::{
     ABI_VERSION, ALLOC_EXPORT, FREE_EXPORT, FUNCTION_EXPORT_PREFIX, GUEST_ALIGN,
-    HOST_FUNCTION_PREFIX, IMPORT_MODULE, MEMORY_EXPORT, METADATA_SECTION, OLDEST_ABI_VERSION,
-    SCHEMA_EXPORT_PREFIX, SLOT_EXPORT, SLOT_LEN_OFFSET, SLOT_PTR_OFFSET, SLOT_SIZE,
-    SLOT_STATUS_OFFSET, Slot, Status, TAKE_REPLY_IMPORT, function_export_name,
-    host_function_import_name, schema_export_name,
+    HOST_FUNCTION_PREFIX, IMPORT_MODULE, IMPORT_SCHEMA_EXPORT_PREFIX, MEMORY_EXPORT,
+    METADATA_SECTION, OLDEST_ABI_VERSION, SCHEMA_EXPORT_PREFIX, SLOT_EXPORT, SLOT_LEN_OFFSET,
+    SLOT_PTR_OFFSET, SLOT_SIZE, SLOT_STATUS_OFFSET, Slot, Status, TAKE_REPLY_IMPORT,
+    function_export_name, host_function_import_name, import_schema_export_name, schema_export_name,
 };
 pub use metadata::{
     FunctionRecord, MAX_FUNCTIONS, MAX_METADATA_BYTES, Metadata, MetadataError, RECORD_HEADER_SIZE,

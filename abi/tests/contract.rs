@@ -53,6 +53,7 @@ fn contract_description() -> String {
     line("import record", &hex);
     line("OLDEST_ABI_VERSION", &OLDEST_ABI_VERSION);
     line("SCHEMA_EXPORT_PREFIX", &SCHEMA_EXPORT_PREFIX);
+    line("IMPORT_SCHEMA_EXPORT_PREFIX", &IMPORT_SCHEMA_EXPORT_PREFIX);
     line("MAX_SCHEMA_BYTES", &MAX_SCHEMA_BYTES);
     line("MAX_SCHEMA_DEPTH", &MAX_SCHEMA_DEPTH);
     // Every tag of the schema bytes, in one schema.
@@ -64,6 +65,10 @@ fn contract_description() -> String {
     line("function schema", &hex);
     line("function export of `f`", &function_export_name("f"));
     line("schema export of `f`", &schema_export_name("f"));
+    line(
+        "host function schema export of `f`",
+        &import_schema_export_name("f"),
+    );
     line(
         "host function import of `f`",
         &host_function_import_name("f"),

@@ -5,23 +5,48 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde::de::IgnoredAny;
 use serde_json::json;
 use wasmer_plugin_host::{
-    ABI_VERSION, Bincode, FunctionRecord, FunctionSchema, Host, Schema, plugin_functions,
-    plugin_imports,
+    ABI_VERSION, Bincode, FunctionRecord, FunctionSchema, Host, HostContext, Json, MsgPack,
+    Postcard, Schema, plugin_functions, plugin_imports,
 };
 
-/// Each function's schema by name, or why none could be read.
-fn schemas(wasm: &[u8]) -> Result<BTreeMap<String, FunctionSchema>, String> {
+/// The schemas a plugin exports, by name: its functions' and its host
+/// functions'.
+struct Schemas {
+    functions: BTreeMap<String, FunctionSchema>,
+    host_functions: BTreeMap<String, FunctionSchema>,
+}
+
+/// A host function standing in for one the plugin imports: nothing is
+/// called but the schema exports, which call no host function.
+fn stand_in(_: &mut HostContext<'_, ()>, _: IgnoredAny) -> Result<(), &'static str> {
+    Err("`wasmer-plugin inspect` provides no host functions")
+}
+
+/// Reads the schemas by instantiating the plugin once, with a stand-in
+/// for each host function it imports (which takes any argument, so that
+/// it is not checked against the plugin's).
+fn schemas(wasm: &[u8], imports: &[FunctionRecord]) -> Result<Schemas, String> {
     // The host's codec does not matter: nothing is called but the schema
     // exports.
-    let host = Host::<Bincode>::new(wasm).map_err(|err| match &err {
-        wasmer_plugin_host::Error::MissingHostFunctions { .. } => {
-            "the plugin imports host functions, which this command does not provide".to_owned()
-        }
-        _ => err.report().to_string(),
-    })?;
-    Ok(host
+    let mut builder = Host::<Bincode>::builder();
+    for import in imports {
+        let name = &*import.name;
+        builder = match &*import.codec {
+            "bincode" => builder.try_host_fn_in::<Bincode, _, _, _, _>(name, stand_in),
+            "postcard" => builder.try_host_fn_in::<Postcard, _, _, _, _>(name, stand_in),
+            "msgpack" => builder.try_host_fn_in::<MsgPack, _, _, _, _>(name, stand_in),
+            "json" => builder.try_host_fn_in::<Json, _, _, _, _>(name, stand_in),
+            // Refused by `build` below, naming the codec.
+            _ => builder,
+        };
+    }
+    let host = builder
+        .build(wasm)
+        .map_err(|err| err.report().to_string())?;
+    let functions = host
         .functions()
         .iter()
         .map(|function| {
@@ -31,7 +56,18 @@ fn schemas(wasm: &[u8]) -> Result<BTreeMap<String, FunctionSchema>, String> {
                 .clone();
             (function.name.clone(), schema)
         })
-        .collect())
+        .collect();
+    let host_functions = host
+        .plugin()
+        .host_function_schemas()
+        .unwrap_or_default()
+        .iter()
+        .cloned()
+        .collect();
+    Ok(Schemas {
+        functions,
+        host_functions,
+    })
 }
 
 /// One side of a schema for `--json`: its text and JSON Schema, or why it
@@ -55,36 +91,38 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     // The metadata's order is the linker's; by name is the reader's.
     functions.sort_by(|a, b| a.name.cmp(&b.name));
     imports.sort_by(|a, b| a.name.cmp(&b.name));
-    let schemas = schemas(&wasm);
+    let schemas = schemas(&wasm, &imports);
     if as_json {
-        let records = |records: &[FunctionRecord]| -> Vec<serde_json::Value> {
-            records
-                .iter()
-                .map(|record| {
-                    json!({
+        let with_schemas =
+            |records: &[FunctionRecord],
+             pick: fn(&Schemas) -> &BTreeMap<String, FunctionSchema>| {
+                let mut described = Vec::new();
+                for record in records {
+                    let mut json = json!({
                         "name": record.name,
                         "codec": record.codec,
                         "args": record.args,
                         "ret": record.ret,
-                    })
-                })
-                .collect()
-        };
-        let mut described = records(&functions);
-        for (record, function) in described.iter_mut().zip(&functions) {
-            record["schema"] = match &schemas {
-                Ok(schemas) => json!({
-                    "args": side_json(&schemas[&function.name].args),
-                    "ret": side_json(&schemas[&function.name].ret),
-                }),
-                Err(reason) => json!({ "not_read": reason }),
+                    });
+                    json["schema"] = match &schemas {
+                        Ok(schemas) => match pick(schemas).get(&record.name) {
+                            Some(schema) => json!({
+                                "args": side_json(&schema.args),
+                                "ret": side_json(&schema.ret),
+                            }),
+                            None => json!({ "not_read": NOT_IMPORTED }),
+                        },
+                        Err(reason) => json!({ "not_read": reason }),
+                    };
+                    described.push(json);
+                }
+                described
             };
-        }
         let report = json!({
             "abi_version": ABI_VERSION,
             "size_bytes": wasm.len(),
-            "functions": described,
-            "imports": records(&imports),
+            "functions": with_schemas(&functions, |schemas| &schemas.functions),
+            "imports": with_schemas(&imports, |schemas| &schemas.host_functions),
         });
         println!(
             "{}",
@@ -96,20 +134,13 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     println!("  ABI version {ABI_VERSION}, {} bytes", wasm.len());
     let plural = if functions.len() == 1 { "" } else { "s" };
     println!("  {} function{plural}:", functions.len());
-    let indent = |text: String| text.replace('\n', "\n        ");
     for function in &functions {
         println!(
             "    {}({}) -> {}  [{}]",
             function.name, function.args, function.ret, function.codec
         );
         if let Ok(schemas) = &schemas {
-            let schema = &schemas[&function.name];
-            for (side, described) in [("arguments", &schema.args), ("returns", &schema.ret)] {
-                match described {
-                    Ok(schema) => println!("      {side}: {}", indent(schema.to_string())),
-                    Err(reason) => println!("      {side}: not checked: {reason}"),
-                }
-            }
+            print_schema(&schemas.functions[&function.name], "returns");
         }
     }
     if let Err(reason) = &schemas {
@@ -123,7 +154,28 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
                 "    {}({}) -> {}  [{}]",
                 import.name, import.args, import.ret, import.codec
             );
+            if let Ok(schemas) = &schemas {
+                match schemas.host_functions.get(&import.name) {
+                    Some(schema) => print_schema(schema, "reply"),
+                    None => println!("      not checked: {NOT_IMPORTED}"),
+                }
+            }
         }
     }
     Ok(())
+}
+
+/// Why a declared host function has no schema: the module does not import
+/// it, so it is never called.
+const NOT_IMPORTED: &str = "the module does not import it (the plugin never calls it)";
+
+/// A function's two sides, indented under its line.
+fn print_schema(schema: &FunctionSchema, returned: &str) {
+    let indent = |text: String| text.replace('\n', "\n        ");
+    for (side, described) in [("arguments", &schema.args), (returned, &schema.ret)] {
+        match described {
+            Ok(schema) => println!("      {side}: {}", indent(schema.to_string())),
+            Err(reason) => println!("      {side}: not checked: {reason}"),
+        }
+    }
 }

@@ -157,17 +157,32 @@ fn inspect_lists_the_host_functions_a_plugin_imports() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let imports = report["imports"].as_array().unwrap();
     assert_eq!(imports.len(), 10, "{imports:?}");
+    for (key, value) in [
+        ("name", "add"),
+        ("codec", "postcard"),
+        ("args", "u64"),
+        ("ret", "u64"),
+    ] {
+        assert_eq!(imports[0][key], value, "{key}: {}", imports[0]);
+    }
+    // The stand-ins inspect links let the plugin's schemas be read: what
+    // it sends each host function and reads back.
     assert_eq!(
-        imports[0],
-        serde_json::json!({"name": "add", "codec": "postcard", "args": "u64", "ret": "u64"})
+        imports[0]["schema"]["args"]["type"], "u64",
+        "{}",
+        imports[0]
     );
+    assert_eq!(imports[0]["schema"]["ret"]["type"], "u64", "{}", imports[0]);
     let text = run(&["inspect", path_arg(&plugin)]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("10 host functions imported:"), "{text}");
     assert!(
-        text.contains("    config(&str) -> Option<String>  [postcard]"),
+        text.contains(
+            "    config(&str) -> Option<String>  [postcard]\n      arguments: String\n      reply: Option<String>\n"
+        ),
         "{text}"
     );
+    assert!(!text.contains("types not read"), "{text}");
 }
 
 #[test]

@@ -292,6 +292,22 @@ pub enum Error {
         /// The codec it was registered with.
         host: &'static str,
     },
+    /// A host function's argument type differs from what the plugin sends
+    /// where the codec would misread the bytes (docs/ABI.md, "Compatible
+    /// types"). Found when the plugin's first instance reads its schemas,
+    /// before the plugin runs any of its functions; every instance of the
+    /// plugin fails the same way after.
+    #[error(
+        "host function `{host_function}` and the plugin disagree on its types: {path}: {difference}; register it with the argument type the plugin's #[host_functions] declares"
+    )]
+    HostFunctionTypeMismatch {
+        /// The host function.
+        host_function: String,
+        /// Where the types first differ: `argument 2`, `argument .name`…
+        path: String,
+        /// How they differ: `the plugin has String, the host has u32`.
+        difference: String,
+    },
     /// The module imports something that is not a host function its
     /// metadata declares.
     #[error(
@@ -378,6 +394,7 @@ impl Error {
             | Error::Watchdog(_)
             | Error::MissingHostFunctions { .. }
             | Error::HostFunctionCodecMismatch { .. }
+            | Error::HostFunctionTypeMismatch { .. }
             | Error::UnknownImport { .. }
             | Error::DuplicateHostFunction { .. } => false,
         }
@@ -461,6 +478,16 @@ pub enum HostFunctionFailure {
         codec: &'static str,
         /// The codec's error.
         message: String,
+    },
+    /// Its reply's type differs from the one the plugin reads, where the
+    /// codec would misread the bytes: found from its first reply, before
+    /// the reply is encoded (docs/ABI.md, "Compatible types").
+    #[error("its reply is not what the plugin reads: {path}: {difference}")]
+    TypeMismatch {
+        /// Where the types first differ: `reply`, `reply .name`…
+        path: String,
+        /// How they differ: `the plugin has String, the host has u32`.
+        difference: String,
     },
     /// The plugin sent it more bytes than the input limit allows.
     #[error(
@@ -592,6 +619,7 @@ mod tests {
                 "Panicked",
                 "Decode",
                 "Encode",
+                "TypeMismatch",
                 "InputTooLarge",
                 "BadCall"
             ]

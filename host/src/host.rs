@@ -136,10 +136,12 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             Some(_) => Instance::new(plugin, &mut state)?,
             None => {
                 let (mut instance, exports) = Instance::with_schema_exports(plugin, &mut state)?;
-                match plugin
-                    .type_checks()
-                    .read(&mut instance, &exports, plugin, &mut state)
-                {
+                let spoiled =
+                    plugin
+                        .type_checks()
+                        .read(&mut instance, &exports, plugin, &mut state);
+                plugin.type_checks().host_functions_match()?;
+                match spoiled {
                     true => Instance::new(plugin, &mut state)?,
                     false => instance,
                 }

@@ -10,11 +10,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_abi::{
-    Codec, FunctionRecord, HOST_FUNCTION_PREFIX, IMPORT_MODULE, TAKE_REPLY_IMPORT,
+    Codec, FunctionRecord, HOST_FUNCTION_PREFIX, IMPORT_MODULE, Layout, Schema, TAKE_REPLY_IMPORT,
+    trace_type,
 };
 
 use crate::builder::Target;
 use crate::reply::cap_message;
+use crate::schemas::ReplyCheck;
 use crate::{Builder, Error, Host, HostFunctionFailure, Plugin};
 
 /// What a host function gets besides its arguments: the state of the
@@ -53,15 +55,23 @@ impl<S> fmt::Debug for HostContext<'_, S> {
     }
 }
 
-/// Decodes the arguments, runs the host function, encodes its reply.
-pub(crate) type Thunk<S> = dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>) -> Result<(), HostFunctionFailure>
+/// Decodes the arguments, runs the host function, checks its reply's
+/// type the first time, encodes the reply.
+pub(crate) type Thunk<S> = dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>, &ReplyCheck) -> Result<(), HostFunctionFailure>
     + Send
     + Sync;
 
-/// One registered host function.
+/// One registered host function, with what its type check needs: a
+/// builder makes one plugin, so these belong to that plugin alone.
 pub(crate) struct HostFn<S> {
     pub(crate) name: String,
     pub(crate) codec: &'static str,
+    pub(crate) layout: Layout,
+    /// The type the host decodes the plugin's arguments as, traced from
+    /// its `Deserialize` when registered (or why it could not be).
+    pub(crate) args: Result<Schema, String>,
+    /// The check of its reply against the plugin's schema.
+    pub(crate) reply: ReplyCheck,
     pub(crate) thunk: Box<Thunk<S>>,
 }
 
@@ -90,18 +100,23 @@ impl HostFunctions<()> {
             .functions
             .into_iter()
             .map(|function| {
-                let (name, codec) = (function.name.clone(), function.codec);
-                let adapted: Box<Thunk<S>> = Box::new(move |context, input, out| {
+                let (name, codec, layout) =
+                    (function.name.clone(), function.codec, function.layout);
+                let args = function.args.clone();
+                let adapted: Box<Thunk<S>> = Box::new(move |context, input, out, reply| {
                     let mut unit = ();
                     let mut context = HostContext {
                         state: &mut unit,
                         name: context.name,
                     };
-                    (function.thunk)(&mut context, input, out)
+                    (function.thunk)(&mut context, input, out, reply)
                 });
                 Arc::new(HostFn {
                     name,
                     codec,
+                    layout,
+                    args,
+                    reply: ReplyCheck::default(),
                     thunk: adapted,
                 })
             })
@@ -220,7 +235,7 @@ where
     R: Serialize,
     F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFunctionFailure> + Send + Sync + 'static,
 {
-    Box::new(move |context, input, out| {
+    Box::new(move |context, input, out, reply_check| {
         let args = K::decode::<A>(input).map_err(|err| HostFunctionFailure::Decode {
             expected: type_name::<A>(),
             codec: K::NAME,
@@ -228,6 +243,7 @@ where
             message: cap_message(err.to_string()),
         })?;
         let reply = function(context, args)?;
+        reply_check.check::<K, R>(&reply)?;
         K::encode(&reply, out).map_err(|err| HostFunctionFailure::Encode {
             codec: K::NAME,
             message: err.to_string(),
@@ -267,7 +283,7 @@ impl<O: Target> Builder<O> {
         R: Serialize + 'static,
         F: Fn(&mut HostContext<'_, O::State>, A) -> R + Send + Sync + 'static,
     {
-        self.register::<K>(
+        self.register::<K, A>(
             name,
             thunk::<_, K, A, R, _>(move |context, args| Ok(function(context, args))),
         )
@@ -301,7 +317,7 @@ impl<O: Target> Builder<O> {
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
         F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
     {
-        self.register::<K>(
+        self.register::<K, A>(
             name,
             thunk::<_, K, A, R, _>(move |context, args| {
                 function(context, args).map_err(|err| HostFunctionFailure::Returned(err.into()))
@@ -309,10 +325,19 @@ impl<O: Target> Builder<O> {
         )
     }
 
-    fn register<K: Codec>(mut self, name: &str, thunk: Box<Thunk<O::State>>) -> Self {
+    /// Registers `thunk`, describing its argument type `A` for the check
+    /// against the plugin's schemas.
+    fn register<K: Codec, A: DeserializeOwned>(
+        mut self,
+        name: &str,
+        thunk: Box<Thunk<O::State>>,
+    ) -> Self {
         self.host.register(HostFn {
             name: name.to_owned(),
             codec: K::NAME,
+            layout: K::LAYOUT,
+            args: trace_type::<A>(K::LAYOUT),
+            reply: ReplyCheck::default(),
             thunk,
         });
         self
@@ -357,7 +382,10 @@ mod tests {
             host.register(HostFn {
                 name: (*name).to_owned(),
                 codec,
-                thunk: Box::new(|_, _, _| Ok(())),
+                layout: Layout::POSITIONAL,
+                args: Err("not traced".to_owned()),
+                reply: ReplyCheck::default(),
+                thunk: Box::new(|_, _, _, _| Ok(())),
             });
         }
         host

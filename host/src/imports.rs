@@ -164,7 +164,7 @@ fn call_host_fn<S: Send + 'static>(
         // A panicking host function must not unwind through wasm frames or
         // take the host down: it ends this call like an error.
         catch_unwind(AssertUnwindSafe(|| {
-            (host_fn.thunk)(&mut context, args, reply)
+            (host_fn.thunk)(&mut context, args, reply, &host_fn.reply)
         }))
     };
     match outcome {

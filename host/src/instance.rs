@@ -2,15 +2,19 @@
 //! mechanics of a call: the input, the export call under the limits, the
 //! slot, and what a trap means.
 
+use std::sync::Arc;
+
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name, schema_export_name,
+    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name,
+    import_schema_export_name, schema_export_name,
 };
 
 use crate::Error;
 use crate::defer_start::{START_EXPORT, START_FUNCTION};
 use crate::error::TrapCode;
 use crate::guest_memory::GuestMemory;
+use crate::host_functions::{Binding, HostFn};
 use crate::imports::{CallEnv, HostTrap, bind, imports};
 use crate::input_buffer::{InputBuffer, InputFailure};
 use crate::limits::{InstanceLimits, Stop, take_interrupt_flag};
@@ -23,6 +27,14 @@ type PluginExport = TypedFunction<(u32, u32), u32>;
 
 /// A function's schema export: `() -> output ptr` (docs/ABI.md, "Schemas").
 pub(crate) type SchemaExport = TypedFunction<(), u32>;
+
+/// The schema exports of an instance: one per plugin function (`None`
+/// where the module has none of that type), and one per host function the
+/// module imports.
+pub(crate) struct SchemaExports<S> {
+    pub(crate) functions: Vec<Option<SchemaExport>>,
+    pub(crate) host_functions: Vec<(Arc<HostFn<S>>, Option<SchemaExport>)>,
+}
 
 /// A plugin instance with everything a call needs looked up once.
 ///
@@ -72,12 +84,11 @@ impl<S: Send + 'static> Instance<S> {
         Self::instantiate(plugin, state, false).map(|(instance, _)| instance)
     }
 
-    /// Like [`new`](Instance::new), with each function's schema export
-    /// (`None` where the module has none of that type).
+    /// Like [`new`](Instance::new), with the schema exports.
     pub(crate) fn with_schema_exports(
         plugin: &Plugin<S>,
         state: &mut Option<S>,
-    ) -> Result<(Instance<S>, Vec<Option<SchemaExport>>), Error> {
+    ) -> Result<(Instance<S>, SchemaExports<S>), Error> {
         Self::instantiate(plugin, state, true)
     }
 
@@ -85,7 +96,10 @@ impl<S: Send + 'static> Instance<S> {
         plugin: &Plugin<S>,
         state: &mut Option<S>,
         schemas: bool,
-    ) -> Result<(Instance<S>, Vec<Option<SchemaExport>>), Error> {
+    ) -> Result<(Instance<S>, SchemaExports<S>), Error> {
+        // Once the first instance found a host function of the wrong type,
+        // no instance runs.
+        plugin.type_checks().host_functions_match()?;
         let functions = plugin.functions();
         let mut store = Store::new(plugin.engine().clone());
         let (env, imports) = imports(plugin, &mut store);
@@ -124,16 +138,36 @@ impl<S: Send + 'static> Instance<S> {
                 })
             })
             .collect();
-        let schema_exports = match schemas {
-            true => functions
-                .iter()
-                .map(|function| {
-                    let name = schema_export_name(&function.name);
-                    exports.get_typed_function(&store, &name).ok()
-                })
-                .collect(),
-            false => Vec::new(),
+        let mut schema_exports = SchemaExports {
+            functions: Vec::new(),
+            host_functions: Vec::new(),
         };
+        if schemas {
+            schema_exports = SchemaExports {
+                functions: functions
+                    .iter()
+                    .map(|function| {
+                        let name = schema_export_name(&function.name);
+                        exports.get_typed_function(&store, &name).ok()
+                    })
+                    .collect(),
+                host_functions: plugin
+                    .linked()
+                    .imports
+                    .iter()
+                    .filter_map(|import| match &import.binding {
+                        Binding::HostFunction(host_fn) => {
+                            let name = import_schema_export_name(&host_fn.name);
+                            Some((
+                                host_fn.clone(),
+                                exports.get_typed_function(&store, &name).ok(),
+                            ))
+                        }
+                        Binding::TakeReply => None,
+                    })
+                    .collect(),
+            };
+        }
         let slot = match exports
             .get_global(SLOT_EXPORT)
             .map_err(|err| bad(SLOT_EXPORT, err.to_string()))?

@@ -153,6 +153,15 @@ impl<S> Plugin<S> {
         self.inner.schemas.get()
     }
 
+    /// The schema of each host function the module imports (by name, in
+    /// the module's order: the arguments the plugin sends, the reply it
+    /// reads), or `None` until the first instance has read them. Host
+    /// functions the plugin declares but never calls are not imported,
+    /// and not listed.
+    pub fn host_function_schemas(&self) -> Option<&[(String, wasmer_plugin_abi::FunctionSchema)]> {
+        self.inner.schemas.host_functions()
+    }
+
     pub(crate) fn type_checks(&self) -> &Schemas {
         &self.inner.schemas
     }

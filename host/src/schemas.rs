@@ -1,22 +1,25 @@
 //! The plugin's schemas (docs/ABI.md, "Schemas"), read once per compiled
 //! plugin by its first instance, and the checks of the host's types
-//! against them, each done once per function and type.
+//! against them: a plugin function's once per function and type, a host
+//! function's arguments when the schemas are read and its reply at its
+//! first reply.
 
 use std::any::TypeId;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_abi::{Codec, FunctionSchema, Schema, trace_type, trace_value};
 
-use crate::Error;
-use crate::instance::{Instance, SchemaExport};
+use crate::host_functions::HostFn;
+use crate::instance::{Instance, SchemaExport, SchemaExports};
 use crate::plugin::Plugin;
 use crate::reply::cap_message;
 use crate::type_check::{Direction, check};
+use crate::{Error, HostFunctionFailure};
 
 /// The schemas of a compiled plugin's functions, and which host types
 /// already passed the check.
@@ -31,6 +34,12 @@ pub(crate) struct Schemas {
 struct Read {
     /// One per metadata record, in order.
     functions: Vec<FunctionSchema>,
+    /// The schema of each host function the module imports, by name, in
+    /// the module's order.
+    host_functions: Vec<(String, FunctionSchema)>,
+    /// The first host function whose argument type differs from the
+    /// plugin's: `(host function, path, difference)`.
+    host_mismatch: Option<(String, String, String)>,
     /// Per function, the [`type_key`] of the argument type that last
     /// passed the check (0 for none): what a handle looked up before its
     /// first call tests on every call, without a lock.
@@ -65,50 +74,83 @@ impl Schemas {
         self.read.get().map(|read| read.functions.as_slice())
     }
 
-    /// Reads every function's schema through the schema exports of a new
-    /// instance, unless an earlier instance did. Returns whether the
-    /// instance must be discarded (a schema export failed in a way that
-    /// spoils it).
+    /// The schemas of the host functions the module imports, once an
+    /// instance has read them.
+    pub(crate) fn host_functions(&self) -> Option<&[(String, FunctionSchema)]> {
+        self.read.get().map(|read| read.host_functions.as_slice())
+    }
+
+    /// Fails when a host function the builder linked takes another type
+    /// than the plugin sends: asked by every new instance, after the
+    /// schemas are read.
+    pub(crate) fn host_functions_match(&self) -> Result<(), Error> {
+        match self.read.get().and_then(|read| read.host_mismatch.as_ref()) {
+            None => Ok(()),
+            Some((host_function, path, difference)) => Err(Error::HostFunctionTypeMismatch {
+                host_function: host_function.clone(),
+                path: path.clone(),
+                difference: difference.clone(),
+            }),
+        }
+    }
+
+    /// Reads every function's and host function's schema through the
+    /// schema exports of a new instance, unless an earlier instance did,
+    /// and checks each host function's argument type against what the
+    /// plugin sends. Returns whether the instance must be discarded (a
+    /// schema export failed in a way that spoils it).
     pub(crate) fn read<S: Send + 'static>(
         &self,
         instance: &mut Instance<S>,
-        exports: &[Option<SchemaExport>],
+        exports: &SchemaExports<S>,
         plugin: &Plugin<S>,
         state: &mut Option<S>,
     ) -> bool {
         let mut spoiled = false;
-        let schemas = plugin
+        let mut describe = |name: &str, export: Option<&SchemaExport>, before: &str| {
+            let not_described = |reason: String| FunctionSchema {
+                args: Err(reason.clone()),
+                ret: Err(reason),
+            };
+            let Some(export) = export else {
+                return not_described(format!(
+                    "the plugin has no schema export for it (built before wasmer-plugin ABI version {before})"
+                ));
+            };
+            if spoiled {
+                return not_described("an earlier schema export failed".to_owned());
+            }
+            match instance.call_schema(export, name, state) {
+                Ok(bytes) => FunctionSchema::from_bytes(&bytes).unwrap_or_else(|err| {
+                    not_described(format!("its schema export returned damaged bytes: {err}"))
+                }),
+                Err(err) => {
+                    spoiled = err.discards_instance();
+                    not_described(cap_message(format!("its schema export failed: {err}")))
+                }
+            }
+        };
+        let functions: Vec<FunctionSchema> = plugin
             .functions()
             .iter()
-            .zip(exports)
-            .map(|(function, export)| {
-                let not_described = |reason: String| FunctionSchema {
-                    args: Err(reason.clone()),
-                    ret: Err(reason),
-                };
-                let Some(export) = export else {
-                    return not_described(
-                        "the plugin has no schema export for it (built before wasmer-plugin ABI version 3)"
-                            .to_owned(),
-                    );
-                };
-                if spoiled {
-                    return not_described("an earlier schema export failed".to_owned());
-                }
-                match instance.call_schema(export, &function.name, state) {
-                    Ok(bytes) => FunctionSchema::from_bytes(&bytes).unwrap_or_else(|err| {
-                        not_described(format!("its schema export returned damaged bytes: {err}"))
-                    }),
-                    Err(err) => {
-                        spoiled = err.discards_instance();
-                        not_described(cap_message(format!("its schema export failed: {err}")))
-                    }
-                }
-            })
-            .collect::<Vec<_>>();
-        let last_arguments = schemas.iter().map(|_| AtomicU64::new(0)).collect();
+            .zip(&exports.functions)
+            .map(|(function, export)| describe(&function.name, export.as_ref(), "3"))
+            .collect();
+        let mut host_functions = Vec::new();
+        let mut host_mismatch = None;
+        for (host_fn, export) in &exports.host_functions {
+            let schema = describe(&host_fn.name, export.as_ref(), "4");
+            if host_mismatch.is_none() {
+                host_mismatch = host_arguments_mismatch(host_fn, &schema);
+            }
+            let _ = host_fn.reply.plugin.set(schema.ret.clone().ok());
+            host_functions.push((host_fn.name.clone(), schema));
+        }
+        let last_arguments = functions.iter().map(|_| AtomicU64::new(0)).collect();
         let _ = self.read.set(Read {
-            functions: schemas,
+            functions,
+            host_functions,
+            host_mismatch,
             last_arguments,
         });
         spoiled
@@ -205,4 +247,69 @@ fn compare(
         path: cap_message(mismatch.path),
         difference: cap_message(mismatch.difference),
     })
+}
+
+/// The first difference between what the plugin sends host function
+/// `host_fn` and the type the host decodes it as, if any.
+fn host_arguments_mismatch<S>(
+    host_fn: &HostFn<S>,
+    plugin: &FunctionSchema,
+) -> Option<(String, String, String)> {
+    let (Ok(plugin), Ok(host)) = (&plugin.args, &host_fn.args) else {
+        return None;
+    };
+    let mismatch = check(plugin, host, host_fn.layout, Direction::HostArguments).err()?;
+    Some((
+        host_fn.name.clone(),
+        cap_message(mismatch.path),
+        cap_message(mismatch.difference),
+    ))
+}
+
+/// The check of a host function's reply against the type the plugin reads
+/// it as. A reply type is only `Serialize`, so it is described from the
+/// first reply, before that reply is encoded; one that passed (or that
+/// the schemas cannot tell about) is not looked at again.
+#[derive(Default)]
+pub(crate) struct ReplyCheck {
+    /// The plugin's schema of the reply, set when the plugin's schemas are
+    /// read: `None` when the plugin does not describe it.
+    plugin: OnceLock<Option<Schema>>,
+    done: AtomicBool,
+}
+
+impl ReplyCheck {
+    /// Checks `reply`, the host function's reply in codec `K`, unless an
+    /// earlier reply passed.
+    #[inline]
+    pub(crate) fn check<K: Codec, R: Serialize>(
+        &self,
+        reply: &R,
+    ) -> Result<(), HostFunctionFailure> {
+        if self.done.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.check_first::<K, R>(reply)
+    }
+
+    #[cold]
+    fn check_first<K: Codec, R: Serialize>(&self, reply: &R) -> Result<(), HostFunctionFailure> {
+        // A host function the start function calls runs before the
+        // schemas are read: the check waits for the next reply.
+        let Some(plugin) = self.plugin.get() else {
+            return Ok(());
+        };
+        if let Some(plugin) = plugin
+            && let Ok(host) = trace_value(reply, K::LAYOUT)
+        {
+            check(&host, plugin, K::LAYOUT, Direction::HostReply).map_err(|mismatch| {
+                HostFunctionFailure::TypeMismatch {
+                    path: cap_message(mismatch.path),
+                    difference: cap_message(mismatch.difference),
+                }
+            })?;
+        }
+        self.done.store(true, Ordering::Relaxed);
+        Ok(())
+    }
 }

@@ -3,7 +3,9 @@
 //! under the rules of the codec's [`Layout`] (docs/ABI.md, "Compatible
 //! types").
 //!
-//! The writer is the host for arguments and the plugin for return values.
+//! The writer is the host for a plugin function's arguments and a host
+//! function's reply, the plugin for a plugin function's return value and a
+//! host function's arguments.
 //! Positional layouts (bincode, postcard) accept only identical types,
 //! field and variant names included; named layouts (MessagePack, JSON)
 //! match fields by name, so fields may come in another order, the reader
@@ -17,13 +19,27 @@ use std::collections::HashSet;
 
 use wasmer_plugin_abi::{Container, Field, Format, Layout, Schema, Shape};
 
-/// Which way the bytes go.
+/// Which way the bytes go, and what they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Direction {
-    /// The host writes, the plugin reads: arguments.
+    /// The host writes, the plugin reads: a plugin function's arguments.
     Arguments,
-    /// The plugin writes, the host reads: the return value.
+    /// The plugin writes, the host reads: a plugin function's return value.
     Return,
+    /// The plugin writes, the host reads: a host function's arguments.
+    HostArguments,
+    /// The host writes, the plugin reads: a host function's reply.
+    HostReply,
+}
+
+impl Direction {
+    fn plugin_writes(self) -> bool {
+        matches!(self, Direction::Return | Direction::HostArguments)
+    }
+
+    fn arguments(self) -> bool {
+        matches!(self, Direction::Arguments | Direction::HostArguments)
+    }
 }
 
 /// The first difference found: where, and what.
@@ -47,15 +63,16 @@ pub(crate) fn check(
         direction,
         assumed: HashSet::new(),
         root: match (direction, &reader.root) {
-            (Direction::Arguments, Format::Unit) => "arguments".to_owned(),
-            (Direction::Arguments, _) => "argument".to_owned(),
             (Direction::Return, _) => "return value".to_owned(),
+            (Direction::HostReply, _) => "reply".to_owned(),
+            (_, Format::Unit) => "arguments".to_owned(),
+            (_, _) => "argument".to_owned(),
         },
         path: Vec::new(),
     };
-    let result = match (direction, &writer.root, &reader.root) {
+    let result = match (&writer.root, &reader.root) {
         // Several arguments cross as a tuple: name them one by one.
-        (Direction::Arguments, Format::Tuple(w), Format::Tuple(r)) if w.len() == r.len() => {
+        (Format::Tuple(w), Format::Tuple(r)) if direction.arguments() && w.len() == r.len() => {
             w.iter().zip(r).enumerate().try_for_each(|(i, (w, r))| {
                 checker.root = format!("argument {}", i + 1);
                 checker.format(w, r)
@@ -89,23 +106,23 @@ impl<'a> Checker<'a> {
     /// `writer`'s and `reader`'s descriptions as "the plugin has …, the
     /// host has …".
     fn differ(&self, writer: impl std::fmt::Display, reader: impl std::fmt::Display) -> String {
-        match self.direction {
-            Direction::Arguments => format!("the plugin has {reader}, the host has {writer}"),
-            Direction::Return => format!("the plugin has {writer}, the host has {reader}"),
+        match self.direction.plugin_writes() {
+            false => format!("the plugin has {reader}, the host has {writer}"),
+            true => format!("the plugin has {writer}, the host has {reader}"),
         }
     }
 
     fn writer_name(&self) -> &'static str {
-        match self.direction {
-            Direction::Arguments => "host",
-            Direction::Return => "plugin",
+        match self.direction.plugin_writes() {
+            false => "host",
+            true => "plugin",
         }
     }
 
     fn reader_name(&self) -> &'static str {
-        match self.direction {
-            Direction::Arguments => "plugin",
-            Direction::Return => "host",
+        match self.direction.plugin_writes() {
+            false => "plugin",
+            true => "host",
         }
     }
 

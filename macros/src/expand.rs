@@ -121,6 +121,7 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         Some(ty) => quote!(#ty),
         None => quote!(()),
     };
+    let schema_export = schema_export(&private, &codec, &schema_export_name, &wire_type, &ret_type);
     let kind = quote!(#private::RECORD_KIND_FUNCTION);
     let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
 
@@ -155,22 +156,39 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
             // without `Deserialize` is reported as not described. Building
             // with `--cfg wasmer_plugin_no_schemas` leaves it out (and the
             // function unchecked), for the size it costs.
-            #[cfg(not(wasmer_plugin_no_schemas))]
-            #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #schema_export_name))]
-            unsafe extern "C" fn __wasmer_plugin_schema() -> *const ::core::primitive::u8 {
-                use #private::{TraceDeserialize as _, TraceUntraceable as _};
-                // SAFETY: only the host calls this export, one call at a time.
-                unsafe {
-                    #private::run_schema(|| {
-                        let layout = <#codec as #private::Codec>::LAYOUT;
-                        #private::FunctionSchema {
-                            args: (&#private::TypeProbe::<#wire_type>::new()).schema(layout),
-                            ret: (&#private::TypeProbe::<#ret_type>::new()).schema(layout),
-                        }
-                    })
-                }
-            }
+            #schema_export
         };
+    }
+}
+
+/// The export `export_name` that describes `args` and `ret` (a function's
+/// or a host function's) for the host's check (docs/ABI.md, "Schemas").
+/// A type without `Deserialize` is reported as not described. Building
+/// with `--cfg wasmer_plugin_no_schemas` leaves the export out (and the
+/// function unchecked), for the size it costs.
+pub(crate) fn schema_export(
+    private: &TokenStream,
+    codec: &TokenStream,
+    export_name: &str,
+    args: &TokenStream,
+    ret: &TokenStream,
+) -> TokenStream {
+    quote! {
+        #[cfg(not(wasmer_plugin_no_schemas))]
+        #[cfg_attr(target_arch = "wasm32", unsafe(export_name = #export_name))]
+        unsafe extern "C" fn __wasmer_plugin_schema() -> *const ::core::primitive::u8 {
+            use #private::{TraceDeserialize as _, TraceUntraceable as _};
+            // SAFETY: only the host calls this export, one call at a time.
+            unsafe {
+                #private::run_schema(|| {
+                    let layout = <#codec as #private::Codec>::LAYOUT;
+                    #private::FunctionSchema {
+                        args: (&#private::TypeProbe::<#args>::new()).schema(layout),
+                        ret: (&#private::TypeProbe::<#ret>::new()).schema(layout),
+                    }
+                })
+            }
+        }
     }
 }
 

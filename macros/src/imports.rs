@@ -7,9 +7,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
 use syn::{FnArg, ForeignItem, ForeignItemFn, ItemForeignMod, Pat, ReturnType, Type};
 
-use crate::expand::{metadata_record, with_errors};
+use crate::expand::{metadata_record, schema_export, with_errors};
 use crate::options::{self, Options};
 use crate::signature::borrowed_part;
 use crate::type_text;
@@ -18,6 +19,7 @@ use crate::type_text;
 // repeated for the reason given in `expand.rs`.
 const IMPORT_MODULE: &str = "wasmer-plugin";
 const HOST_FUNCTION_PREFIX: &str = "__wasmer_plugin_host_";
+const IMPORT_SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_import_schema_";
 
 const ATTRIBUTE: &str = "host_functions";
 
@@ -166,6 +168,7 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
     let ident = &function.sig.ident;
     let name = ident.unraw().to_string();
     let import_name = format!("{HOST_FUNCTION_PREFIX}{name}");
+    let schema_export_name = format!("{IMPORT_SCHEMA_EXPORT_PREFIX}{name}");
     let types: Vec<&Type> = import.args.iter().map(|(_, ty)| *ty).collect();
     let names: Vec<&syn::Ident> = import.args.iter().map(|(name, _)| *name).collect();
     let args_text = type_text::of_args(&types);
@@ -191,14 +194,32 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
     let info = format_ident!("__WASMER_PLUGIN_INFO", span = Span::mixed_site());
     let kind = quote!(#private::RECORD_KIND_IMPORT);
     let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
+    let traced_args: Vec<Type> = types.iter().map(|ty| traceable(ty)).collect();
+    let traced_args = match &traced_args[..] {
+        [single] => quote!(#single),
+        many => quote!((#(#many,)*)),
+    };
+
+    let schema_export = schema_export(
+        &private,
+        &codec,
+        &schema_export_name,
+        &traced_args,
+        &ret_type,
+    );
 
     quote! {
         #[doc(hidden)]
-        #[allow(non_upper_case_globals, dead_code, clippy::all)]
+        #[allow(non_upper_case_globals, dead_code, unexpected_cfgs, clippy::all)]
         const _: () = {
             // Declared even where the linker dropped an import the plugin
             // never calls.
             #record
+
+            // The host calls this once, at the plugin's first instance, to
+            // check the host function it links against what the plugin
+            // sends and reads (docs/ABI.md, "Schemas").
+            #schema_export
         };
 
         #(#attrs)*
@@ -231,6 +252,42 @@ fn wrapper(import: &Import<'_>, options: &Options) -> TokenStream {
             }
             #call_host(&#info, #import_fn, #args_value)
         }
+    }
+}
+
+/// The type whose `Deserialize` describes what the plugin writes for an
+/// argument of type `ty`: a reference is described by what it points to
+/// (`&Point` as `Point`; `&str` and `&[u8]` stay references, which
+/// deserialize borrowed), and every other lifetime becomes `'static`, so
+/// that the type is `Deserialize<'static>`.
+fn traceable(ty: &Type) -> Type {
+    struct Static;
+    impl VisitMut for Static {
+        fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+            *lifetime = syn::Lifetime::new("'static", lifetime.span());
+        }
+        fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+            reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
+            visit_mut::visit_type_reference_mut(self, reference);
+        }
+    }
+    let mut ty = match ty {
+        Type::Reference(reference) if !is_str_or_bytes(&reference.elem) => {
+            (*reference.elem).clone()
+        }
+        other => other.clone(),
+    };
+    Static.visit_type_mut(&mut ty);
+    ty
+}
+
+fn is_str_or_bytes(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path.qself.is_none() && path.path.is_ident("str"),
+        Type::Slice(slice) => {
+            matches!(&*slice.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("u8"))
+        }
+        _ => false,
     }
 }
 
@@ -289,6 +346,25 @@ mod tests {
         assert!(out.contains("\"__wasmer_plugin_host_pair\""), "{out}");
         assert!(out.contains("\"(u8, &[u8])\""), "{out}");
         assert!(out.contains("RECORD_KIND_IMPORT"), "{out}");
+        assert!(
+            out.contains("\"__wasmer_plugin_import_schema_pair\""),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn schemas_describe_what_references_point_to() {
+        let out = expand(quote!(
+            extern "C" {
+                fn f(a: &str, b: &[u8], c: &Point, d: Option<&'a str>, e: Vec<&str>);
+            }
+        ));
+        assert!(
+            out.contains(
+                "TypeProbe :: < (& 'static str , & 'static [u8] , Point , Option < & 'static str > , Vec < & 'static str > ,) >"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

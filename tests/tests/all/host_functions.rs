@@ -39,34 +39,50 @@ fn wasm<C: Codec>() -> Vec<u8> {
 
 /// Every host function the test plugins import, in codec `C`.
 fn builder<C: Codec + 'static>() -> HostBuilder<C, Journal> {
-    Host::<C>::builder()
-        .state(Journal::default)
-        .host_fn("log", |ctx, line: String| ctx.state_mut().lines.push(line))
-        .host_fn("config", |_, key: String| {
-            (key == "name").then(|| "wasm".to_owned())
-        })
-        .host_fn("add", |ctx, amount: u64| {
-            ctx.state_mut().total += amount;
-            ctx.state().total
-        })
-        .host_fn("divide", |_, (dividend, divisor): (i64, i64)| {
-            dividend
-                .checked_div(divisor)
-                .ok_or_else(|| format!("cannot divide {dividend} by {divisor}"))
-        })
-        .try_host_fn("fail", |_, reason: String| -> Result<(), Refused> {
-            Err(Refused(reason))
-        })
-        .host_fn("explode", |_, message: String| -> () {
-            panic!("{message}")
-        })
-        .host_fn("repeat", |_, (data, times): (Vec<u8>, u32)| {
-            data.repeat(times as usize)
-        })
-        .host_fn("strict", |_, (a, b): (u64, u64)| (a + b) as u32)
-        .host_fn("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
+    without_strict::<C>().host_fn("strict", |_, text: String| text.len() as u32)
+}
+
+/// Every host function the test plugins import but `strict`.
+fn without_strict<C: Codec + 'static>() -> HostBuilder<C, Journal> {
+    journal_functions!(Host::<C>::builder().state(Journal::default), C)
         .host_fn("summarize", |_, order: Order| summarize(&order))
 }
+
+/// Registers, in codec `$codec`, every host function the test plugins
+/// import but `strict` and `summarize` on `$builder`, a host's or a plugin's builder whose
+/// state is a [`Journal`].
+macro_rules! journal_functions {
+    ($builder:expr, $codec:ty) => {
+        $builder
+            .host_fn_in::<$codec, _, _, _>("log", |ctx, line: String| {
+                ctx.state_mut().lines.push(line)
+            })
+            .host_fn_in::<$codec, _, _, _>("config", |_, key: String| {
+                (key == "name").then(|| "wasm".to_owned())
+            })
+            .host_fn_in::<$codec, _, _, _>("add", |ctx, amount: u64| {
+                ctx.state_mut().total += amount;
+                ctx.state().total
+            })
+            .host_fn_in::<$codec, _, _, _>("divide", |_, (dividend, divisor): (i64, i64)| {
+                dividend
+                    .checked_div(divisor)
+                    .ok_or_else(|| format!("cannot divide {dividend} by {divisor}"))
+            })
+            .try_host_fn_in::<$codec, _, _, _, _>(
+                "fail",
+                |_, reason: String| -> Result<(), Refused> { Err(Refused(reason)) },
+            )
+            .host_fn_in::<$codec, _, _, _>("explode", |_, message: String| -> () {
+                panic!("{message}")
+            })
+            .host_fn_in::<$codec, _, _, _>("repeat", |_, (data, times): (Vec<u8>, u32)| {
+                data.repeat(times as usize)
+            })
+            .host_fn_in::<$codec, _, _, _>("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
+    };
+}
+use journal_functions;
 
 fn host<C: Codec + 'static>() -> Host<C, Journal> {
     builder::<C>()
@@ -173,25 +189,157 @@ fn a_panicking_host_function_is_caught_and_the_next_call_works<C: Codec + 'stati
     assert_eq!(greeting, "hello, wasm");
 }
 
-fn undecodable_arguments_are_a_decode_error<C: Codec + 'static>() {
-    let mut host = host::<C>();
-    let err = host.call::<_, u32>("send_garbage", &()).unwrap_err();
-    match &err {
-        Error::HostFunction {
-            function,
-            host_function,
-            failure: HostFunctionFailure::Decode {
-                expected, codec, ..
-            },
-        } => {
-            assert_eq!(function, "send_garbage");
-            assert_eq!(host_function, "strict");
-            assert_eq!(*expected, "(u64, u64)");
-            assert_eq!(*codec, C::NAME);
-        }
-        other => panic!("expected a decoding failure, got {other:?}"),
+fn a_host_function_taking_another_type_is_refused_at_load<C: Codec + 'static>() {
+    // `strict` is declared `fn strict(text: &str) -> u32`.
+    let numbers =
+        || without_strict::<C>().host_fn("strict", |_, (a, b): (u64, u64)| (a + b) as u32);
+    let expect_mismatch = |err: Error| {
+        assert!(err.to_string().contains("register it with"), "{err}");
+        assert_eq!(
+            host_function_mismatch(err),
+            [
+                "strict",
+                "argument",
+                "the plugin has String, the host has (u64, u64)"
+            ]
+        );
+    };
+    // A host builder instantiates: found there.
+    expect_mismatch(numbers().build(wasm::<C>()).unwrap_err());
+    // A compiled plugin loads; its first instance finds it, and every
+    // later one fails the same way, before the plugin runs.
+    let plugin = journal_functions!(Plugin::builder().state(Journal::default), C)
+        .host_fn_in::<C, _, _, _>("summarize", |_, order: Order| summarize(&order))
+        .host_fn_in::<C, _, _, _>("strict", |_, (a, b): (u64, u64)| (a + b) as u32)
+        .build(wasm::<C>())
+        .unwrap();
+    for _ in 0..2 {
+        expect_mismatch(
+            Host::<C, Journal>::from_plugin(&plugin)
+                .map(drop)
+                .unwrap_err(),
+        );
     }
-    assert_eq!(host.call::<_, u64>("add_all", &vec![2u64]).unwrap(), 2);
+    let pool = HostPool::<C, Journal>::new(&plugin);
+    expect_mismatch(pool.call::<_, u32>("send_garbage", &()).unwrap_err());
+    // The schemas name what the plugin sends.
+    let schemas = plugin.host_function_schemas().unwrap();
+    let (_, strict) = schemas.iter().find(|(name, _)| name == "strict").unwrap();
+    assert_eq!(strict.args.as_ref().unwrap().to_string(), "String");
+    assert_eq!(strict.ret.as_ref().unwrap().to_string(), "u32");
+}
+
+/// `Order` as a newer host reads it: with a field no plugin sends yet.
+#[derive(serde::Deserialize)]
+struct OrderWithCoupon {
+    id: u64,
+    customer: Customer,
+    lines: Vec<Line>,
+    notes: Option<String>,
+    tags: HashMap<String, u32>,
+    priority: Priority,
+    coupon: Option<String>,
+}
+
+fn an_evolved_host_function_type_follows_the_codec<C: Codec + 'static>() {
+    let with_coupon = journal_functions!(Host::<C>::builder().state(Journal::default), C)
+        .host_fn("strict", |_, text: String| text.len() as u32)
+        .host_fn("summarize", |_, order: OrderWithCoupon| {
+            assert_eq!(order.coupon, None);
+            summarize(&Order {
+                id: order.id,
+                customer: order.customer,
+                lines: order.lines,
+                notes: order.notes,
+                tags: order.tags,
+                priority: order.priority,
+            })
+        });
+    let with_coupon = with_coupon.build(wasm::<C>());
+    if C::LAYOUT.named_fields {
+        // Fields are matched by name, and `coupon` can be missing.
+        let mut host = with_coupon.unwrap();
+        let summary: Summary = host.call("summarize_on_host", &order()).unwrap();
+        assert_eq!(summary, summarize(&order()));
+    } else {
+        assert_eq!(
+            host_function_mismatch(with_coupon.map(drop).unwrap_err()),
+            [
+                "summarize",
+                "argument",
+                "the plugin has 6 fields, the host has 7 fields"
+            ]
+        );
+    }
+}
+
+/// The host function, path and difference of a
+/// `HostFunctionTypeMismatch`.
+fn host_function_mismatch(err: Error) -> [String; 3] {
+    match err {
+        Error::HostFunctionTypeMismatch {
+            host_function,
+            path,
+            difference,
+        } => [host_function, path, difference],
+        other => panic!("expected HostFunctionTypeMismatch, got {other:?}"),
+    }
+}
+
+fn a_reply_of_another_type_fails_its_first_call<C: Codec + 'static>() {
+    // `add` is declared `fn add(amount: u64) -> u64`.
+    let mut host = Host::<C>::builder()
+        .state(Journal::default)
+        .host_fn("log", |_, _: String| {})
+        .host_fn("config", |_, _: String| Some(7u32))
+        .host_fn("add", |_, amount: u64| amount as u32)
+        .host_fn("divide", |_, _: (i64, i64)| Ok::<i64, String>(0))
+        .host_fn("fail", |_, _: String| {})
+        .host_fn("explode", |_, _: String| {})
+        .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
+        .host_fn("strict", |_, _: String| 0u32)
+        .host_fn("ping", |_, (): ()| {})
+        .host_fn("summarize", |_, order: Order| summarize(&order))
+        .build(wasm::<C>())
+        .unwrap();
+    for (function, host_function, difference) in [
+        ("add_all", "add", "the plugin has u64, the host has u32"),
+        (
+            "greeting",
+            "config",
+            "the plugin has String, the host has u32",
+        ),
+    ] {
+        for _ in 0..2 {
+            let err = match function {
+                "add_all" => host.call::<_, u64>("add_all", &vec![1u64]).map(drop),
+                _ => host.call::<_, String>("greeting", "name").map(drop),
+            }
+            .unwrap_err();
+            match &err {
+                Error::HostFunction {
+                    function: called,
+                    host_function: failed,
+                    failure:
+                        HostFunctionFailure::TypeMismatch {
+                            path,
+                            difference: found,
+                        },
+                } => {
+                    assert_eq!(
+                        (called.as_str(), failed.as_str()),
+                        (function, host_function)
+                    );
+                    assert_eq!(found, difference);
+                    assert!(path.starts_with("reply"), "{path}");
+                }
+                other => panic!("expected a reply of the wrong type, got {other:?}"),
+            }
+        }
+    }
+    // Functions that do not call them work.
+    let quotient: Result<i64, String> = host.call("host_divide", &(7i64, 2i64)).unwrap();
+    assert_eq!(quotient, Ok(0));
 }
 
 fn replies_of_every_size_arrive_whole<C: Codec + 'static>() {
@@ -269,7 +417,7 @@ fn a_host_function_in_another_codec_is_refused_at_load<C: Codec + 'static>() {
             .host_fn("fail", |_, _: String| {})
             .host_fn("explode", |_, _: String| {})
             .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
-            .host_fn("strict", |_, _: (u64, u64)| 0u32)
+            .host_fn("strict", |_, _: String| 0u32)
             .host_fn("ping", |_, (): ()| {})
             .host_fn("summarize", |_, order: Order| summarize(&order));
         if !config_in_other_codec {
@@ -331,7 +479,9 @@ for_every_codec!(
     a_struct_crosses_each_way,
     a_failing_host_function_ends_the_call_and_the_next_one_works,
     a_panicking_host_function_is_caught_and_the_next_call_works,
-    undecodable_arguments_are_a_decode_error,
+    a_host_function_taking_another_type_is_refused_at_load,
+    an_evolved_host_function_type_follows_the_codec,
+    a_reply_of_another_type_fails_its_first_call,
     replies_of_every_size_arrive_whole,
     many_host_calls_leave_memory_unchanged,
     every_missing_import_is_named_at_load,
@@ -371,7 +521,7 @@ fn the_deadline_holds_while_the_plugin_calls_the_host() {
             .host_fn("fail", |_, _: String| {})
             .host_fn("explode", |_, _: String| {})
             .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
-            .host_fn("strict", |_, _: (u64, u64)| 0u32)
+            .host_fn("strict", |_, _: String| 0u32)
             .host_fn("summarize", |_, order: Order| summarize(&order))
     };
     // One host call longer than the deadline: stopped as it returns.
@@ -416,20 +566,8 @@ fn fuel_is_charged_for_host_calls() {
 
 #[test]
 fn a_pool_gives_each_thread_its_own_state() {
-    let plugin = Plugin::builder()
-        .state(Journal::default)
-        .host_fn("log", |ctx, line: String| ctx.state_mut().lines.push(line))
-        .host_fn("config", |_, _: String| None::<String>)
-        .host_fn("add", |ctx, amount: u64| {
-            ctx.state_mut().total += amount;
-            ctx.state().total
-        })
-        .host_fn("divide", |_, _: (i64, i64)| Ok::<i64, String>(0))
-        .host_fn("fail", |_, _: String| {})
-        .host_fn("explode", |_, _: String| {})
-        .host_fn("repeat", |_, _: (Vec<u8>, u32)| Vec::<u8>::new())
-        .host_fn("strict", |_, _: (u64, u64)| 0u32)
-        .host_fn("ping", |_, (): ()| {})
+    let plugin = journal_functions!(Plugin::builder().state(Journal::default), Bincode)
+        .host_fn("strict", |_, _: String| 0u32)
         .host_fn("summarize", |_, order: Order| summarize(&order))
         .build(wasm::<Bincode>())
         .unwrap();
