@@ -138,36 +138,34 @@ impl<S: Send + 'static> Instance<S> {
                 })
             })
             .collect();
-        let mut schema_exports = SchemaExports {
-            functions: Vec::new(),
-            host_functions: Vec::new(),
-        };
-        if schemas {
-            schema_exports = SchemaExports {
-                functions: functions
+        let schema_exports = SchemaExports {
+            functions: match schemas {
+                true => functions
                     .iter()
                     .map(|function| {
                         let name = schema_export_name(&function.name);
                         exports.get_typed_function(&store, &name).ok()
                     })
                     .collect(),
-                host_functions: plugin
+                false => Vec::new(),
+            },
+            host_functions: match schemas {
+                true => plugin
                     .linked()
                     .imports
                     .iter()
                     .filter_map(|import| match &import.binding {
                         Binding::HostFunction(host_fn) => {
                             let name = import_schema_export_name(&host_fn.name);
-                            Some((
-                                host_fn.clone(),
-                                exports.get_typed_function(&store, &name).ok(),
-                            ))
+                            let export = exports.get_typed_function(&store, &name).ok();
+                            Some((host_fn.clone(), export))
                         }
                         Binding::TakeReply => None,
                     })
                     .collect(),
-            };
-        }
+                false => Vec::new(),
+            },
+        };
         let slot = match exports
             .get_global(SLOT_EXPORT)
             .map_err(|err| bad(SLOT_EXPORT, err.to_string()))?

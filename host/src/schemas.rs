@@ -107,14 +107,14 @@ impl Schemas {
         state: &mut Option<S>,
     ) -> bool {
         let mut spoiled = false;
-        let mut describe = |name: &str, export: Option<&SchemaExport>, before: &str| {
+        let mut describe = |name: &str, export: Option<&SchemaExport>, since: u32| {
             let not_described = |reason: String| FunctionSchema {
                 args: Err(reason.clone()),
                 ret: Err(reason),
             };
             let Some(export) = export else {
                 return not_described(format!(
-                    "the plugin has no schema export for it (built before wasmer-plugin ABI version {before})"
+                    "the plugin has no schema export for it (built before wasmer-plugin ABI version {since})"
                 ));
             };
             if spoiled {
@@ -134,12 +134,12 @@ impl Schemas {
             .functions()
             .iter()
             .zip(&exports.functions)
-            .map(|(function, export)| describe(&function.name, export.as_ref(), "3"))
+            .map(|(function, export)| describe(&function.name, export.as_ref(), 3))
             .collect();
         let mut host_functions = Vec::new();
         let mut host_mismatch = None;
         for (host_fn, export) in &exports.host_functions {
-            let schema = describe(&host_fn.name, export.as_ref(), "4");
+            let schema = describe(&host_fn.name, export.as_ref(), 4);
             if host_mismatch.is_none() {
                 host_mismatch = host_arguments_mismatch(host_fn, &schema);
             }

@@ -12,7 +12,7 @@ use syn::{FnArg, ForeignItem, ForeignItemFn, ItemForeignMod, Pat, ReturnType, Ty
 
 use crate::expand::{metadata_record, schema_export, with_errors};
 use crate::options::{self, Options};
-use crate::signature::borrowed_part;
+use crate::signature::{borrowed_part, buffer_kind};
 use crate::type_text;
 
 // `IMPORT_MODULE` and `HOST_FUNCTION_PREFIX` of `wasmer-plugin-abi`,
@@ -272,23 +272,13 @@ fn traceable(ty: &Type) -> Type {
         }
     }
     let mut ty = match ty {
-        Type::Reference(reference) if !is_str_or_bytes(&reference.elem) => {
+        Type::Reference(reference) if buffer_kind(&reference.elem).is_none() => {
             (*reference.elem).clone()
         }
         other => other.clone(),
     };
     Static.visit_type_mut(&mut ty);
     ty
-}
-
-fn is_str_or_bytes(ty: &Type) -> bool {
-    match ty {
-        Type::Path(path) => path.qself.is_none() && path.path.is_ident("str"),
-        Type::Slice(slice) => {
-            matches!(&*slice.elem, Type::Path(path) if path.qself.is_none() && path.path.is_ident("u8"))
-        }
-        _ => false,
-    }
 }
 
 /// The errors, and each function of the block declared with a body that

@@ -147,19 +147,25 @@ fn classify(ty: &Type) -> Result<ArgKind, &'static str> {
                     "`#[wasmer_plugin]` arguments cannot name lifetimes: they borrow from the call's input, so elide them",
                 );
             }
-            Ok(match &*reference.elem {
-                Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => {
-                    ArgKind::Str
-                }
-                Type::Slice(slice) if is_u8(&slice.elem) => ArgKind::Bytes,
-                elem => ArgKind::Ref(Box::new(elem.clone())),
-            })
+            Ok(buffer_kind(&reference.elem)
+                .unwrap_or_else(|| ArgKind::Ref(Box::new((*reference.elem).clone()))))
         }
         Type::ImplTrait(_) => Err(
             "`#[wasmer_plugin]` arguments cannot be `impl Trait`: the host encodes one concrete type",
         ),
         Type::Infer(_) => Err("`#[wasmer_plugin]` arguments need a type"),
         _ => Ok(ArgKind::Owned),
+    }
+}
+
+/// [`ArgKind::Str`] or [`ArgKind::Bytes`] when `elem`, what a reference
+/// points to, is `str` or `[u8]`: the buffers a codec can lend from its
+/// input.
+pub fn buffer_kind(elem: &Type) -> Option<ArgKind> {
+    match elem {
+        Type::Path(path) if path.qself.is_none() && path.path.is_ident("str") => Some(ArgKind::Str),
+        Type::Slice(slice) if is_u8(&slice.elem) => Some(ArgKind::Bytes),
+        _ => None,
     }
 }
 
