@@ -13,10 +13,12 @@ use crate::le::{read_u32, write_u32};
 /// Bump it whenever anything in this module, the metadata record format,
 /// the schema bytes or the guest runtime's observable behaviour changes.
 ///
-/// Version 4 added host-function schema exports
+/// Version 5 added the capability imports ([`CLOCK_WALL_IMPORT`],
+/// [`CLOCK_MONOTONIC_IMPORT`], [`RANDOM_FILL_IMPORT`]); version 4
+/// host-function schema exports
 /// ([`IMPORT_SCHEMA_EXPORT_PREFIX`]); version 3 schema exports
 /// ([`SCHEMA_EXPORT_PREFIX`]); version 2 host functions (import records).
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// The oldest version a host of this version still loads and calls:
 /// every version so far only added things a plugin may go without.
@@ -59,7 +61,7 @@ pub const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
 pub const IMPORT_SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_import_schema_";
 
 /// The import module of everything a plugin imports: the host functions
-/// it declares and [`TAKE_REPLY_IMPORT`].
+/// it declares, [`TAKE_REPLY_IMPORT`] and the capability imports.
 pub const IMPORT_MODULE: &str = "wasmer-plugin";
 
 /// Host function `name` is imported as `IMPORT_MODULE`.`HOST_FUNCTION_PREFIX
@@ -77,6 +79,23 @@ pub const HOST_FUNCTION_PREFIX: &str = "__wasmer_plugin_host_";
 /// function returned, to `ptr`. A guest calls it only right after a host
 /// function returned a length over the `cap` it was given.
 pub const TAKE_REPLY_IMPORT: &str = "__wasmer_plugin_take_reply";
+
+/// Since ABI version 5, `IMPORT_MODULE`.`__wasmer_plugin_clock_wall`,
+/// `() -> i64`: the wall-clock time, in nanoseconds since the Unix epoch.
+/// Importing it asks for the clock capability, which the host grants or
+/// refuses at load.
+pub const CLOCK_WALL_IMPORT: &str = "__wasmer_plugin_clock_wall";
+
+/// Since ABI version 5, `IMPORT_MODULE`.`__wasmer_plugin_clock_monotonic`,
+/// `() -> i64`: nanoseconds since an origin fixed for the instance, never
+/// less than the last answer. The clock capability, as
+/// [`CLOCK_WALL_IMPORT`].
+pub const CLOCK_MONOTONIC_IMPORT: &str = "__wasmer_plugin_clock_monotonic";
+
+/// Since ABI version 5, `IMPORT_MODULE`.`__wasmer_plugin_random_fill`,
+/// `(ptr: i32, len: i32) -> ()`: fills the `len` bytes at `ptr` with
+/// random bytes. Importing it asks for the randomness capability.
+pub const RANDOM_FILL_IMPORT: &str = "__wasmer_plugin_random_fill";
 
 /// The alignment of every buffer [`ALLOC_EXPORT`] returns.
 pub const GUEST_ALIGN: usize = 8;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use serde::de::DeserializeSeed;
 use serde_json::Value;
 use wasmer_plugin_host::{
-    Bincode, Codec, FunctionRecord, Host, Json, MsgPack, Postcard, Schema, plugin_functions,
+    Bincode, Clock, Codec, Error, FunctionRecord, Host, Json, MsgPack, Postcard, Randomness,
+    Schema, plugin_functions,
 };
 
 use crate::msgpack_json::JsonValue;
@@ -20,8 +21,7 @@ pub(crate) fn run(
     path: &Path,
     function: &str,
     args: &str,
-    fuel: Option<u64>,
-    max_memory: Option<u64>,
+    settings: &Settings,
 ) -> Result<(), String> {
     let wasm = crate::read_plugin(path)?;
     let functions =
@@ -42,21 +42,21 @@ pub(crate) fn run(
     let reply = match record.codec.as_str() {
         "json" => {
             let input = serde_json::to_vec(&args).expect("a JSON value encodes");
-            let output = call_raw::<Json>(&wasm, record, &input, fuel, max_memory)?;
+            let output = call_raw::<Json>(&wasm, record, &input, settings)?;
             serde_json::from_slice::<Value>(&output)
                 .map_err(|err| format!("`{function}` answered bytes that are not JSON: {err}"))?
         }
         "msgpack" => {
             let input = rmp_serde::to_vec_named(&args).expect("a JSON value encodes");
-            let output = call_raw::<MsgPack>(&wasm, record, &input, fuel, max_memory)?;
+            let output = call_raw::<MsgPack>(&wasm, record, &input, settings)?;
             rmp_serde::from_slice::<JsonValue>(&output)
                 .map_err(|err| {
                     format!("`{function}` answered bytes that are not MessagePack: {err}")
                 })?
                 .0
         }
-        "bincode" => call_typed::<Bincode>(&wasm, record, &args, fuel, max_memory)?,
-        "postcard" => call_typed::<Postcard>(&wasm, record, &args, fuel, max_memory)?,
+        "bincode" => call_typed::<Bincode>(&wasm, record, &args, settings)?,
+        "postcard" => call_typed::<Postcard>(&wasm, record, &args, settings)?,
         other => {
             return Err(format!(
                 "`{function}` uses the {other} codec, which this command does not know: its \
@@ -74,20 +74,37 @@ pub(crate) fn run(
     Ok(())
 }
 
-/// A host of `wasm` with the command line's limits.
-fn host<C: Codec>(
-    wasm: &[u8],
-    fuel: Option<u64>,
-    max_memory: Option<u64>,
-) -> Result<Host<C>, String> {
+/// What the command line sets on the host: limits and grants.
+pub(crate) struct Settings {
+    pub(crate) fuel: Option<u64>,
+    pub(crate) max_memory: Option<u64>,
+    pub(crate) grant_clock: bool,
+    pub(crate) grant_randomness: bool,
+}
+
+/// A host of `wasm` with the command line's settings.
+fn host<C: Codec>(wasm: &[u8], settings: &Settings) -> Result<Host<C>, String> {
     let mut builder = Host::<C>::builder();
-    if let Some(fuel) = fuel {
+    if let Some(fuel) = settings.fuel {
         builder = builder.fuel_per_call(fuel);
     }
-    if let Some(bytes) = max_memory {
+    if let Some(bytes) = settings.max_memory {
         builder = builder.max_memory_bytes(bytes);
     }
-    builder.build(wasm).map_err(|err| err.report().to_string())
+    if settings.grant_clock {
+        builder = builder.grant_clock(Clock::system());
+    }
+    if settings.grant_randomness {
+        builder = builder.grant_randomness(Randomness::system());
+    }
+    builder.build(wasm).map_err(|err| match err {
+        // The builder method the host's message names is not what a user
+        // of this command sets.
+        Error::CapabilityNotGranted { capability, .. } => format!(
+            "the plugin asks for the {capability} capability: allow it with `--grant-{capability}`"
+        ),
+        err => err.report().to_string(),
+    })
 }
 
 /// Calls `record`'s function with `input` already in codec `C`.
@@ -95,10 +112,9 @@ fn call_raw<C: Codec>(
     wasm: &[u8],
     record: &FunctionRecord,
     input: &[u8],
-    fuel: Option<u64>,
-    max_memory: Option<u64>,
+    settings: &Settings,
 ) -> Result<Vec<u8>, String> {
-    host::<C>(wasm, fuel, max_memory)?
+    host::<C>(wasm, settings)?
         .call_raw(&record.name, input)
         .map_err(|err| err.report().to_string())
 }
@@ -109,11 +125,10 @@ fn call_typed<C: Codec>(
     wasm: &[u8],
     record: &FunctionRecord,
     args: &Value,
-    fuel: Option<u64>,
-    max_memory: Option<u64>,
+    settings: &Settings,
 ) -> Result<Value, String> {
     let function = &record.name;
-    let mut host = host::<C>(wasm, fuel, max_memory)?;
+    let mut host = host::<C>(wasm, settings)?;
     let schema = host
         .schema(function)
         .map_err(|err| err.report().to_string())?

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::de::IgnoredAny;
 use serde_json::json;
 use wasmer_plugin_host::{
-    ABI_VERSION, Bincode, FunctionRecord, FunctionSchema, Host, HostContext, Json, MsgPack,
-    Postcard, Schema, plugin_functions, plugin_imports,
+    ABI_VERSION, Bincode, Clock, FunctionRecord, FunctionSchema, Host, HostContext, Json, MsgPack,
+    Postcard, Randomness, Schema, plugin_capabilities, plugin_functions, plugin_imports,
 };
 
 /// The schemas a plugin exports, by name: its functions' and its host
@@ -31,7 +31,11 @@ fn stand_in(_: &mut HostContext<'_, ()>, _: IgnoredAny) -> Result<(), &'static s
 fn schemas(wasm: &[u8], imports: &[FunctionRecord]) -> Result<Schemas, String> {
     // The host's codec does not matter: nothing is called but the schema
     // exports.
-    let mut builder = Host::<Bincode>::builder();
+    // Every capability is granted: nothing reads the clock or draws a
+    // byte but the plugin's start function, if it has one.
+    let mut builder = Host::<Bincode>::builder()
+        .grant_clock(Clock::system())
+        .grant_randomness(Randomness::system());
     for import in imports {
         let name = &*import.name;
         builder = match &*import.codec {
@@ -91,6 +95,8 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     // The metadata's order is the linker's; by name is the reader's.
     functions.sort_by(|a, b| a.name.cmp(&b.name));
     imports.sort_by(|a, b| a.name.cmp(&b.name));
+    let capabilities = plugin_capabilities(&wasm)
+        .map_err(|err| format!("{}: {}", path.display(), err.report()))?;
     let schemas = schemas(&wasm, &imports);
     if as_json {
         let with_schemas =
@@ -121,6 +127,7 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
         let report = json!({
             "abi_version": ABI_VERSION,
             "size_bytes": wasm.len(),
+            "capabilities": capabilities,
             "functions": with_schemas(&functions, |schemas| &schemas.functions),
             "imports": with_schemas(&imports, |schemas| &schemas.host_functions),
         });
@@ -132,6 +139,10 @@ pub(crate) fn run(path: &Path, as_json: bool) -> Result<(), String> {
     }
     println!("{}", path.display());
     println!("  ABI version {ABI_VERSION}, {} bytes", wasm.len());
+    match capabilities.as_slice() {
+        [] => println!("  capabilities: none"),
+        asked => println!("  capabilities: {}", asked.join(", ")),
+    }
     let plural = if functions.len() == 1 { "" } else { "s" };
     println!("  {} function{plural}:", functions.len());
     for function in &functions {

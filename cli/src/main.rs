@@ -61,15 +61,33 @@ enum Command {
         /// The most memory the plugin instance may use, in bytes.
         #[arg(long)]
         max_memory: Option<u64>,
+        /// Let the plugin read the host's clock (`wasmer_plugin::clock`).
+        #[arg(long)]
+        grant_clock: bool,
+        /// Let the plugin draw the system's random bytes
+        /// (`wasmer_plugin::random`, getrandom).
+        #[arg(long)]
+        grant_randomness: bool,
     },
     /// Create a plugin crate, ready to build.
     New {
         /// The crate's name, and the folder to create.
         name: String,
-        /// Depend on the wasmer-plugin crate at this path instead of the
-        /// one this command was built from (or crates.io).
-        #[arg(long)]
+        /// Depend on the wasmer-plugin crate in this folder. The default
+        /// is the crate this command was built beside, when it is still
+        /// there, and the repository's (as `--wasmer-plugin-git`) when not.
+        #[arg(long, group = "source")]
         wasmer_plugin_path: Option<PathBuf>,
+        /// Depend on wasmer-plugin from this git repository.
+        #[arg(long, group = "source", value_name = "URL")]
+        wasmer_plugin_git: Option<String>,
+        /// Depend on this version of wasmer-plugin from crates.io (once it
+        /// is published there).
+        #[arg(long, group = "source", value_name = "VERSION")]
+        wasmer_plugin_version: Option<String>,
+        /// Build without wasm SIMD (for hosts on runtimes that lack it).
+        #[arg(long)]
+        no_simd: bool,
     },
     /// Build a plugin crate (or a workspace of them) for wasm32 and print
     /// where each `.wasm` file is.
@@ -89,11 +107,32 @@ fn main() -> ExitCode {
             args,
             fuel,
             max_memory,
-        } => call::run(&plugin, &function, &args, fuel, max_memory),
+            grant_clock,
+            grant_randomness,
+        } => {
+            let settings = call::Settings {
+                fuel,
+                max_memory,
+                grant_clock,
+                grant_randomness,
+            };
+            call::run(&plugin, &function, &args, &settings)
+        }
         Command::New {
             name,
             wasmer_plugin_path,
-        } => new::run(&name, wasmer_plugin_path),
+            wasmer_plugin_git,
+            wasmer_plugin_version,
+            no_simd,
+        } => {
+            let source = match (wasmer_plugin_path, wasmer_plugin_git, wasmer_plugin_version) {
+                (Some(path), _, _) => new::Source::Path(path),
+                (_, Some(url), _) => new::Source::Git(url),
+                (_, _, Some(version)) => new::Source::Version(version),
+                (None, None, None) => new::Source::Default,
+            };
+            new::run(&name, source, !no_simd)
+        }
         Command::Build { path } => build::run(&path),
     };
     match result {

@@ -92,6 +92,7 @@ fn inspect_speaks_json_for_machines() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["abi_version"], wasmer_plugin_host::ABI_VERSION);
     assert_eq!(report["imports"], serde_json::json!([]));
+    assert_eq!(report["capabilities"], serde_json::json!([]));
     assert_eq!(
         report["size_bytes"],
         std::fs::metadata(&plugin).unwrap().len()
@@ -460,6 +461,108 @@ fn the_readme_transcript_is_what_the_command_prints() {
         .output()
         .unwrap();
     assert!(tested.status.success(), "{}", stderr(&tested));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn capabilities_are_shown_and_granted_by_flag() {
+    let root = workspace();
+    let dir = wasmer_plugin_build::build(
+        &root.join("tests/capabilities-plugin/Cargo.toml"),
+        &root.join("target/test-plugins"),
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    let plugin = wasmer_plugin_build::wasm_file(&dir, "capabilities-plugin");
+    let output = run(&["inspect", path_arg(&plugin)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("\n  capabilities: clock, randomness\n"),
+        "{}",
+        stdout(&output)
+    );
+    let output = run(&["inspect", "--json", path_arg(&plugin)]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["capabilities"],
+        serde_json::json!(["clock", "randomness"])
+    );
+    // Refused without the flag, which the error names.
+    assert_fails(
+        &run(&["call", path_arg(&plugin), "new_uuid", "--grant-clock"]),
+        "allow it with `--grant-randomness`",
+    );
+    let output = run(&[
+        "call",
+        path_arg(&plugin),
+        "new_uuid",
+        "--grant-clock",
+        "--grant-randomness",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let uuid: String = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(uuid.len(), 36, "{uuid}");
+}
+
+#[test]
+fn new_writes_the_dependency_and_the_flags_it_is_told() {
+    let dir = fresh_dir(
+        &std::env::temp_dir().join(format!("wasmer-plugin-cli-new-{}", std::process::id())),
+    );
+    let new = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("new")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+
+    let output = new(&[
+        "by-git",
+        "--wasmer-plugin-git",
+        "https://example.com/wp.git",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        read("by-git/Cargo.toml")
+            .contains(r#"wasmer-plugin = { git = "https://example.com/wp.git", "#),
+        "{}",
+        read("by-git/Cargo.toml")
+    );
+    let config = read("by-git/.cargo/config.toml");
+    assert!(
+        config.contains(r#""-Ctarget-feature=+simd128""#),
+        "{config}"
+    );
+    assert!(
+        config.contains(r#"'getrandom_backend="custom"'"#),
+        "{config}"
+    );
+
+    let output = new(&["by-version", "--wasmer-plugin-version", "0.1", "--no-simd"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(read("by-version/Cargo.toml").contains(r#"wasmer-plugin = { version = "0.1", "#));
+    let config = read("by-version/.cargo/config.toml");
+    assert!(!config.contains("simd128\""), "{config}");
+    assert!(
+        config.contains(r#"'getrandom_backend="custom"'"#),
+        "{config}"
+    );
+
+    // One source at a time.
+    let output = new(&[
+        "both",
+        "--wasmer-plugin-git",
+        "x",
+        "--wasmer-plugin-version",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_fails(
+        &new(&["nowhere", "--wasmer-plugin-path", "/"]),
+        "holds no Cargo.toml",
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

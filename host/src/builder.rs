@@ -47,7 +47,20 @@ pub type PluginBuilder<S = ()> = Builder<Plugin<S>>;
 /// for the settings.
 pub type HostBuilder<C = wasmer_plugin_codecs::Bincode, S = ()> = Builder<Host<C, S>>;
 
-/// What a [`Builder`] builds: a [`Plugin`] or a [`Host`].
+/// What a [`Builder`] builds: a [`Plugin`] or a [`Host`]. Sealed; name it
+/// to register one set of host functions on either builder:
+///
+/// ```
+/// use wasmer_plugin_host::{Builder, Host, Plugin, Target};
+///
+/// fn with_logging<O: Target>(builder: Builder<O>) -> Builder<O> {
+///     builder.host_fn("log", |_, line: String| eprintln!("plugin: {line}"))
+/// }
+///
+/// let plugin_builder = with_logging(Plugin::builder());
+/// let host_builder = with_logging(Host::<wasmer_plugin_host::Postcard>::builder());
+/// # let _ = (plugin_builder, host_builder);
+/// ```
 pub trait Target: sealed::Sealed {
     /// The state of each instance that host functions see.
     type State: Send + 'static;

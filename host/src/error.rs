@@ -40,10 +40,10 @@ pub enum Error {
         message: String,
     },
     /// The module is over a limit that is checked when it is loaded.
-    #[error("the plugin is over this host's `{limit}`: {reason}")]
+    #[error("the plugin is over the builder's `{limit}`: {reason}")]
     LoadLimit {
         /// The builder setting that bounds it (`"max_module_bytes"`,
-        /// `"max_memory_bytes"`).
+        /// `"max_file_bytes"`, `"max_memory_bytes"`).
         limit: &'static str,
         /// What the module needs.
         reason: String,
@@ -197,7 +197,7 @@ pub enum Error {
     },
     /// The plugin's output is longer than the host accepts.
     #[error(
-        "plugin function `{function}` returned {len} bytes, over this host's {limit}-byte output limit"
+        "plugin function `{function}` returned {len} bytes, over this host's {limit}-byte output limit: raise it with the builder's `max_output_bytes`"
     )]
     OutputTooLarge {
         /// The function.
@@ -209,7 +209,7 @@ pub enum Error {
     },
     /// The encoded arguments are longer than the host sends.
     #[error(
-        "the arguments of `{function}` encode to {len} bytes, over this host's {limit}-byte input limit"
+        "the arguments of `{function}` encode to {len} bytes, over this host's {limit}-byte input limit: raise it with the builder's `max_input_bytes`"
     )]
     InputTooLarge {
         /// The function.
@@ -224,7 +224,7 @@ pub enum Error {
     /// [`HostBuilder::fuel_per_call`](crate::HostBuilder::fuel_per_call)):
     /// usually an endless loop.
     #[error(
-        "plugin function `{function}` ran out of fuel: it did more than {budget} units of work (wasm instructions, and bytes or elements of bulk instructions)"
+        "plugin function `{function}` ran out of fuel: it did more than {budget} units of work (wasm instructions, and bytes or elements of bulk instructions), the builder's `fuel_per_call`"
     )]
     OutOfFuel {
         /// The function.
@@ -236,7 +236,7 @@ pub enum Error {
     /// [`HostBuilder::max_memory_bytes`](crate::HostBuilder::max_memory_bytes))
     /// and trapped or gave up for it.
     #[error(
-        "plugin function `{function}` needed more memory than this host's {limit}-byte limit per plugin"
+        "plugin function `{function}` needed more memory than this host's {limit}-byte limit per plugin: raise it with the builder's `max_memory_bytes`"
     )]
     MemoryLimit {
         /// The function.
@@ -248,7 +248,7 @@ pub enum Error {
     /// the host's deadline (see
     /// [`Builder::timeout`](crate::Builder::timeout)) and was stopped.
     #[error(
-        "plugin function `{function}` ran longer than this host's {limit:?} timeout and was stopped"
+        "plugin function `{function}` ran longer than this host's {limit:?} timeout (the builder's `timeout`) and was stopped"
     )]
     Timeout {
         /// The function.
@@ -263,7 +263,7 @@ pub enum Error {
     /// A [`HostPool`](crate::HostPool) already has as many instances as it
     /// may, each held by another thread, and the calling thread has none.
     #[error(
-        "the pool's {limit} plugin instances are all held by other threads: raise `max_instances` or call from fewer threads"
+        "the pool's {limit} plugin instances are all held by other threads: raise it with `HostPool::with_max_instances` or call from fewer threads"
     )]
     InstanceLimit {
         /// The pool's limit.
@@ -318,6 +318,21 @@ pub enum Error {
         module: String,
         /// The import's name.
         name: String,
+    },
+    /// The plugin asks for a capability (a clock, randomness) the builder
+    /// did not grant: it imports the capability's functions, which the
+    /// guest runtime's `clock` and `random` modules (and getrandom's
+    /// backend) call.
+    #[error(
+        "the plugin asks for the {capability} capability (it imports `{import}`), which this host does not grant: grant it with the builder's `{setter}`"
+    )]
+    CapabilityNotGranted {
+        /// The capability: `"clock"` or `"randomness"`.
+        capability: &'static str,
+        /// The import that asks for it.
+        import: &'static str,
+        /// The builder method that grants it.
+        setter: &'static str,
     },
     /// The builder registered two host functions of one name.
     #[error("host function `{name}` is registered twice")]
@@ -396,6 +411,7 @@ impl Error {
             | Error::HostFunctionCodecMismatch { .. }
             | Error::HostFunctionTypeMismatch { .. }
             | Error::UnknownImport { .. }
+            | Error::CapabilityNotGranted { .. }
             | Error::DuplicateHostFunction { .. } => false,
         }
     }
@@ -454,10 +470,12 @@ pub enum HostFunctionFailure {
     /// It was registered with `try_host_fn` and returned this error.
     #[error("it returned an error")]
     Returned(#[source] Box<dyn std::error::Error + Send + Sync>),
-    /// It panicked; the panic was caught.
+    /// It panicked; the panic was caught, and reported here rather than
+    /// by the panic hook.
     #[error("it panicked: {message}")]
     Panicked {
-        /// The panic message.
+        /// The panic message after its source location
+        /// (`src/main.rs:12:5: boom`).
         message: String,
     },
     /// The plugin sent it arguments that do not decode as the type it
@@ -491,7 +509,7 @@ pub enum HostFunctionFailure {
     },
     /// The plugin sent it more bytes than the input limit allows.
     #[error(
-        "the plugin sent {len} bytes of arguments, over this host's {limit}-byte input limit (`max_input_bytes`)"
+        "the plugin sent {len} bytes of arguments, over this host's {limit}-byte input limit: raise it with the builder's `max_input_bytes`"
     )]
     InputTooLarge {
         /// The bytes it sent.
@@ -635,6 +653,81 @@ mod tests {
                 .filter(|name| !text.contains(&format!("`{name}`")))
                 .collect();
             assert!(missing.is_empty(), "{path} does not name {missing:?}");
+        }
+    }
+
+    #[test]
+    fn every_limit_error_names_its_setter_and_the_value_in_force() {
+        use super::{Error, HostFunctionFailure};
+        let function = || "f".to_owned();
+        let cases: Vec<(Box<dyn std::error::Error>, &str, &str)> = vec![
+            (
+                Box::new(Error::InputTooLarge {
+                    function: function(),
+                    len: 11,
+                    limit: 10,
+                }),
+                "`max_input_bytes`",
+                "10-byte",
+            ),
+            (
+                Box::new(Error::OutputTooLarge {
+                    function: function(),
+                    len: 11,
+                    limit: 10,
+                }),
+                "`max_output_bytes`",
+                "10-byte",
+            ),
+            (
+                Box::new(Error::OutOfFuel {
+                    function: function(),
+                    budget: 1000,
+                }),
+                "`fuel_per_call`",
+                "1000 units",
+            ),
+            (
+                Box::new(Error::MemoryLimit {
+                    function: function(),
+                    limit: 65536,
+                }),
+                "`max_memory_bytes`",
+                "65536-byte",
+            ),
+            (
+                Box::new(Error::Timeout {
+                    function: function(),
+                    limit: std::time::Duration::from_millis(5),
+                }),
+                "`timeout`",
+                "5ms",
+            ),
+            (
+                Box::new(Error::InstanceLimit { limit: 3 }),
+                "`HostPool::with_max_instances`",
+                "3 plugin instances",
+            ),
+            (
+                Box::new(HostFunctionFailure::InputTooLarge { len: 11, limit: 10 }),
+                "`max_input_bytes`",
+                "10-byte",
+            ),
+            (
+                Box::new(crate::limits::check_module_size(11, 0, 10).unwrap_err()),
+                "`max_module_bytes`",
+                "10-byte",
+            ),
+            (
+                Box::new(crate::limits::check_file_size(11, 10).unwrap_err()),
+                "`max_file_bytes`",
+                "10-byte",
+            ),
+        ];
+        for (error, setter, value) in cases {
+            let message = error.to_string();
+            assert!(message.contains(setter), "{message}");
+            assert!(message.contains(value), "{message}");
         }
     }
 

@@ -15,6 +15,7 @@ use wasmer_plugin_abi::{
 };
 
 use crate::builder::Target;
+use crate::capabilities::{CapabilityImport, Grants};
 use crate::reply::cap_message;
 use crate::schemas::ReplyCheck;
 use crate::{Builder, Error, Host, HostFunctionFailure, Plugin};
@@ -82,6 +83,8 @@ pub(crate) struct HostFunctions<S> {
     /// A name registered twice, reported when the builder builds.
     duplicate: Option<String>,
     pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
+    /// The capabilities granted besides.
+    pub(crate) grants: Grants,
 }
 
 impl HostFunctions<()> {
@@ -90,6 +93,7 @@ impl HostFunctions<()> {
             functions: Vec::new(),
             duplicate: None,
             init: Arc::new(|| ()),
+            grants: Grants::default(),
         }
     }
 
@@ -125,6 +129,7 @@ impl HostFunctions<()> {
             functions,
             duplicate: self.duplicate,
             init,
+            grants: self.grants,
         }
     }
 }
@@ -188,6 +193,9 @@ impl<S> HostFunctions<S> {
             }
             let binding = if name == TAKE_REPLY_IMPORT {
                 Binding::TakeReply
+            } else if let Some(capability) = CapabilityImport::named(name) {
+                self.grants.check(capability)?;
+                Binding::Capability(capability)
             } else {
                 let Some(host_name) = name
                     .strip_prefix(HOST_FUNCTION_PREFIX)
@@ -203,8 +211,10 @@ impl<S> HostFunctions<S> {
             });
         }
         Ok(Linked {
+            capabilities: crate::capabilities::requested(module_imports),
             imports,
             init: self.init,
+            grants: self.grants,
         })
     }
 }
@@ -214,6 +224,10 @@ impl<S> HostFunctions<S> {
 pub(crate) struct Linked<S> {
     pub(crate) imports: Vec<LinkedImport<S>>,
     pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
+    /// What each instance's clock and generator start from.
+    pub(crate) grants: Grants,
+    /// The capabilities the module asks for, sorted.
+    pub(crate) capabilities: Vec<&'static str>,
 }
 
 /// One import of the module: its name in [`IMPORT_MODULE`] and what it
@@ -226,6 +240,7 @@ pub(crate) struct LinkedImport<S> {
 pub(crate) enum Binding<S> {
     HostFunction(Arc<HostFn<S>>),
     TakeReply,
+    Capability(CapabilityImport),
 }
 
 fn thunk<S, K, A, R, F>(function: F) -> Box<Thunk<S>>
@@ -274,6 +289,17 @@ impl<O: Target> Builder<O> {
         self.host_fn_in::<O::Codec, A, R, F>(name, function)
     }
 
+    /// Like [`host_fn`](Builder::host_fn), for a host function the plugin
+    /// declares without arguments: `host_fn0("now", |ctx| ...)` rather
+    /// than `host_fn("now", |ctx, (): ()| ...)`.
+    pub fn host_fn0<R, F>(self, name: &str, function: F) -> Self
+    where
+        R: Serialize + 'static,
+        F: Fn(&mut HostContext<'_, O::State>) -> R + Send + Sync + 'static,
+    {
+        self.host_fn_in::<O::Codec, (), R, _>(name, move |context, ()| function(context))
+    }
+
     /// Like [`host_fn`](Builder::host_fn), for plugins that declare the
     /// import with codec `K`.
     pub fn host_fn_in<K, A, R, F>(self, name: &str, function: F) -> Self
@@ -305,6 +331,18 @@ impl<O: Target> Builder<O> {
         F: Fn(&mut HostContext<'_, O::State>, A) -> Result<R, E> + Send + Sync + 'static,
     {
         self.try_host_fn_in::<O::Codec, A, R, E, F>(name, function)
+    }
+
+    /// Like [`try_host_fn`](Builder::try_host_fn), for a host function
+    /// the plugin declares without arguments (see
+    /// [`host_fn0`](Builder::host_fn0)).
+    pub fn try_host_fn0<R, E, F>(self, name: &str, function: F) -> Self
+    where
+        R: Serialize + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+        F: Fn(&mut HostContext<'_, O::State>) -> Result<R, E> + Send + Sync + 'static,
+    {
+        self.try_host_fn_in::<O::Codec, (), R, E, _>(name, move |context, ()| function(context))
     }
 
     /// Like [`try_host_fn`](Builder::try_host_fn), for plugins that

@@ -3,12 +3,13 @@
 //! arguments out of guest memory, run the host function, write the reply
 //! back), with its limits and failures.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store};
 use wasmer_plugin_abi::{IMPORT_MODULE, TAKE_REPLY_IMPORT};
 
+use crate::capabilities::{CapabilityImport, CapabilityState};
+use crate::caught_panic;
 use crate::guest_memory::GuestMemory;
 use crate::host_functions::{Binding, HostContext, HostFn};
 use crate::limits::{HostCallLimits, HostCallStop, limit_trap};
@@ -27,6 +28,8 @@ pub(crate) struct CallEnv<S> {
     /// The host function whose `reply` waits for `take_reply`, if one does.
     pending: Option<Arc<HostFn<S>>>,
     limits: HostCallLimits,
+    /// The instance's clock and generator, as granted.
+    capabilities: CapabilityState,
 }
 
 /// Why a host-function call trapped, for [`Instance`](crate::instance)'s
@@ -74,6 +77,7 @@ pub(crate) fn imports<S: Send + 'static>(
             reply: Vec::new(),
             pending: None,
             limits: HostCallLimits::input_only(plugin.limits().max_input_bytes),
+            capabilities: plugin.linked().grants.instance_state(),
         },
     );
     let mut imports = Imports::new();
@@ -90,6 +94,15 @@ pub(crate) fn imports<S: Send + 'static>(
                 )
             }
             Binding::TakeReply => Function::new_typed_with_env(store, &env, take_reply::<S>),
+            Binding::Capability(CapabilityImport::ClockWall) => {
+                Function::new_typed_with_env(store, &env, clock_wall::<S>)
+            }
+            Binding::Capability(CapabilityImport::ClockMonotonic) => {
+                Function::new_typed_with_env(store, &env, clock_monotonic::<S>)
+            }
+            Binding::Capability(CapabilityImport::RandomFill) => {
+                Function::new_typed_with_env(store, &env, random_fill::<S>)
+            }
         };
         imports.define(IMPORT_MODULE, &import.name, function);
     }
@@ -146,6 +159,7 @@ fn call_host_fn<S: Send + 'static>(
         reply,
         pending,
         limits,
+        ..
     } = env;
     *pending = None;
     limits
@@ -163,19 +177,12 @@ fn call_host_fn<S: Send + 'static>(
         let mut context = HostContext { state, name };
         // A panicking host function must not unwind through wasm frames or
         // take the host down: it ends this call like an error.
-        catch_unwind(AssertUnwindSafe(|| {
-            (host_fn.thunk)(&mut context, args, reply, &host_fn.reply)
-        }))
+        caught_panic::catch(|| (host_fn.thunk)(&mut context, args, reply, &host_fn.reply))
     };
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(failure)) => return Err(trap(name, failure)),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|text| (*text).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
+        Err(message) => {
             return Err(trap(
                 name,
                 HostFunctionFailure::Panicked {
@@ -239,4 +246,67 @@ fn take_reply<S: Send + 'static>(
         .map_err(|outside| bad(outside.to_string()))?
         .copy_from_slice(&env.reply);
     Ok(())
+}
+
+/// `__wasmer_plugin_clock_wall() -> i64`: nanoseconds since the epoch.
+fn clock_wall<S: Send + 'static>(mut env: FunctionEnvMut<CallEnv<S>>) -> Result<i64, RuntimeError> {
+    read_clock(
+        &mut env,
+        CapabilityImport::ClockWall,
+        CapabilityState::wall_nanos,
+    )
+}
+
+/// `__wasmer_plugin_clock_monotonic() -> i64`: nanoseconds since the
+/// instance's origin.
+fn clock_monotonic<S: Send + 'static>(
+    mut env: FunctionEnvMut<CallEnv<S>>,
+) -> Result<i64, RuntimeError> {
+    read_clock(
+        &mut env,
+        CapabilityImport::ClockMonotonic,
+        CapabilityState::monotonic_nanos,
+    )
+}
+
+/// A clock reading, charged and deadline-checked like a host-function
+/// call without arguments, so that a plugin polling the clock still runs
+/// out of fuel or time.
+fn read_clock<S: Send + 'static>(
+    env: &mut FunctionEnvMut<CallEnv<S>>,
+    import: CapabilityImport,
+    read: fn(&mut CapabilityState) -> Result<u64, String>,
+) -> Result<i64, RuntimeError> {
+    let name = import.import_name();
+    let (env, mut store) = env.data_and_store_mut();
+    let nanos = read(&mut env.capabilities).map_err(|reason| bad_call(name, reason))?;
+    env.limits
+        .reply(&mut store, 0)
+        .map_err(|stop| stopped(name, stop))?;
+    // At most `i64::MAX` (see `capabilities::saturating_nanos`).
+    Ok(nanos as i64)
+}
+
+/// `__wasmer_plugin_random_fill(ptr, len)`: random bytes into guest
+/// memory, charged like a reply of `len` bytes.
+fn random_fill<S: Send + 'static>(
+    mut env: FunctionEnvMut<CallEnv<S>>,
+    ptr: u32,
+    len: u32,
+) -> Result<(), RuntimeError> {
+    let name = CapabilityImport::RandomFill.import_name();
+    let (env, mut store) = env.data_and_store_mut();
+    env.limits
+        .reply(&mut store, len as usize)
+        .map_err(|stop| stopped(name, stop))?;
+    let Some(memory) = &env.memory else {
+        return Err(bad_call(name, "called outside a plugin call".to_owned()));
+    };
+    let mut guest = GuestMemory::new(memory, &mut store);
+    let bytes = guest
+        .get_mut("the bytes it asked for", ptr as u64, len as u64)
+        .map_err(|outside| bad_call(name, outside.to_string()))?;
+    env.capabilities
+        .fill(bytes)
+        .map_err(|reason| bad_call(name, reason))
 }

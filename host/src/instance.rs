@@ -160,7 +160,7 @@ impl<S: Send + 'static> Instance<S> {
                             let export = exports.get_typed_function(&store, &name).ok();
                             Some((host_fn.clone(), export))
                         }
-                        Binding::TakeReply => None,
+                        Binding::TakeReply | Binding::Capability(_) => None,
                     })
                     .collect(),
                 false => Vec::new(),

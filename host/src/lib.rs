@@ -63,7 +63,20 @@
 //! [`HostContext`] and [`Host::state`]). A plugin that imports a function
 //! the builder lacks is refused at load, naming every missing one; a host
 //! function that fails or panics ends the plugin call with an error that
-//! names it. The README's "Host functions" section has an example.
+//! names it, reported once through the error (the panic hook stays quiet
+//! for it). [`Target`] lets one function register the same host functions
+//! on either builder. The README's "Host functions" section has an example.
+//!
+//! # Clocks and randomness
+//!
+//! A plugin reads a clock or draws random bytes (through
+//! `wasmer_plugin::clock`, `wasmer_plugin::random` or getrandom) only when
+//! the builder grants it ([`Builder::grant_clock`],
+//! [`Builder::grant_randomness`]); one that asks for a capability it was
+//! not granted is refused at load ([`Error::CapabilityNotGranted`]).
+//! [`Clock::deterministic`] and [`Randomness::seeded`] make runs
+//! reproducible; [`Plugin::capabilities`] and [`plugin_capabilities`] say
+//! what a plugin asks for.
 //!
 //! # When not to use it
 //!
@@ -74,6 +87,8 @@
 
 mod builder;
 mod cache;
+mod capabilities;
+mod caught_panic;
 mod defer_start;
 mod engine;
 mod error;
@@ -92,16 +107,17 @@ mod reply;
 mod schemas;
 mod type_check;
 
-pub use builder::{Builder, HostBuilder, PluginBuilder};
+pub use builder::{Builder, HostBuilder, PluginBuilder, Target};
 pub use cache::{CacheOutcome, default_cache_dir};
+pub use capabilities::{Clock, Randomness};
 pub use error::{Error, HostFunctionFailure, TrapCode};
 pub use host::{Function, Host};
 pub use host_functions::HostContext;
 pub use limits::{
-    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_MEMORY_BYTES,
-    DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
+    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
 };
-pub use module_shape::{plugin_functions, plugin_imports};
+pub use module_shape::{plugin_capabilities, plugin_functions, plugin_imports};
 pub use plugin::Plugin;
 pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
 pub use wasmer_plugin_abi::{

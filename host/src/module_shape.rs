@@ -11,7 +11,7 @@ use wasmer_plugin_abi::{
 };
 
 use crate::Error;
-use crate::limits::{InstanceBudget, Limits, TableNeed, check_module_size};
+use crate::limits::{InstanceBudget, Limits, TableNeed, check_file_size, check_module_size};
 use crate::reply::cap_message;
 
 /// A module that passed the checks that need no compiler.
@@ -26,8 +26,13 @@ pub(crate) struct ModuleShape {
 
 impl ModuleShape {
     pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
-        check_module_size(wasm.len(), limits.max_module_bytes)?;
+        check_file_size(wasm.len(), limits.max_file_bytes)?;
         let mut sections = Sections::read(wasm)?;
+        check_module_size(
+            wasm.len(),
+            sections.uncompiled_bytes,
+            limits.max_module_bytes,
+        )?;
         let Metadata { functions, imports } = sections.metadata()?;
         let budget = InstanceBudget::new(
             limits.max_memory_bytes,
@@ -59,12 +64,24 @@ pub fn plugin_imports(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
     Ok(Sections::read(wasm)?.metadata()?.imports)
 }
 
+/// The capabilities a plugin module asks for (`"clock"`, `"randomness"`),
+/// sorted, read from its imports like [`plugin_functions`] reads its
+/// functions: what a host must grant on its builder to load it.
+pub fn plugin_capabilities(wasm: &[u8]) -> Result<Vec<&'static str>, Error> {
+    let sections = Sections::read(wasm)?;
+    sections.metadata()?;
+    Ok(crate::capabilities::requested(&sections.imports))
+}
+
 /// What one pass over the module's sections collects.
 struct Sections {
     metadata: Option<Vec<u8>>,
     tables: Vec<TableNeed>,
     memory_pages: Vec<u64>,
     imports: Vec<(String, String)>,
+    /// The bytes of custom sections other than the metadata: debug
+    /// information, names, producers.
+    uncompiled_bytes: usize,
 }
 
 impl Sections {
@@ -83,6 +100,7 @@ impl Sections {
             tables: Vec::new(),
             memory_pages: Vec::new(),
             imports: Vec::new(),
+            uncompiled_bytes: 0,
         };
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(malformed)? {
@@ -93,6 +111,10 @@ impl Sections {
                         return Err(Error::Metadata(MetadataError::TooLarge { len }));
                     }
                     bytes.extend_from_slice(section.data());
+                }
+                Payload::CustomSection(section) => {
+                    let range = section.range();
+                    sections.uncompiled_bytes += (range.end - range.start) as usize;
                 }
                 Payload::ImportSection(reader) => {
                     for import in reader.into_imports() {

@@ -144,6 +144,12 @@ impl<S> Plugin<S> {
         &self.inner.imports
     }
 
+    /// The capabilities the plugin asks for (`"clock"`, `"randomness"`),
+    /// sorted: the builder granted each.
+    pub fn capabilities(&self) -> &[&'static str] {
+        &self.inner.linked.capabilities
+    }
+
     /// The schema of each of the plugin's functions, in the order of
     /// [`functions`](Plugin::functions), or `None` until the first
     /// instance (a [`Host`](crate::Host) or a pool's) has read them. A

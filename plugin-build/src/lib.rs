@@ -40,24 +40,108 @@ const INHERITED_VARS_TO_DROP: &[&str] = &[
     "MFLAGS",
 ];
 
-/// Builds every crate of the workspace of the manifest at `manifest` in release mode into `target_dir`, and returns the folder
-/// holding the `.wasm` files.
+/// Builds every crate of the workspace of the manifest at `manifest` in
+/// release mode into `target_dir`, with the [`Options`] defaults (SIMD on,
+/// randomness served by the guest runtime), and returns the folder holding
+/// the `.wasm` files.
 ///
 /// Fails with the nested cargo's output when the build fails.
 pub fn build(manifest: &Path, target_dir: &Path) -> io::Result<PathBuf> {
+    build_with(manifest, target_dir, &Options::default())
+}
+
+/// How [`build_with`] builds plugins.
+///
+/// The defaults are what a plugin host wants: a release build; wasm SIMD
+/// (`-C target-feature=+simd128`), which the host accepts and Rust does not
+/// turn on by default, and which code that vectorises (regex, hashing,
+/// image filters) runs 1.5 to 2 times faster with; and
+/// `--cfg getrandom_backend="custom"`, so that a plugin using `getrandom`
+/// (through `rand`, `uuid`…) can get its randomness from the host through
+/// the guest runtime (its `getrandom` feature; without it the flag changes
+/// nothing). These flags are added to the plugin workspace's own
+/// `target.wasm32-unknown-unknown.rustflags`, never in place of them (a
+/// `build.rustflags` setting gives way to them, as cargo ranks the two).
+#[derive(Debug, Clone)]
+pub struct Options {
+    release: bool,
+    simd: bool,
+    packages: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            release: true,
+            simd: true,
+            packages: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    /// A debug build (`cargo build` without `--release`): unoptimised,
+    /// with DWARF, which the host loads with its default limits.
+    pub fn debug(mut self) -> Self {
+        self.release = false;
+        self
+    }
+
+    /// Without `+simd128`: for hosts on other runtimes that lack wasm SIMD.
+    pub fn without_simd(mut self) -> Self {
+        self.simd = false;
+        self
+    }
+
+    /// Only this package of the workspace (repeat for several); the whole
+    /// workspace when none is named.
+    pub fn package(mut self, name: &str) -> Self {
+        self.packages.push(name.to_owned());
+        self
+    }
+
+    /// The folder under the target dir that the build writes to.
+    fn profile_dir(&self) -> &'static str {
+        if self.release { "release" } else { "debug" }
+    }
+
+    /// The `--config` value that adds this build's flags to the target's
+    /// rustflags (cargo joins arrays from every config source).
+    fn rustflags_config(&self) -> String {
+        let mut flags = vec![r#""--cfg""#, r#"'getrandom_backend="custom"'"#];
+        if self.simd {
+            flags.push(r#""-Ctarget-feature=+simd128""#);
+        }
+        format!("target.{TARGET}.rustflags=[{}]", flags.join(", "))
+    }
+}
+
+/// Like [`build`], built as `options` say; returns the folder holding the
+/// `.wasm` files (`<target_dir>/wasm32-unknown-unknown/release` or
+/// `.../debug`).
+pub fn build_with(manifest: &Path, target_dir: &Path, options: &Options) -> io::Result<PathBuf> {
     ensure_target()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(&cargo);
+    command.arg("build");
+    if options.release {
+        command.arg("--release");
+    }
     command
-        .arg("build")
-        .arg("--release")
         .arg("--target")
         .arg(TARGET)
         .arg("--manifest-path")
         .arg(manifest)
         .arg("--target-dir")
         .arg(target_dir)
-        .arg("--workspace");
+        .arg("--config")
+        .arg(options.rustflags_config());
+    if options.packages.is_empty() {
+        command.arg("--workspace");
+    }
+    for package in &options.packages {
+        command.arg("--package").arg(package);
+    }
     for var in INHERITED_VARS_TO_DROP {
         command.env_remove(var);
     }
@@ -75,7 +159,7 @@ pub fn build(manifest: &Path, target_dir: &Path) -> io::Result<PathBuf> {
             String::from_utf8_lossy(&output.stderr)
         )));
     }
-    Ok(target_dir.join(TARGET).join("release"))
+    Ok(target_dir.join(TARGET).join(options.profile_dir()))
 }
 
 /// Makes sure the toolchain that builds plugins has the standard library

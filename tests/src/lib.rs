@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use wasmer_plugin_build::Options;
+
 pub use wasmer_plugin_tests_common as common;
 
 /// The README's examples, plugins' and hosts', compiled by `cargo test
@@ -20,11 +22,49 @@ pub struct ReadmeExamples;
 /// test that needs a plugin, with cargo's output.
 pub fn plugin(crate_name: &str) -> Vec<u8> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    let wasm_dir = BUILT
+    built(&BUILT, "plugins", &Options::default(), crate_name)
+}
+
+/// The bytes of the plugin that asks for capabilities
+/// (`capabilities-plugin/`: uuid over getrandom, the runtime's clock and
+/// randomness), built once per test binary. A workspace of its own, as
+/// wasmer-plugin's `getrandom` feature would reach every plugin of
+/// `plugins/`.
+pub fn capabilities_plugin() -> Vec<u8> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let options = Options::default();
+    built(
+        &BUILT,
+        "capabilities-plugin",
+        &options,
+        "capabilities-plugin",
+    )
+}
+
+/// The bytes of the json test plugin (`plugins/json`: serde_json and the
+/// runtime) built without `--release`: unoptimised, with DWARF, as
+/// `cargo build` leaves it. Built once per test binary.
+pub fn debug_json_plugin() -> Vec<u8> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let options = Options::default().debug().package("json-plugin");
+    built(&BUILT, "plugins", &options, "json-plugin")
+}
+
+/// Plugin `crate_name` of the workspace in folder `workspace` (beside this
+/// crate's manifest), built as `options` say the first time `cell` is
+/// asked, into the shared `target/test-plugins`.
+fn built(
+    cell: &OnceLock<Result<PathBuf, String>>,
+    workspace: &str,
+    options: &Options,
+    crate_name: &str,
+) -> Vec<u8> {
+    let wasm_dir = cell
         .get_or_init(|| {
             let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let manifest = here.join(workspace).join("Cargo.toml");
             let target_dir = here.join("../target/test-plugins");
-            wasmer_plugin_build::build(&here.join("plugins/Cargo.toml"), &target_dir)
+            wasmer_plugin_build::build_with(&manifest, &target_dir, options)
                 .map_err(|err| err.to_string())
         })
         .as_ref()

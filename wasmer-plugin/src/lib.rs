@@ -91,6 +91,15 @@
 //! an anonymous `const _` block, so it collides with nothing of yours.
 //! `docs/ABI.md` in the repository describes the wire contract.
 //!
+//! # Clocks and randomness
+//!
+//! std has no clock on `wasm32-unknown-unknown` and getrandom no backend:
+//! [`clock`] reads the host's time and [`random`] its random bytes, and the
+//! `getrandom` feature serves getrandom's custom backend (so that `rand`
+//! and `uuid` work unchanged) when the plugin is built with
+//! `--cfg getrandom_backend="custom"`. The host must grant each; the
+//! README's "Clocks and randomness" section has the whole story.
+//!
 //! # When not to use it
 //!
 //! For plugins in several languages with rich interface types, the
@@ -104,8 +113,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod clock;
 mod convert;
 mod guest;
+pub mod random;
 
 pub use convert::{convert_ret, convert_slice};
 pub use guest::record_panic;

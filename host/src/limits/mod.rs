@@ -22,8 +22,8 @@ pub use input::DEFAULT_MAX_INPUT_BYTES;
 pub(crate) use input::check_input;
 pub use memory::DEFAULT_MAX_MEMORY_BYTES;
 pub(crate) use memory::{InstanceBudget, LimitingTunables, MAX_TABLE_ELEMENTS, TableNeed};
-pub use module_size::DEFAULT_MAX_MODULE_BYTES;
-pub(crate) use module_size::check_module_size;
+pub use module_size::{DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODULE_BYTES};
+pub(crate) use module_size::{check_file_size, check_module_size};
 pub use output::DEFAULT_MAX_OUTPUT_BYTES;
 pub(crate) use output::check_output;
 pub(crate) use running::{HostCallLimits, HostCallStop, InstanceLimits, Stop, limit_trap};
@@ -38,6 +38,7 @@ pub(crate) struct Limits {
     pub(crate) max_memory_bytes: u64,
     pub(crate) fuel_per_call: Option<u64>,
     pub(crate) max_module_bytes: u64,
+    pub(crate) max_file_bytes: u64,
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -49,6 +50,7 @@ impl Default for Limits {
             max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
             fuel_per_call: DEFAULT_FUEL_PER_CALL,
             max_module_bytes: DEFAULT_MAX_MODULE_BYTES,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             timeout: DEFAULT_TIMEOUT,
         }
     }

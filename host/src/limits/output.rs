@@ -2,8 +2,10 @@
 
 use crate::{Builder, Error};
 
-/// Default for [`Builder::max_output_bytes`]: 64 MiB, as for the input.
-pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
+/// Default for [`Builder::max_output_bytes`]: 64 MiB of payload and 64 KiB
+/// for the codec's framing, counted as for the input
+/// ([`DEFAULT_MAX_INPUT_BYTES`](crate::DEFAULT_MAX_INPUT_BYTES)).
+pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024 + super::input::FRAMING_ALLOWANCE;
 
 impl<O: crate::builder::Target> Builder<O> {
     /// The longest output a call may return; longer is

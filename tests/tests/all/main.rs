@@ -13,6 +13,7 @@ macro_rules! for_every_codec {
 }
 
 mod byte_buffers;
+mod capabilities;
 mod codecs;
 mod failures;
 mod guest_runtime;

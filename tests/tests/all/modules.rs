@@ -3,7 +3,7 @@
 
 use wasmer_plugin_host::{Bincode, Error, FunctionRecord, Host, Json, Postcard};
 use wasmer_plugin_tests::common::CustomJson;
-use wasmer_plugin_tests::{c_plugin, plugin};
+use wasmer_plugin_tests::{c_plugin, debug_json_plugin, plugin};
 
 fn record(name: &str, codec: &str, args: &str, ret: &str) -> FunctionRecord {
     FunctionRecord {
@@ -175,5 +175,26 @@ mod erased {
         fn call(&self, host: &mut Host<Json>) -> Result<i64, Error> {
             host.call::<_, i64>("add", self)
         }
+    }
+}
+
+#[test]
+fn a_debug_build_loads_with_the_default_limits_and_its_panics_name_the_source() {
+    let wasm = debug_json_plugin();
+    // Most of a debug build is DWARF, which is not compiled: it counts
+    // toward `max_file_bytes` only.
+    assert!(
+        wasm.len() as u64 > wasmer_plugin_host::DEFAULT_MAX_MODULE_BYTES / 4,
+        "a debug build of {} bytes: is it one?",
+        wasm.len()
+    );
+    let mut host = Host::<Json>::new(&wasm).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &21i64).unwrap(), 42);
+    match host.call::<_, u32>("fail", "on purpose").unwrap_err() {
+        Error::Panic { message, .. } => {
+            assert!(message.contains("src/lib.rs:"), "{message}");
+            assert!(message.ends_with("plugin gave up: on purpose"), "{message}");
+        }
+        other => panic!("expected a panic, got {other:?}"),
     }
 }

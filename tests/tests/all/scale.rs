@@ -445,3 +445,13 @@ fn pooled_instances_time_out_on_their_own_threads() {
         }
     });
 }
+
+#[test]
+fn a_64_mib_payload_passes_the_default_limits_both_ways() {
+    // A 4096 x 4096 RGBA image: 64 MiB exactly, which its length prefix
+    // (and a reply's) takes over 64 MiB. The defaults leave room for it.
+    let image = vec![0x5au8; 4096 * 4096 * 4];
+    let mut host = Host::<Bincode>::new(plugin("bincode-plugin")).unwrap();
+    let echoed: Vec<u8> = host.call::<[u8], _>("echo_bytes", &image[..]).unwrap();
+    assert!(echoed == image, "the image came back changed");
+}

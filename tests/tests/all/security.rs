@@ -453,12 +453,15 @@ fn metadata_is_read_in_linear_time_and_bounded() {
 #[test]
 fn a_module_over_the_size_limit_is_refused_before_compiling() {
     let wasm = PluginWat::new("", &[]).wasm();
+    // What counts is the module without its custom sections but the
+    // metadata (the text format adds a name section).
     let err = Host::<Bincode>::builder()
-        .max_module_bytes(wasm.len() as u64 - 1)
+        .max_module_bytes(64)
         .build(&wasm)
         .unwrap_err();
     assert!(
-        matches!(&err, Error::LoadLimit { limit: "max_module_bytes", reason } if reason.contains(&wasm.len().to_string())),
+        matches!(&err, Error::LoadLimit { limit: "max_module_bytes", reason }
+            if reason.contains("bytes to compile, over the 64-byte limit")),
         "{err:?}"
     );
     let mut host = Host::<Bincode>::builder()
@@ -466,6 +469,53 @@ fn a_module_over_the_size_limit_is_refused_before_compiling() {
         .build(&wasm)
         .unwrap();
     assert_recovers(&mut host);
+}
+
+#[test]
+fn custom_sections_count_toward_the_file_limit_only() {
+    let plain = PluginWat::new("", &[]).wasm();
+    // A debug build's DWARF, as far as the host can tell: 1 MiB in a
+    // custom section of its own.
+    let mut debug = plain.clone();
+    append_custom_section(&mut debug, ".debug_info", &vec![7u8; 1 << 20]);
+    let builder = || {
+        Host::<Bincode>::builder()
+            .max_module_bytes(plain.len() as u64)
+            .max_file_bytes(debug.len() as u64)
+    };
+    assert_recovers(&mut builder().build(&debug).unwrap());
+    let err = builder()
+        .max_file_bytes(debug.len() as u64 - 1)
+        .build(&debug)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::LoadLimit { limit: "max_file_bytes", reason } if reason.contains(&debug.len().to_string())),
+        "{err:?}"
+    );
+    // What counts is what compiles: the plain module, give or take the
+    // few bytes of the added section's header (and without any name
+    // section the text format left in it).
+    let compiled_bytes = |max: u64| match builder().max_module_bytes(max).build(&debug) {
+        Err(Error::LoadLimit {
+            limit: "max_module_bytes",
+            reason,
+        }) => Some(reason),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => None,
+    };
+    let reason = compiled_bytes(0).expect("refused at 0");
+    let compiled: u64 = reason
+        .strip_prefix("the module is ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("{reason}"));
+    assert!(compiled <= plain.len() as u64 + 8, "{reason}");
+    assert!(
+        reason.contains("bytes of custom sections besides do not count"),
+        "{reason}"
+    );
+    assert!(compiled_bytes(compiled).is_none());
+    assert!(compiled_bytes(compiled - 1).is_some());
 }
 
 // 8. Start functions run under the call's fuel budget.

@@ -1,0 +1,38 @@
+//! A plugin that asks for the clock and randomness capabilities: through
+//! a crate that knows nothing of wasmer-plugin (`uuid`, over getrandom)
+//! and through the guest runtime's own API.
+
+use std::time::SystemTime;
+
+use wasmer_plugin::wasmer_plugin;
+
+/// A version-4 UUID, as text.
+#[wasmer_plugin]
+pub fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `len` random bytes from the runtime's API.
+#[wasmer_plugin]
+pub fn random_bytes(len: u32) -> Vec<u8> {
+    let mut bytes = vec![0; len as usize];
+    wasmer_plugin::random::fill(&mut bytes);
+    bytes
+}
+
+/// The wall-clock time in seconds since the epoch, through std's
+/// `SystemTime`, and two monotonic readings in nanoseconds.
+#[wasmer_plugin]
+pub fn times() -> (u64, u64, u64) {
+    let now = wasmer_plugin::clock::now();
+    let since_epoch = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after the epoch");
+    let first = wasmer_plugin::clock::monotonic();
+    let second = wasmer_plugin::clock::monotonic();
+    (
+        since_epoch.as_secs(),
+        first.as_nanos() as u64,
+        second.as_nanos() as u64,
+    )
+}
