@@ -14,7 +14,8 @@ use crate::le::{read_u32, write_u32};
 /// the schema bytes or the guest runtime's observable behaviour changes.
 ///
 /// Version 5 added the capability imports ([`CLOCK_WALL_IMPORT`],
-/// [`CLOCK_MONOTONIC_IMPORT`], [`RANDOM_FILL_IMPORT`]); version 4
+/// [`CLOCK_MONOTONIC_IMPORT`], [`RANDOM_FILL_IMPORT`]) and [`LOG_IMPORT`];
+/// version 4
 /// host-function schema exports
 /// ([`IMPORT_SCHEMA_EXPORT_PREFIX`]); version 3 schema exports
 /// ([`SCHEMA_EXPORT_PREFIX`]); version 2 host functions (import records).
@@ -61,7 +62,8 @@ pub const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
 pub const IMPORT_SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_import_schema_";
 
 /// The import module of everything a plugin imports: the host functions
-/// it declares, [`TAKE_REPLY_IMPORT`] and the capability imports.
+/// it declares, [`TAKE_REPLY_IMPORT`], the capability imports and
+/// [`LOG_IMPORT`].
 pub const IMPORT_MODULE: &str = "wasmer-plugin";
 
 /// Host function `name` is imported as `IMPORT_MODULE`.`HOST_FUNCTION_PREFIX
@@ -96,6 +98,14 @@ pub const CLOCK_MONOTONIC_IMPORT: &str = "__wasmer_plugin_clock_monotonic";
 /// `(ptr: i32, len: i32) -> ()`: fills the `len` bytes at `ptr` with
 /// random bytes. Importing it asks for the randomness capability.
 pub const RANDOM_FILL_IMPORT: &str = "__wasmer_plugin_random_fill";
+
+/// Since ABI version 5, `IMPORT_MODULE`.`__wasmer_plugin_log`, `(level:
+/// i32, target_ptr: i32, target_len: i32, message_ptr: i32, message_len:
+/// i32) -> ()`: one log record of the plugin, its target and message UTF-8
+/// strings in guest memory, its level 1 (error) to 5 (trace) as the `log`
+/// crate numbers them. Every host provides it; one that does not forward
+/// plugin logs drops the record.
+pub const LOG_IMPORT: &str = "__wasmer_plugin_log";
 
 /// The alignment of every buffer [`ALLOC_EXPORT`] returns.
 pub const GUEST_ALIGN: usize = 8;

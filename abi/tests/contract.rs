@@ -28,6 +28,7 @@ fn contract_description() -> String {
     line("CLOCK_WALL_IMPORT", &CLOCK_WALL_IMPORT);
     line("CLOCK_MONOTONIC_IMPORT", &CLOCK_MONOTONIC_IMPORT);
     line("RANDOM_FILL_IMPORT", &RANDOM_FILL_IMPORT);
+    line("LOG_IMPORT", &LOG_IMPORT);
     line("GUEST_ALIGN", &GUEST_ALIGN);
     line("SLOT_SIZE", &SLOT_SIZE);
     line("SLOT_LEN_OFFSET", &SLOT_LEN_OFFSET);

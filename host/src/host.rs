@@ -9,6 +9,7 @@ use wasmer_plugin_codecs::Bincode;
 
 use crate::instance::Instance;
 use crate::limits::check_input;
+use crate::observe::Span;
 use crate::reply::cap_message;
 use crate::{Error, HostBuilder, Plugin};
 
@@ -291,14 +292,39 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         index: usize,
         decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let record = &self.plugin.functions()[index];
+        let span = Span::call(
+            self.plugin.id(),
+            &record.name,
+            &record.codec,
+            self.args.len(),
+        );
+        let _entered = span.enter();
+        let result = self.call_instance(index, &span, decode);
+        span.finish(&result);
+        result
+    }
+
+    /// [`send_args`](Host::send_args) inside its span.
+    fn call_instance<T>(
+        &mut self,
+        index: usize,
+        span: &Span,
+        decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let name = &self.plugin.functions()[index].name;
         check_input(name, self.args.len(), self.plugin.limits().max_input_bytes)?;
         let instance = match &mut self.instance {
             Some(instance) => instance,
             empty => empty.insert(Instance::new(&self.plugin, &mut self.state)?),
         };
-        let decode = |output: &[u8]| decode(name, output);
+        let decode = |output: &[u8]| {
+            span.output(output.len());
+            decode(name, output)
+        };
         let result = instance.call(index, name, &self.args, &mut self.state, decode);
+        #[cfg(feature = "tracing")]
+        span.fuel(|| instance.fuel_used());
         if let Err(error) = &result
             && error.discards_instance()
         {

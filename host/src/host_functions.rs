@@ -10,8 +10,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_abi::{
-    Codec, FunctionRecord, HOST_FUNCTION_PREFIX, IMPORT_MODULE, Layout, Schema, TAKE_REPLY_IMPORT,
-    trace_type,
+    Codec, FunctionRecord, HOST_FUNCTION_PREFIX, IMPORT_MODULE, LOG_IMPORT, Layout, Schema,
+    TAKE_REPLY_IMPORT, trace_type,
 };
 
 use crate::builder::Target;
@@ -85,6 +85,8 @@ pub(crate) struct HostFunctions<S> {
     pub(crate) init: Arc<dyn Fn() -> S + Send + Sync>,
     /// The capabilities granted besides.
     pub(crate) grants: Grants,
+    /// Whether the plugin's log records go to the `tracing` subscriber.
+    pub(crate) forward_logs: bool,
 }
 
 impl HostFunctions<()> {
@@ -94,6 +96,7 @@ impl HostFunctions<()> {
             duplicate: None,
             init: Arc::new(|| ()),
             grants: Grants::default(),
+            forward_logs: false,
         }
     }
 
@@ -130,6 +133,7 @@ impl HostFunctions<()> {
             duplicate: self.duplicate,
             init,
             grants: self.grants,
+            forward_logs: self.forward_logs,
         }
     }
 }
@@ -193,6 +197,8 @@ impl<S> HostFunctions<S> {
             }
             let binding = if name == TAKE_REPLY_IMPORT {
                 Binding::TakeReply
+            } else if name == LOG_IMPORT {
+                Binding::Log
             } else if let Some(capability) = CapabilityImport::named(name) {
                 self.grants.check(capability)?;
                 Binding::Capability(capability)
@@ -215,6 +221,7 @@ impl<S> HostFunctions<S> {
             imports,
             init: self.init,
             grants: self.grants,
+            forward_logs: self.forward_logs,
         })
     }
 }
@@ -228,6 +235,8 @@ pub(crate) struct Linked<S> {
     pub(crate) grants: Grants,
     /// The capabilities the module asks for, sorted.
     pub(crate) capabilities: Vec<&'static str>,
+    /// Whether the plugin's log records go to the `tracing` subscriber.
+    pub(crate) forward_logs: bool,
 }
 
 /// One import of the module: its name in [`IMPORT_MODULE`] and what it
@@ -241,6 +250,7 @@ pub(crate) enum Binding<S> {
     HostFunction(Arc<HostFn<S>>),
     TakeReply,
     Capability(CapabilityImport),
+    Log,
 }
 
 fn thunk<S, K, A, R, F>(function: F) -> Box<Thunk<S>>

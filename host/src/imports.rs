@@ -6,13 +6,14 @@
 use std::sync::Arc;
 
 use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store};
-use wasmer_plugin_abi::{IMPORT_MODULE, TAKE_REPLY_IMPORT};
+use wasmer_plugin_abi::{IMPORT_MODULE, LOG_IMPORT, TAKE_REPLY_IMPORT};
 
 use crate::capabilities::{CapabilityImport, CapabilityState};
 use crate::caught_panic;
 use crate::guest_memory::GuestMemory;
 use crate::host_functions::{Binding, HostContext, HostFn};
 use crate::limits::{HostCallLimits, HostCallStop, limit_trap};
+use crate::observe::{self, Span};
 use crate::reply::cap_message;
 use crate::{Error, HostFunctionFailure, Plugin};
 
@@ -30,6 +31,8 @@ pub(crate) struct CallEnv<S> {
     limits: HostCallLimits,
     /// The instance's clock and generator, as granted.
     capabilities: CapabilityState,
+    /// Whether the plugin's log records go to the `tracing` subscriber.
+    forward_logs: bool,
 }
 
 /// Why a host-function call trapped, for [`Instance`](crate::instance)'s
@@ -78,6 +81,7 @@ pub(crate) fn imports<S: Send + 'static>(
             pending: None,
             limits: HostCallLimits::input_only(plugin.limits().max_input_bytes),
             capabilities: plugin.linked().grants.instance_state(),
+            forward_logs: plugin.linked().forward_logs,
         },
     );
     let mut imports = Imports::new();
@@ -103,6 +107,7 @@ pub(crate) fn imports<S: Send + 'static>(
             Binding::Capability(CapabilityImport::RandomFill) => {
                 Function::new_typed_with_env(store, &env, random_fill::<S>)
             }
+            Binding::Log => Function::new_typed_with_env(store, &env, plugin_log::<S>),
         };
         imports.define(IMPORT_MODULE, &import.name, function);
     }
@@ -152,6 +157,8 @@ fn call_host_fn<S: Send + 'static>(
     cap: u32,
 ) -> Result<u32, RuntimeError> {
     let name = &*host_fn.name;
+    let span = Span::host_function(name, len);
+    let _entered = span.enter();
     let (env, mut store) = env.data_and_store_mut();
     let CallEnv {
         memory,
@@ -214,6 +221,7 @@ fn call_host_fn<S: Send + 'static>(
     limits
         .reply(&mut store, reply_len)
         .map_err(|stop| stopped(name, stop))?;
+    span.output(reply_len);
     Ok(reply_len32)
 }
 
@@ -309,4 +317,46 @@ fn random_fill<S: Send + 'static>(
     env.capabilities
         .fill(bytes)
         .map_err(|reason| bad_call(name, reason))
+}
+
+/// `__wasmer_plugin_log(level, target_ptr, target_len, message_ptr,
+/// message_len)`: one log record of the plugin, charged by its bytes,
+/// checked against memory and cut at 4 KiB, forwarded when the builder
+/// said so and dropped unread otherwise.
+fn plugin_log<S: Send + 'static>(
+    mut env: FunctionEnvMut<CallEnv<S>>,
+    level: u32,
+    target_ptr: u32,
+    target_len: u32,
+    message_ptr: u32,
+    message_len: u32,
+) -> Result<(), RuntimeError> {
+    let (env, mut store) = env.data_and_store_mut();
+    // Charged by its bytes like a reply, not held to the input limit: a
+    // log line must not end a call that sends small arguments.
+    let len = (target_len as usize).saturating_add(message_len as usize);
+    env.limits
+        .reply(&mut store, len)
+        .map_err(|stop| stopped(LOG_IMPORT, stop))?;
+    // A host that does not forward logs reads nothing of them.
+    if !env.forward_logs {
+        return Ok(());
+    }
+    let Some(memory) = &env.memory else {
+        return Err(bad_call(
+            LOG_IMPORT,
+            "called outside a plugin call".to_owned(),
+        ));
+    };
+    let guest = GuestMemory::new(memory, &mut store);
+    let read = |what: &'static str, ptr: u32, len: u32| {
+        guest
+            .get(what, ptr as u64, len as u64)
+            .map(|bytes| cap_message(String::from_utf8_lossy(bytes).into_owned()))
+            .map_err(|outside| bad_call(LOG_IMPORT, outside.to_string()))
+    };
+    let target = read("its log target", target_ptr, target_len)?;
+    let message = read("its log message", message_ptr, message_len)?;
+    observe::plugin_log(env.forward_logs, level, &target, &message);
+    Ok(())
 }

@@ -160,7 +160,7 @@ impl<S: Send + 'static> Instance<S> {
                             let export = exports.get_typed_function(&store, &name).ok();
                             Some((host_fn.clone(), export))
                         }
-                        Binding::TakeReply | Binding::Capability(_) => None,
+                        Binding::TakeReply | Binding::Capability(_) | Binding::Log => None,
                     })
                     .collect(),
                 false => Vec::new(),
@@ -267,6 +267,12 @@ impl<S: Send + 'static> Instance<S> {
             Err(failure) => return Err(self.input_error(failure, function, input.len())),
         };
         self.read_output(returned, function, decode)
+    }
+
+    /// The fuel the last call used, when the instance is metered.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn fuel_used(&mut self) -> Option<u64> {
+        self.limits.fuel_used(&mut self.store)
     }
 
     /// Calls the schema export of `function`, returning the bytes it

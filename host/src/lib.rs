@@ -78,6 +78,14 @@
 //! reproducible; [`Plugin::capabilities`] and [`plugin_capabilities`] say
 //! what a plugin asks for.
 //!
+//! # Logging and tracing
+//!
+//! With the `tracing` feature, each plugin call is a `tracing` span
+//! (`wasmer_plugin.call`: function, codec, bytes in and out, fuel used,
+//! outcome) and each host-function call a child span; the plugin's log
+//! records reach the subscriber when the builder forwards them
+//! (`Builder::forward_plugin_logs`). Off, nothing of it is compiled.
+//!
 //! # When not to use it
 //!
 //! Plugins written in many
@@ -101,6 +109,7 @@ mod input_buffer;
 mod instance;
 mod limits;
 mod module_shape;
+mod observe;
 mod plugin;
 mod pool;
 mod reply;

@@ -9,6 +9,9 @@ use wasmer_plugin_build::Options;
 
 pub use wasmer_plugin_tests_common as common;
 
+#[cfg(feature = "tracing")]
+pub mod recorder;
+
 /// The README's examples, plugins' and hosts', compiled by `cargo test
 /// --doc` here, where both sides are dependencies. (As doctests of
 /// `wasmer-plugin` they made its UI tests build wasmer a second time.)
@@ -214,6 +217,20 @@ impl<'a> PluginWat<'a> {
         wasm
     }
 
+    /// The module with its metadata section, which declares besides host
+    /// function `name` taking `args` and answering `ret` (its import is
+    /// the caller's to write in `imports`).
+    pub fn wasm_importing(&self, name: &str, args: &str, ret: &str) -> Vec<u8> {
+        let mut wasm = self.bare_wasm();
+        let mut metadata = self.metadata();
+        let mut import = record(name, self.codec);
+        import.args = args.into();
+        import.ret = ret.into();
+        metadata.extend(import.to_import_bytes());
+        append_custom_section(&mut wasm, "wasmer-plugin", &metadata);
+        wasm
+    }
+
     /// The records of `good` and of `names`.
     pub fn metadata(&self) -> Vec<u8> {
         ["good"]
@@ -232,6 +249,16 @@ pub fn record(name: &str, codec: &str) -> wasmer_plugin_abi::FunctionRecord {
         args: "()".into(),
         ret: "u32".into(),
     }
+}
+
+/// A plugin function `poke` for [`PluginWat`] that runs `body`, then
+/// answers the byte at address 64 (as a bincode `u8`).
+pub fn poke(body: &str) -> String {
+    format!(
+        r#"(func (export "__wasmer_plugin_fn_poke") (param i32 i32) (result i32)
+             {body}
+             (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#
+    )
 }
 
 /// `bytes` as the inside of a WAT string.

@@ -100,6 +100,13 @@
 //! `--cfg getrandom_backend="custom"`. The host must grant each; the
 //! README's "Clocks and randomness" section has the whole story.
 //!
+//! # Logging
+//!
+//! With the `log` feature the runtime installs a `log` logger that sends
+//! each record to the host, which forwards it to its `tracing` subscriber
+//! when it opts in; `tracing` events reach it too through tracing's `log`
+//! feature.
+//!
 //! # When not to use it
 //!
 //! For plugins in several languages with rich interface types, the

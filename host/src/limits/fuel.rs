@@ -356,6 +356,15 @@ impl FuelGauge {
         enough && set.is_ok()
     }
 
+    /// The fuel the last call used of its budget.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn used(&self, store: &mut Store) -> u64 {
+        match self.remaining.get(store) {
+            Value::I64(points) => self.budget.saturating_sub(points as u64),
+            _ => self.budget,
+        }
+    }
+
     /// Whether the meter stopped the last call.
     pub(crate) fn exhausted(&self, store: &mut Store) -> bool {
         self.exhausted.get(store) != Value::I32(0)

@@ -104,6 +104,12 @@ impl InstanceLimits {
 
     /// Whether the memory refused to grow during the last run (a Rust
     /// guest aborts, or its allocator gives up, when allocation fails).
+    /// The fuel the last call used, when metered.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn fuel_used(&self, store: &mut Store) -> Option<u64> {
+        self.fuel.as_ref().map(|fuel| fuel.used(store))
+    }
+
     pub(crate) fn memory_refused(&self) -> bool {
         take_grow_refused()
     }

@@ -1,6 +1,7 @@
-//! A plugin that asks for the clock and randomness capabilities: through
-//! a crate that knows nothing of wasmer-plugin (`uuid`, over getrandom)
-//! and through the guest runtime's own API.
+//! A plugin that uses the guest runtime's optional services: the clock
+//! and randomness capabilities, through a crate that knows nothing of
+//! wasmer-plugin (`uuid`, over getrandom) and through the runtime's own
+//! API; and logging, through `log` and `tracing`.
 
 use std::time::SystemTime;
 
@@ -35,4 +36,14 @@ pub fn times() -> (u64, u64, u64) {
         first.as_nanos() as u64,
         second.as_nanos() as u64,
     )
+}
+
+/// Logs with `log` (its own target, then the crate's) and `tracing`, and
+/// answers the length.
+#[wasmer_plugin]
+pub fn shout(text: &str) -> u64 {
+    log::info!(target: "shouter", "shouting {text}");
+    log::warn!("loud");
+    tracing::debug!(target: "traced", "from tracing");
+    text.len() as u64
 }

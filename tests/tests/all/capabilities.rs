@@ -5,9 +5,10 @@
 use std::time::{Duration, SystemTime};
 
 use wasmer_plugin_host::{
-    Bincode, Clock, Error, Host, HostBuilder, Plugin, Randomness, plugin_capabilities,
+    Bincode, Clock, Error, Host, HostBuilder, HostFunctionFailure, Plugin, Randomness,
+    plugin_capabilities,
 };
-use wasmer_plugin_tests::{capabilities_plugin, plugin};
+use wasmer_plugin_tests::{PluginWat, capabilities_plugin, plugin, poke};
 
 fn wasm() -> Vec<u8> {
     capabilities_plugin()
@@ -127,4 +128,48 @@ fn a_deterministic_clock_and_a_seeded_generator_repeat_a_run() {
     assert_ne!(other_bytes, bytes);
     // The first reading is the start, each one after a step later.
     assert_eq!(times, (1_800_000_000, 1_000_000, 2_000_000));
+}
+
+/// A hand-written plugin whose `poke` runs `body` and answers the byte at
+/// address 64, importing the randomness and the monotonic clock.
+fn raw_capability_user(body: &str) -> Vec<u8> {
+    let functions = poke(body);
+    let mut wat = PluginWat::new(&functions, &["poke"]);
+    wat.imports = r#"(import "wasmer-plugin" "__wasmer_plugin_random_fill" (func $fill (param i32 i32)))
+                     (import "wasmer-plugin" "__wasmer_plugin_clock_monotonic" (func $monotonic (result i64)))"#;
+    wat.wasm()
+}
+
+#[test]
+fn random_bytes_asked_outside_memory_end_the_call_and_the_next_one_works() {
+    // Without arguments it asks for bytes past the end of its memory.
+    let wasm = raw_capability_user(
+        "(if (i32.eqz (local.get 1))
+           (then (call $fill (i32.const 65530) (i32.const 100))))
+         (call $fill (i32.const 64) (i32.const 1))
+         (drop (call $monotonic))",
+    );
+    let host = || {
+        granted(Clock::system(), Randomness::seeded(1))
+            .build(&wasm)
+            .unwrap()
+    };
+    let mut first = host();
+    let err = first.call::<_, u8>("poke", &()).unwrap_err();
+    match &err {
+        Error::HostFunction {
+            host_function,
+            failure: HostFunctionFailure::BadCall { reason },
+            ..
+        } => {
+            assert_eq!(host_function, "__wasmer_plugin_random_fill");
+            assert!(reason.contains("outside the 65536-byte memory"), "{reason}");
+        }
+        other => panic!("expected a bad call, got {other:?}"),
+    }
+    assert!(err.discards_instance());
+    // The next call runs on a fresh instance, whose generator starts from
+    // the seed again: the byte is the one a new host draws.
+    let byte = first.call::<_, u8>("poke", &1u8).unwrap();
+    assert_eq!(host().call::<_, u8>("poke", &1u8).unwrap(), byte);
 }

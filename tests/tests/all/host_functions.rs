@@ -10,7 +10,7 @@ use wasmer_plugin_host::{
     Postcard,
 };
 use wasmer_plugin_tests::common::{Customer, Line, Order, Priority, Summary, summarize};
-use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, record};
+use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, poke, record};
 
 /// The host's side of the test plugins' imports.
 #[derive(Debug, Default)]
@@ -44,15 +44,16 @@ fn builder<C: Codec + 'static>() -> HostBuilder<C, Journal> {
 
 /// Every host function the test plugins import but `strict`.
 fn without_strict<C: Codec + 'static>() -> HostBuilder<C, Journal> {
-    journal_functions!(Host::<C>::builder().state(Journal::default), C)
+    journal_functions!(Host::<C>::builder().state(Journal::default), C, ping with host_fn0)
         .host_fn("summarize", |_, order: Order| summarize(&order))
 }
 
 /// Registers, in codec `$codec`, every host function the test plugins
-/// import but `strict` and `summarize` on `$builder`, a host's or a plugin's builder whose
-/// state is a [`Journal`].
+/// import but `strict` and `summarize` on `$builder`, a host's or a
+/// plugin's builder whose state is a [`Journal`]; `ping`, which takes no
+/// arguments, with `host_fn0` when asked to.
 macro_rules! journal_functions {
-    ($builder:expr, $codec:ty) => {
+    (@but_ping $builder:expr, $codec:ty) => {
         $builder
             .host_fn_in::<$codec, _, _, _>("log", |ctx, line: String| {
                 ctx.state_mut().lines.push(line)
@@ -79,6 +80,15 @@ macro_rules! journal_functions {
             .host_fn_in::<$codec, _, _, _>("repeat", |_, (data, times): (Vec<u8>, u32)| {
                 data.repeat(times as usize)
             })
+    };
+    // `ping` without its unit argument, for a builder whose codec is
+    // `$codec` (`host_fn0` registers in the builder's codec).
+    ($builder:expr, $codec:ty, ping with host_fn0) => {
+        journal_functions!(@but_ping $builder, $codec)
+            .host_fn0("ping", |ctx| ctx.state_mut().pings += 1)
+    };
+    ($builder:expr, $codec:ty) => {
+        journal_functions!(@but_ping $builder, $codec)
             .host_fn_in::<$codec, _, _, _>("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
     };
 }
@@ -571,7 +581,13 @@ fn fuel_is_charged_for_host_calls() {
 
 #[test]
 fn a_pool_gives_each_thread_its_own_state() {
-    let plugin = journal_functions!(Plugin::builder().state(Journal::default), Bincode)
+    // A plugin's builder registers in bincode; `ping` through
+    // `try_host_fn0`, which takes no unit argument.
+    let plugin = journal_functions!(@but_ping Plugin::builder().state(Journal::default), Bincode)
+        .try_host_fn0("ping", |ctx| -> Result<(), Refused> {
+            ctx.state_mut().pings += 1;
+            Ok(())
+        })
         .host_fn("strict", |_, _: String| 0u32)
         .host_fn("summarize", |_, order: Order| summarize(&order))
         .build(wasm::<Bincode>())
@@ -586,6 +602,11 @@ fn a_pool_gives_each_thread_its_own_state() {
                     pool.call::<_, u64>("add_all", &vec![thread]).unwrap();
                 }
                 assert_eq!(pool.with_state(|state| state.total).unwrap(), 3 * thread);
+                assert_eq!(
+                    pool.call::<_, u32>("ping_many", &(thread as u32)).unwrap(),
+                    thread as u32
+                );
+                assert_eq!(pool.with_state(|state| state.pings).unwrap(), thread);
             });
         }
     });
@@ -595,22 +616,11 @@ fn a_pool_gives_each_thread_its_own_state() {
 /// call host function `probe` as `$probe` and `take_reply` as `$take`)
 /// and answers 7.
 fn raw_caller(call: &str) -> Vec<u8> {
-    let functions = format!(
-        r#"(func (export "__wasmer_plugin_fn_poke") (param i32 i32) (result i32)
-             {call}
-             (call $answer (i32.const 64) (i32.const 1) (i32.const 0)))"#
-    );
+    let functions = poke(call);
     let mut wat = PluginWat::new(&functions, &["poke"]);
     wat.imports = r#"(import "wasmer-plugin" "__wasmer_plugin_host_probe" (func $probe (param i32 i32 i32) (result i32)))
                      (import "wasmer-plugin" "__wasmer_plugin_take_reply" (func $take (param i32 i32)))"#;
-    let mut wasm = wat.bare_wasm();
-    let mut metadata = wat.metadata();
-    let mut probe = record("probe", "bincode");
-    probe.args = "String".into();
-    probe.ret = "Vec<u8>".into();
-    metadata.extend(probe.to_import_bytes());
-    append_custom_section(&mut wasm, "wasmer-plugin", &metadata);
-    wasm
+    wat.wasm_importing("probe", "String", "Vec<u8>")
 }
 
 fn raw_host(call: &str) -> Host<Bincode> {

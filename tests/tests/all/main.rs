@@ -22,6 +22,7 @@ mod hostile_plugins;
 mod long_run;
 mod misbehaving_guests;
 mod modules;
+mod observability;
 mod properties;
 mod scale;
 mod security;

@@ -11,6 +11,7 @@ use wasmer_plugin_abi::{Codec, GUEST_ALIGN};
 #[cfg_attr(target_arch = "wasm32", unsafe(export_name = "__wasmer_plugin_alloc"))]
 pub extern "C" fn guest_alloc(len: usize) -> *mut u8 {
     super::panic::install_hook();
+    super::log_records::install();
     if len == 0 {
         return NonNull::<u64>::dangling().as_ptr().cast();
     }

@@ -23,6 +23,7 @@ mod args;
 mod cell;
 mod exports;
 mod imports;
+mod log_records;
 #[cfg(any(target_arch = "wasm32", test))]
 mod message;
 mod panic;
