@@ -63,17 +63,14 @@ From a Rust host (crate wasmer-plugin-host):
 
 /// The dependency's source, as its line in Cargo.toml says it.
 fn dependency(source: Source) -> Result<String, String> {
-    let source = match source {
+    Ok(match source {
         Source::Default => {
             let bundled = Path::new(FACADE_DIR);
-            match bundled.join("Cargo.toml").is_file() {
+            return dependency(match bundled.join("Cargo.toml").is_file() {
                 true => Source::Path(bundled.to_owned()),
                 false => Source::Git(REPOSITORY.to_owned()),
-            }
+            });
         }
-        given => given,
-    };
-    Ok(match source {
         Source::Path(path) => {
             let path = std::fs::canonicalize(&path)
                 .map_err(|err| format!("the wasmer-plugin crate at {}: {err}", path.display()))?;
@@ -87,31 +84,32 @@ fn dependency(source: Source) -> Result<String, String> {
         }
         Source::Git(url) => format!("git = {url:?}"),
         Source::Version(version) => format!("version = {version:?}"),
-        Source::Default => unreachable!("resolved above"),
     })
 }
 
-/// The target's rustflags the build helper sets too, so that a plain
-/// `cargo build --target wasm32-unknown-unknown` builds the same plugin.
+/// The target's rustflags the build helper sets too
+/// (`wasmer_plugin_build::Options`), so that a plain `cargo build --target
+/// wasm32-unknown-unknown` builds the same plugin.
 fn cargo_config(simd: bool) -> String {
-    let (comment, simd_flag) = match simd {
-        true => (
-            "# wasm SIMD: wasmer-plugin hosts accept it and Rust leaves it off by\n# default; code that vectorises runs 1.5-2x faster. Remove the flag for\n# hosts on runtimes without wasm SIMD.\n",
-            "\"-Ctarget-feature=+simd128\", ",
-        ),
-        false => (
-            "# Built without wasm SIMD (`wasmer-plugin new --no-simd`).\n",
-            "",
-        ),
+    let mut options = wasmer_plugin_build::Options::default();
+    let simd_comment = match simd {
+        true => {
+            "# wasm SIMD (`-Ctarget-feature=+simd128`): wasmer-plugin hosts accept it\n# and Rust leaves it off by default. Remove the flag for hosts on\n# runtimes without wasm SIMD (`wasmer-plugin new --no-simd`).\n"
+        }
+        false => {
+            options = options.without_simd();
+            "# Built without wasm SIMD (`wasmer-plugin new --no-simd`).\n"
+        }
     };
     format!(
         r#"# The flags `wasmer-plugin build` sets too.
-{comment}# getrandom's custom backend: with wasmer-plugin's `getrandom` feature,
+{simd_comment}# getrandom's custom backend: with wasmer-plugin's `getrandom` feature,
 # `rand`, `uuid` and friends draw their bytes from the host (which must
 # grant randomness). Without the feature the flag changes nothing.
 [target.wasm32-unknown-unknown]
-rustflags = [{simd_flag}"--cfg", 'getrandom_backend="custom"']
-"#
+rustflags = {}
+"#,
+        options.rustflags_toml()
     )
 }
 

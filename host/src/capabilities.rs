@@ -156,6 +156,14 @@ impl CapabilityImport {
         }
     }
 
+    /// The builder method that grants it.
+    fn setter(self) -> &'static str {
+        match self {
+            CapabilityImport::ClockWall | CapabilityImport::ClockMonotonic => "grant_clock",
+            CapabilityImport::RandomFill => "grant_randomness",
+        }
+    }
+
     /// The import's name, for errors.
     pub(crate) fn import_name(self) -> &'static str {
         match self {
@@ -185,11 +193,9 @@ pub(crate) fn requested<'a>(
 impl Grants {
     /// Refuses `import` when its capability is not granted.
     pub(crate) fn check(&self, import: CapabilityImport) -> Result<(), Error> {
-        let (granted, setter) = match import {
-            CapabilityImport::ClockWall | CapabilityImport::ClockMonotonic => {
-                (self.clock.is_some(), "grant_clock")
-            }
-            CapabilityImport::RandomFill => (self.randomness.is_some(), "grant_randomness"),
+        let granted = match import {
+            CapabilityImport::ClockWall | CapabilityImport::ClockMonotonic => self.clock.is_some(),
+            CapabilityImport::RandomFill => self.randomness.is_some(),
         };
         if granted {
             return Ok(());
@@ -197,7 +203,7 @@ impl Grants {
         Err(Error::CapabilityNotGranted {
             capability: import.capability(),
             import: import.import_name(),
-            setter,
+            setter: import.setter(),
         })
     }
 
@@ -211,11 +217,11 @@ impl Grants {
                 ClockSource::Deterministic {
                     start_nanos,
                     step_nanos,
-                } => ClockState::Deterministic {
+                } => ClockState::Deterministic(Steps {
                     start_nanos,
                     step_nanos,
                     readings: 0,
-                },
+                }),
             }),
             randomness: self
                 .randomness
@@ -235,14 +241,15 @@ pub(crate) struct CapabilityState {
 }
 
 enum ClockState {
-    System {
-        origin: Instant,
-    },
-    Deterministic {
-        start_nanos: u64,
-        step_nanos: u64,
-        readings: u64,
-    },
+    System { origin: Instant },
+    Deterministic(Steps),
+}
+
+/// A deterministic clock's readings so far.
+struct Steps {
+    start_nanos: u64,
+    step_nanos: u64,
+    readings: u64,
 }
 
 enum RandomState {
@@ -260,7 +267,7 @@ impl CapabilityState {
             ClockState::System { .. } => Ok(SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, saturating_nanos)),
-            deterministic => Ok(deterministic.next_deterministic(true)),
+            ClockState::Deterministic(steps) => Ok(steps.start_nanos.saturating_add(steps.next())),
         }
     }
 
@@ -268,7 +275,7 @@ impl CapabilityState {
     pub(crate) fn monotonic_nanos(&mut self) -> Result<u64, CapabilityFailure> {
         match self.clock.as_mut().ok_or_else(not_granted)? {
             ClockState::System { origin } => Ok(saturating_nanos(origin.elapsed())),
-            deterministic => Ok(deterministic.next_deterministic(false)),
+            ClockState::Deterministic(steps) => Ok(steps.next()),
         }
     }
 
@@ -291,25 +298,13 @@ fn not_granted() -> CapabilityFailure {
     "the capability was not granted".to_owned()
 }
 
-impl ClockState {
-    /// The next reading of a deterministic clock: wall time from its
-    /// start, or monotonic time from zero.
-    fn next_deterministic(&mut self, wall: bool) -> u64 {
-        let ClockState::Deterministic {
-            start_nanos,
-            step_nanos,
-            readings,
-        } = self
-        else {
-            unreachable!("called on a deterministic clock")
-        };
-        let since_start = step_nanos.saturating_mul(*readings);
-        *readings += 1;
-        if wall {
-            start_nanos.saturating_add(since_start)
-        } else {
-            since_start
-        }
+impl Steps {
+    /// The time since the start at this reading, a step more than at the
+    /// one before.
+    fn next(&mut self) -> u64 {
+        let since_start = self.step_nanos.saturating_mul(self.readings);
+        self.readings += 1;
+        since_start
     }
 }
 

@@ -357,6 +357,6 @@ fn plugin_log<S: Send + 'static>(
     };
     let target = read("its log target", target_ptr, target_len)?;
     let message = read("its log message", message_ptr, message_len)?;
-    observe::plugin_log(env.forward_logs, level, &target, &message);
+    observe::plugin_log(level, &target, &message);
     Ok(())
 }

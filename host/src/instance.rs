@@ -55,9 +55,10 @@ pub(crate) struct Instance<S> {
     memory: Memory,
     /// What the host functions share; holds the lent state during a call.
     env: FunctionEnv<CallEnv<S>>,
-    /// Whether the module imports anything: without imports nothing reads
-    /// the state, and a call does not lend it.
-    has_imports: bool,
+    /// Whether the module imports a host function: only they read the
+    /// state (capabilities and logs do not), so without one a call does
+    /// not lend it.
+    imports_host_functions: bool,
     input: InputBuffer,
     /// One export per metadata record, in the same order; a record whose
     /// export is missing or mistyped keeps the reason, reported when that
@@ -194,7 +195,11 @@ impl<S: Send + 'static> Instance<S> {
             store,
             memory,
             env,
-            has_imports: !plugin.linked().imports.is_empty(),
+            imports_host_functions: plugin
+                .linked()
+                .imports
+                .iter()
+                .any(|import| matches!(import.binding, Binding::HostFunction(_))),
             input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
             slot,
@@ -218,7 +223,7 @@ impl<S: Send + 'static> Instance<S> {
         state: &mut Option<S>,
         run: impl FnOnce(&mut Instance<S>) -> T,
     ) -> T {
-        if !self.has_imports {
+        if !self.imports_host_functions {
             return run(self);
         }
         self.env.as_mut(&mut self.store).state = state.take();

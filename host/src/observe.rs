@@ -144,24 +144,23 @@ impl Span {
 /// `log` crate numbers them), as an event of target `wasmer_plugin::plugin`
 /// whose `plugin.target` field is the plugin's own target (a `tracing`
 /// target is fixed where the event is written, so the plugin's cannot be
-/// the event's).
+/// the event's). Called only for a builder that forwards logs.
 #[inline]
-pub(crate) fn plugin_log(forward: bool, level: u32, target: &str, message: &str) {
-    #[cfg(feature = "tracing")]
-    if forward {
-        macro_rules! event {
-            ($level:expr) => {
-                tracing::event!(target: "wasmer_plugin::plugin", $level, plugin.target = target, "{message}")
-            };
-        }
-        match level {
-            1 => event!(tracing::Level::ERROR),
-            2 => event!(tracing::Level::WARN),
-            3 => event!(tracing::Level::INFO),
-            4 => event!(tracing::Level::DEBUG),
-            _ => event!(tracing::Level::TRACE),
-        }
-    }
+pub(crate) fn plugin_log(level: u32, target: &str, message: &str) {
     #[cfg(not(feature = "tracing"))]
-    let _ = (forward, level, target, message);
+    let _ = (level, target, message);
+    #[cfg(feature = "tracing")]
+    macro_rules! event {
+        ($level:expr) => {
+            tracing::event!(target: "wasmer_plugin::plugin", $level, plugin.target = target, "{message}")
+        };
+    }
+    #[cfg(feature = "tracing")]
+    match level {
+        1 => event!(tracing::Level::ERROR),
+        2 => event!(tracing::Level::WARN),
+        3 => event!(tracing::Level::INFO),
+        4 => event!(tracing::Level::DEBUG),
+        _ => event!(tracing::Level::TRACE),
+    }
 }
