@@ -15,7 +15,7 @@ pub mod wasm_bytes;
 pub use baseline::{Baseline, BaselineFunction};
 pub use legacy::LegacyBincode;
 pub use payloads::{CORPUS_ENV, Payload, PayloadVisitor, Payloads, corpus_dir};
-pub use plugins::{BenchPlugins, bench_plugins, without_schemas};
+pub use plugins::{BenchPlugins, bench_plugins, scalar_simd_plugin, without_schemas};
 
 /// Set, this environment variable's value is appended to the round-trip
 /// group names (`round_trip/blob_64k [tag]`), so that a second run under

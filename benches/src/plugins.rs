@@ -1,6 +1,7 @@
 use std::path::Path;
 
 use wasmer_plugin_bench_payloads::{Small, Work};
+use wasmer_plugin_build::Options;
 use wasmer_plugin_host::{Bincode, Host, Json, MsgPack, Postcard};
 
 /// The wasm bytes of the benchmark plugins (`benches/plugins`).
@@ -12,6 +13,8 @@ pub struct BenchPlugins {
     pub baseline: Vec<u8>,
     /// `#[wasmer_plugin]` relays to `#[host_functions]` imports.
     pub host_calls: Vec<u8>,
+    /// The SIMD kernels, built with `+simd128` (the helper's default).
+    pub simd: Vec<u8>,
 }
 
 /// Builds the benchmark plugins for wasm32 (into `target/bench-plugins`,
@@ -34,7 +37,29 @@ pub fn bench_plugins() -> BenchPlugins {
         framework: read("bench-framework-plugin"),
         baseline: read("bench-baseline-plugin"),
         host_calls: read("bench-host-calls-plugin"),
+        simd: read("bench-simd-plugin"),
     }
+}
+
+/// The SIMD kernels' plugin built with `Options::without_simd` (into
+/// `target/bench-plugins-scalar`: other rustflags, so a target dir of
+/// their own, or each build would undo the other's).
+///
+/// # Panics
+/// When the build fails, with cargo's output.
+pub fn scalar_simd_plugin() -> Vec<u8> {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let options = Options::default()
+        .without_simd()
+        .package("bench-simd-plugin");
+    let wasm_dir = wasmer_plugin_build::build_with(
+        &here.join("plugins/Cargo.toml"),
+        &here.join("../target/bench-plugins-scalar"),
+        &options,
+    )
+    .unwrap_or_else(|err| panic!("building the scalar SIMD plugin: {err}"));
+    let file = wasmer_plugin_build::wasm_file(&wasm_dir, "bench-simd-plugin");
+    std::fs::read(&file).unwrap_or_else(|err| panic!("reading {}: {err}", file.display()))
 }
 
 impl BenchPlugins {

@@ -9,12 +9,14 @@
 
 mod catalog;
 mod geometry;
+mod kernels;
 mod rng;
 mod small;
 mod tweets;
 
 pub use catalog::{Area, Catalog, Event, Performance, Price, SeatCategory};
 pub use geometry::{Feature, FeatureCollection, Geometry, Properties};
+pub use kernels::{KERNEL_INPUT_BYTES, brighten, count_newlines, kernel_input};
 pub use rng::Rng;
 pub use small::{Blob, Kind, Small};
 pub use tweets::{

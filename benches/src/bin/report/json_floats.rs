@@ -57,15 +57,7 @@ pub fn probe(workspace: &Path, target: &Path) -> Probe {
 }
 
 fn run(binary: &Path) -> Answer {
-    let output = Command::new(binary)
-        .output()
-        .unwrap_or_else(|err| panic!("running {}: {err}", binary.display()));
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = String::from_utf8_lossy(&output.stdout);
+    let line = crate::binary_output(binary);
     let field = |key: &str| -> String {
         line.split_whitespace()
             .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))

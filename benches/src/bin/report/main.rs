@@ -25,9 +25,11 @@ mod chart;
 mod host_calls;
 mod json_floats;
 mod measurements;
+mod observe;
 mod pairs;
 mod scale;
 mod schemas;
+mod simd;
 
 use measurements::Measurements;
 use pairs::Pairs;
@@ -67,7 +69,18 @@ fn main() {
                 "host_calls",
                 "--bench",
                 "scale",
+                "--bench",
+                "simd",
+                "--bench",
+                "observe",
             ],
+            &[],
+        );
+        // The spans' cost: the same benchmark with the host's tracing
+        // feature compiled in.
+        cargo_bench(
+            &workspace,
+            &["--features", "tracing", "--bench", "observe"],
             &[],
         );
         // The blob round trip again, with glibc's `rep movsb` copies off:
@@ -95,6 +108,9 @@ fn main() {
     let float_probe = json_floats::probe(&workspace, &target);
     let pairs = Pairs::probe(&workspace);
     let schema_probe = schemas::probe(&workspace, &target);
+    // Last: it builds the benchmarks with the tracing feature, which the
+    // other probes would build away again.
+    let observe_probe = observe::probe(&workspace, &target);
     let payloads = Payloads::load();
     let names = payloads.names();
     let sizes = sizes(&payloads);
@@ -109,6 +125,7 @@ fn main() {
             floats: &float_probe,
             pairs: &pairs,
             schemas: &schema_probe,
+            observe: &observe_probe,
         },
     );
     let docs = workspace.join("docs");
@@ -138,6 +155,20 @@ const NO_REP_MOVSB_TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold=4294967295
 /// tags it.
 fn without_rep_movsb(name: &str) -> String {
     format!("{name} [{NO_REP_MOVSB_TAG}]")
+}
+
+/// Runs the probe `binary` and returns what it printed, failing with
+/// what it said on stderr.
+pub(crate) fn binary_output(binary: &Path) -> String {
+    let output = Command::new(binary)
+        .output()
+        .unwrap_or_else(|err| panic!("running {}: {err}", binary.display()));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Runs example `name` of the benchmarks crate with `args` and returns
@@ -198,6 +229,7 @@ struct Probes<'a> {
     floats: &'a json_floats::Probe,
     pairs: &'a Pairs,
     schemas: &'a schemas::Probe,
+    observe: &'a observe::Probe,
 }
 
 fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Probes<'_>) -> String {
@@ -227,7 +259,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
         }
     );
 
-    targets(w, sizes, m, probes.pairs);
+    targets(w, sizes, m, probes);
 
     let _ = writeln!(w, "## Encoded size\n");
     let _ = writeln!(
@@ -332,6 +364,8 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
 
     json_floats::section(w, probes.floats);
     host_calls::section(w, m);
+    simd::section(w, m);
+    observe::section(w, m, probes.observe);
     scale::section(w, m, probes.scale, probes.pairs);
     schemas::section(w, probes.schemas);
     let _ = writeln!(
@@ -385,7 +419,8 @@ fn byte_echoes(w: &mut String, m: &Measurements) {
 }
 
 /// The targets, each with its measured figure and a verdict.
-fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, pairs: &Pairs) {
+fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, probes: &Probes<'_>) {
+    let pairs = probes.pairs;
     let _ = writeln!(w, "## Targets\n");
     let _ = writeln!(
         w,
@@ -487,6 +522,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, pairs: &Pairs) {
         verdict(worst.map(|(r, _)| r <= BLOB_OVER_NATIVE)),
     );
     host_calls::target_rows(w, m, pairs);
+    observe::target_rows(w, probes.observe);
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
     let _ = writeln!(
