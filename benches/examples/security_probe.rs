@@ -2,9 +2,14 @@
 //! - `fuel`: how long a fuel budget lasts, for a plain loop and for bulk
 //!   memory instructions (time per unit of fuel);
 //! - `load SHAPE MIB`: the time and peak memory of loading a module of a
-//!   costly shape (`nested` or `flat` blocks, or tiny `functions`), one
-//!   shape per process so that peak memory is its own; `load file PATH`
-//!   does the same for a real plugin.
+//!   costly shape (`nested` or `flat` blocks, tiny `functions`,
+//!   `straight`-line code, functions of many `locals`, `calls` one after
+//!   another, one huge `br_table`), one shape per process so that peak
+//!   memory is its own; `load file PATH` does the same for a real plugin;
+//!   `load-unbounded` loads without the code-shape limits
+//!   (`max_functions`, `max_function_bytes`, `max_control_blocks`,
+//!   `max_calls`); shape `defaults` is the costliest module measured
+//!   within the defaults of all of them and of `max_module_bytes`.
 //!
 //! `cargo run -p wasmer-plugin-benches --release --example security_probe -- fuel`
 //! `cargo run -p wasmer-plugin-benches --release --example security_probe -- load nested 8`
@@ -12,15 +17,25 @@
 use std::time::Instant;
 
 use wasmer_plugin_benches::wasm_bytes::{custom_section, leb, metadata, section};
-use wasmer_plugin_host::{Bincode, Error, Host};
+use wasmer_plugin_host::{Bincode, Error, Host, HostBuilder};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["fuel"] => fuel(),
-        ["load", shape, size] => load(shape, size),
+        ["load", shape, size] => load(shape, size, Host::<Bincode>::builder()),
+        // Without the code-shape limits: what compiling the shape costs.
+        ["load-unbounded", shape, size] => load(
+            shape,
+            size,
+            Host::<Bincode>::builder()
+                .max_functions(u32::MAX)
+                .max_function_bytes(u32::MAX)
+                .max_control_blocks(u64::MAX)
+                .max_calls(u64::MAX),
+        ),
         _ => eprintln!(
-            "usage: security_probe fuel | load nested|flat|functions MIB | load file PATH"
+            "usage: security_probe fuel | load nested|flat|functions|straight|locals|calls|br_table|defaults MIB | load file PATH | load-unbounded SHAPE MIB"
         ),
     }
 }
@@ -150,6 +165,67 @@ fn costly_module(shape: &str, mib: usize) -> Vec<u8> {
         }
         // Many functions whose body is `end`.
         "functions" => ((target / 4) as u32, vec![0, 0x0b]),
+        // Straight-line code without blocks: `i32.const 0; drop`.
+        "straight" => {
+            const BODY: usize = 7 << 20;
+            let count = target.min(BODY) / 3;
+            let mut body = vec![0];
+            body.extend(std::iter::repeat_n([0x41, 0x00, 0x1a], count).flatten());
+            body.push(0x0b);
+            ((target / BODY).max(1) as u32, body)
+        }
+        // Functions of 50,000 locals (wasmparser's most), each read once.
+        "locals" => {
+            const LOCALS: u32 = 50_000;
+            let mut body = vec![1];
+            leb(&mut body, LOCALS);
+            body.push(0x7f); // i32
+            for local in 0..LOCALS {
+                body.push(0x20); // local.get
+                leb(&mut body, local);
+                body.push(0x1a); // drop
+            }
+            body.push(0x0b);
+            ((target / body.len()).max(1) as u32, body)
+        }
+        // Calls one after another: `call 0`, the function itself.
+        "calls" => {
+            const BODY: usize = 7 << 20;
+            let count = target.min(BODY) / 2;
+            let mut body = vec![0];
+            body.extend(std::iter::repeat_n([0x10, 0x00], count).flatten());
+            body.push(0x0b);
+            ((target / BODY).max(1) as u32, body)
+        }
+        // Every code-shape limit at its default: as many functions as
+        // allowed, the allowed blocks and calls shared among them, and
+        // straight-line code up to the size asked for.
+        "defaults" => {
+            use wasmer_plugin_host::{
+                DEFAULT_MAX_CALLS, DEFAULT_MAX_CONTROL_BLOCKS, DEFAULT_MAX_FUNCTIONS,
+            };
+            let functions = DEFAULT_MAX_FUNCTIONS;
+            let blocks = (DEFAULT_MAX_CONTROL_BLOCKS / u64::from(functions)) as usize;
+            let calls = (DEFAULT_MAX_CALLS / u64::from(functions)) as usize;
+            let fixed = 4 + 3 * blocks + 2 * calls;
+            let straight = (target / functions as usize).saturating_sub(fixed) / 3;
+            let mut body = vec![0];
+            body.extend(std::iter::repeat_n([0x02, 0x40, 0x0b], blocks).flatten());
+            body.extend(std::iter::repeat_n([0x10, 0x00], calls).flatten());
+            body.extend(std::iter::repeat_n([0x41, 0x00, 0x1a], straight).flatten());
+            body.push(0x0b);
+            (functions, body)
+        }
+        // One `br_table` with as many targets as the size holds.
+        "br_table" => {
+            const BODY: usize = 7 << 20;
+            let targets = (target.min(BODY) - 16) as u32;
+            let mut body = vec![0, 0x02, 0x40, 0x41, 0x00, 0x0e];
+            leb(&mut body, targets);
+            body.extend(std::iter::repeat_n(0, targets as usize + 1));
+            body.extend([0x0b, 0x0b]);
+            ((target / BODY).max(1) as u32, body)
+        }
         _ => panic!("unknown shape {shape}"),
     };
     let mut function_section = Vec::new();
@@ -167,14 +243,14 @@ fn costly_module(shape: &str, mib: usize) -> Vec<u8> {
     wasm
 }
 
-fn load(shape: &str, mib: &str) {
+fn load(shape: &str, mib: &str, builder: HostBuilder) {
     let wasm = match shape {
         // A real plugin, for comparison: `load file PATH`.
         "file" => std::fs::read(mib).expect("a plugin file"),
         _ => costly_module(shape, mib.parse().expect("a size in MiB")),
     };
     let start = Instant::now();
-    let result = Host::<Bincode>::new(&wasm);
+    let result = builder.build(&wasm);
     let elapsed = start.elapsed();
     let peak = std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -186,12 +262,43 @@ fn load(shape: &str, mib: &str) {
         })
         .unwrap_or_else(|| "unknown".into());
     println!(
-        "{shape}, {} bytes: {:.2} s, peak resident {peak}, {}",
+        "{shape}, {} bytes ({}): {:.2} s, peak resident {peak}, {}",
         wasm.len(),
+        code_stats(&wasm),
         elapsed.as_secs_f64(),
         match result {
             Ok(_) => "loaded".to_owned(),
             Err(err) => format!("refused: {err}"),
         }
     );
+}
+
+/// What the code-shape limits count in `wasm`: its functions, its largest
+/// body, its control-flow blocks and its calls.
+fn code_stats(wasm: &[u8]) -> String {
+    use wasmer::wasmparser::{Operator, Parser, Payload};
+    let (mut functions, mut largest, mut blocks, mut calls) = (0u32, 0u64, 0u64, 0u64);
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.expect("a module") {
+            Payload::FunctionSection(reader) => functions = reader.count(),
+            Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                largest = largest.max(range.end - range.start);
+                let mut operators = body.get_operators_reader().expect("a body");
+                while !operators.eof() {
+                    match operators.read().expect("an operator") {
+                        Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                            blocks += 1
+                        }
+                        Operator::Call { .. } | Operator::CallIndirect { .. } => calls += 1,
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    format!(
+        "{functions} functions, largest body {largest} bytes, {blocks} control-flow blocks, {calls} calls"
+    )
 }

@@ -27,10 +27,11 @@ pub(crate) fn run(
     let functions =
         plugin_functions(&wasm).map_err(|err| format!("{}: {}", path.display(), err.report()))?;
     let Some(record) = functions.iter().find(|record| record.name == function) else {
-        let names: Vec<&str> = functions
+        let mut names: Vec<&str> = functions
             .iter()
             .map(|record| record.name.as_str())
             .collect();
+        names.sort_unstable();
         return Err(format!(
             "{} has no function `{function}`; it has {}",
             path.display(),

@@ -164,7 +164,9 @@ impl Serialize for Typed<'_> {
                     };
                     let Some(position) = variants.iter().position(|known| known.name == *variant)
                     else {
-                        let names: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+                        let mut names: Vec<&str> =
+                            variants.iter().map(|v| v.name.as_str()).collect();
+                        names.sort_unstable();
                         return Err(ser::Error::custom(format_args!(
                             "`{name}` has no variant `{variant}`; it has {}",
                             names.join(", ")

@@ -301,9 +301,14 @@ fn call_reports_what_went_wrong() {
         &run(&["call", path_arg(&json), "double", "twenty"]),
         "not JSON",
     );
-    assert_fails(
-        &run(&["call", path_arg(&json), "triple", "1"]),
-        "no function `triple`",
+    let unknown = run(&["call", path_arg(&json), "triple", "1"]);
+    assert_fails(&unknown, "no function `triple`");
+    let message = stderr(&unknown);
+    let (_, listed) = message.trim_end().split_once("; it has ").unwrap();
+    let listed: Vec<&str> = listed.split(", ").collect();
+    assert!(
+        listed.len() > 1 && listed.is_sorted(),
+        "not sorted: {message}"
     );
     assert_fails(
         &run(&["call", path_arg(&json), "double", r#""text""#]),

@@ -40,7 +40,8 @@ impl<O: crate::builder::Target> Builder<O> {
     /// later build of the same bytes with the same limits, on the same
     /// wasmer-plugin, wasmer and CPU, loads the compiled code instead of
     /// compiling, after checking it. An unusable entry (damaged, truncated,
-    /// made for other bytes or settings) is compiled again and replaced;
+    /// made for other bytes or settings, or not a regular file of a size
+    /// an entry can have, such as a FIFO) is compiled again and replaced;
     /// a cache that cannot be read or written never fails the build.
     /// [`Plugin::cache_outcome`](crate::Plugin::cache_outcome) says what
     /// happened. Whoever can write to `dir` can run native code in this
@@ -123,7 +124,7 @@ pub(crate) fn load_or_compile(
     );
     let name = &blake3::hash(key.as_bytes()).to_hex()[..32];
     let entry = dir.join(format!("{name}.{ENTRY_EXTENSION}"));
-    let rejected = match read_entry(engine, &entry, &key) {
+    let rejected = match read_entry(engine, &entry, &key, max_entry_bytes(wasm.len())) {
         Ok(Some(module)) => return Ok((module, CacheOutcome::Hit { entry })),
         Ok(None) => None,
         Err(reason) => Some(reason),
@@ -143,17 +144,93 @@ const MAGIC: &[u8; 8] = b"WPCACHE1";
 /// The fixed part of the trailer: digest, two lengths, magic.
 const FIXED_TRAILER: usize = 32 + 8 + 4 + MAGIC.len();
 
+/// The most bytes an entry for `wasm_len` bytes of wasm may have: far
+/// more than any artifact wasmer makes (a few times the wasm's code), so
+/// that only a file this code did not write is refused, before it is read
+/// whole into memory.
+fn max_entry_bytes(wasm_len: usize) -> u64 {
+    const BASE: u64 = 16 << 20;
+    const PER_WASM_BYTE: u64 = 32;
+    BASE.saturating_add(PER_WASM_BYTE.saturating_mul(wasm_len as u64))
+}
+
+/// Why `metadata` is not that of an entry of at most `max_bytes` bytes.
+fn check_file(metadata: &std::fs::Metadata, max_bytes: u64) -> Result<(), String> {
+    if !metadata.is_file() {
+        return Err(format!(
+            "it is not a regular file but {}",
+            file_kind(&metadata.file_type())
+        ));
+    }
+    if metadata.len() > max_bytes {
+        return Err(format!(
+            "it is {} bytes, more than the {max_bytes} an entry for this plugin can be",
+            metadata.len()
+        ));
+    }
+    Ok(())
+}
+
+/// What a file that is not a regular file is, for a message.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "neither a file nor a folder"
+    }
+}
+
 /// The module in the entry at `path`, `None` when there is no entry, or
-/// why the entry there is unusable.
-fn read_entry(engine: &Engine, path: &Path, key: &str) -> Result<Option<Module>, String> {
-    let mut file = match File::open(path) {
+/// why the entry there is unusable. Only a regular file of at most
+/// `max_bytes` is read: opening a FIFO would wait for a writer forever,
+/// and a link to a device could be read without end.
+fn read_entry(
+    engine: &Engine,
+    path: &Path,
+    key: &str,
+    max_bytes: u64,
+) -> Result<Option<Module>, String> {
+    // Examined before it is opened, since opening a FIFO blocks; through
+    // links, since a link to an entry is an entry.
+    match std::fs::metadata(path) {
+        Ok(metadata) => check_file(&metadata, max_bytes)?,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("it could not be examined: {err}")),
+    }
+    let file = match File::open(path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(format!("it could not be opened: {err}")),
     };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
+    // And what was opened, which a writer of the folder may have swapped
+    // in meanwhile; the read stays bounded whatever the file becomes.
+    let metadata = file
+        .metadata()
+        .map_err(|err| format!("it could not be examined: {err}"))?;
+    check_file(&metadata, max_bytes)?;
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    (&file)
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
         .map_err(|err| format!("it could not be read: {err}"))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!(
+            "it grew past the {max_bytes} bytes an entry for this plugin can be while it was read"
+        ));
+    }
     check_entry(&bytes, key)?;
     let loaded = same_file(&file, path);
     // SAFETY: the artifact is native code. It is loaded only if the

@@ -1,7 +1,10 @@
 //! A compiler middleware that keeps instantiation from running the
 //! module's start function and exports it instead, so that the host runs
 //! it as a call: under the fuel budget and the deadline, which can only
-//! stop code the host called, and with the same errors as a call.
+//! stop code the host called, with the instance's state lent to the host
+//! functions it calls, and with the same errors as a call. Every plugin
+//! engine has it, limits or none, so that a start function behaves the
+//! same under any of them.
 
 use wasmer::sys::{FunctionMiddleware, MiddlewareError, MiddlewareReaderState, ModuleMiddleware};
 use wasmer::wasmparser::Operator;

@@ -15,7 +15,7 @@ use crate::limits::{FuelMeter, InstanceBudget, InterruptCheck, LimitingTunables,
 /// Versions of the code our middlewares insert: part of the cache key, so
 /// bump one when its middleware changes what it emits.
 const FUEL_METER_VERSION: u32 = 1;
-const INTERRUPT_CHECK_VERSION: u32 = 1;
+const INTERRUPT_CHECK_VERSION: u32 = 2;
 const DEFER_START_VERSION: u32 = 1;
 
 /// A fresh engine for one plugin module.
@@ -25,9 +25,10 @@ const DEFER_START_VERSION: u32 = 1;
 /// budget. Every instance of the plugin shares it, and its compiled code.
 pub(crate) fn plugin_engine(limits: &Limits, budget: InstanceBudget) -> Engine {
     let mut compiler = Cranelift::default();
-    if defers_start(limits) {
-        compiler.push_middleware(Arc::new(DeferStart));
-    }
+    // Always, so that a start function runs the same way whatever the
+    // limits: as the host's first call of each instance, its host calls
+    // given the instance's state.
+    compiler.push_middleware(Arc::new(DeferStart));
     if limits.fuel_per_call.is_some() {
         compiler.push_middleware(Arc::new(FuelMeter::new()));
     }
@@ -40,11 +41,6 @@ pub(crate) fn plugin_engine(limits: &Limits, budget: InstanceBudget) -> Engine {
         .into();
     engine.set_tunables(LimitingTunables::new(budget));
     engine
-}
-
-/// Whether the host runs the start function itself (see `defer_start`).
-fn defers_start(limits: &Limits) -> bool {
-    limits.fuel_per_call.is_some() || limits.timeout.is_some()
 }
 
 /// Compiles `wasm`, naming the refused feature when that is why it fails.
@@ -96,7 +92,7 @@ pub(crate) fn artifact_dependencies(
         triple = target.triple(),
         cpu_features = cpu_features.join(","),
         features = plugin_features(),
-        start = on(defers_start(limits), DEFER_START_VERSION),
+        start = on(true, DEFER_START_VERSION),
         fuel = on(limits.fuel_per_call.is_some(), FUEL_METER_VERSION),
         interrupt = on(limits.timeout.is_some(), INTERRUPT_CHECK_VERSION),
         max_memory = limits.max_memory_bytes,

@@ -43,7 +43,8 @@ pub enum Error {
     #[error("the plugin is over the builder's `{limit}`: {reason}")]
     LoadLimit {
         /// The builder setting that bounds it (`"max_module_bytes"`,
-        /// `"max_file_bytes"`, `"max_memory_bytes"`).
+        /// `"max_file_bytes"`, `"max_functions"`, `"max_function_bytes"`,
+        /// `"max_control_blocks"`, `"max_calls"`, `"max_memory_bytes"`).
         limit: &'static str,
         /// What the module needs.
         reason: String,
@@ -722,6 +723,20 @@ mod tests {
                 Box::new(crate::limits::check_file_size(11, 10).unwrap_err()),
                 "`max_file_bytes`",
                 "10-byte",
+            ),
+            (
+                Box::new(
+                    crate::limits::CodeShape::new(crate::limits::CodeLimits {
+                        max_functions: 10,
+                        max_function_bytes: 10,
+                        max_control_blocks: 10,
+                        max_calls: 10,
+                    })
+                    .functions(11)
+                    .unwrap_err(),
+                ),
+                "`max_functions`",
+                "limit of 10",
             ),
         ];
         for (error, setter, value) in cases {

@@ -400,10 +400,13 @@ fn function_list(functions: &[FunctionRecord]) -> String {
     if functions.is_empty() {
         return "none".to_owned();
     }
-    let names: Vec<String> = functions
+    let mut names: Vec<String> = functions
         .iter()
         .map(|function| format!("`{}`", function.name))
         .collect();
+    // Sorted, so that a message reads the same whatever order the
+    // plugin's metadata lists them in.
+    names.sort_unstable();
     // The names are the plugin's: up to 65,536 of them.
     cap_message(names.join(", "))
 }

@@ -162,9 +162,15 @@ impl<S> HostFunctions<S> {
         for function in &self.functions {
             provided.insert(&function.name, function);
         }
-        let missing: Vec<String> = declared
+        let mut missing: Vec<&FunctionRecord> = declared
             .iter()
             .filter(|import| !provided.contains_key(&*import.name))
+            .collect();
+        // By name, so that the message reads the same however the plugin
+        // orders its imports.
+        missing.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        let missing: Vec<String> = missing
+            .into_iter()
             .map(|import| {
                 cap_message(format!(
                     "`{}`: {} -> {} ({})",
@@ -503,9 +509,10 @@ mod tests {
         match err {
             Error::MissingHostFunctions { missing } => assert_eq!(
                 missing,
+                // Sorted by name, not in the plugin's order.
                 [
-                    "`config`: &str -> () (postcard)",
-                    "`clock`: &str -> () (json)"
+                    "`clock`: &str -> () (json)",
+                    "`config`: &str -> () (postcard)"
                 ]
             ),
             other => panic!("expected missing functions, got {other:?}"),

@@ -78,8 +78,8 @@ impl<S> Drop for Instance<S> {
 }
 
 impl<S: Send + 'static> Instance<S> {
-    /// Instantiates `plugin` in a store of its own and, when the engine
-    /// deferred it, runs the module's start function under the limits,
+    /// Instantiates `plugin` in a store of its own and runs the module's
+    /// start function (which the engine always defers) under the limits,
     /// with `state` lent to its host functions.
     pub(crate) fn new(plugin: &Plugin<S>, state: &mut Option<S>) -> Result<Instance<S>, Error> {
         Self::instantiate(plugin, state, false).map(|(instance, _)| instance)

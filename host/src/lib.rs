@@ -123,7 +123,8 @@ pub use error::{Error, HostFunctionFailure, TrapCode};
 pub use host::{Function, Host};
 pub use host_functions::HostContext;
 pub use limits::{
-    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_FUEL_PER_CALL, DEFAULT_MAX_CALLS, DEFAULT_MAX_CONTROL_BLOCKS, DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_FUNCTION_BYTES, DEFAULT_MAX_FUNCTIONS, DEFAULT_MAX_INPUT_BYTES,
     DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
 };
 pub use module_shape::{plugin_capabilities, plugin_functions, plugin_imports};

@@ -1,7 +1,8 @@
 //! What the host reads from a module's bytes before it compiles them: its
-//! size, its metadata (every `wasmer-plugin` section, in order), and the
-//! memories and tables an instance of it would need. One pass, linear in
-//! the module's size, so that a module refused here costs no compilation.
+//! size, its metadata (every `wasmer-plugin` section, in order), the
+//! memories and tables an instance of it would need, and what its code
+//! would cost to compile (`limits::code_shape`). One pass, linear in the
+//! module's size, so that a module refused here costs no compilation.
 
 use wasmer::wasmparser::TypeRef;
 use wasmer::wasmparser::{Parser, Payload};
@@ -11,7 +12,9 @@ use wasmer_plugin_abi::{
 };
 
 use crate::Error;
-use crate::limits::{InstanceBudget, Limits, TableNeed, check_file_size, check_module_size};
+use crate::limits::{
+    CodeLimits, CodeShape, InstanceBudget, Limits, TableNeed, check_file_size, check_module_size,
+};
 use crate::reply::cap_message;
 
 /// A module that passed the checks that need no compiler.
@@ -27,7 +30,7 @@ pub(crate) struct ModuleShape {
 impl ModuleShape {
     pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
         check_file_size(wasm.len(), limits.max_file_bytes)?;
-        let mut sections = Sections::read(wasm)?;
+        let mut sections = Sections::read(wasm, Some(limits.code()))?;
         check_module_size(
             wasm.len(),
             sections.uncompiled_bytes,
@@ -55,20 +58,20 @@ impl ModuleShape {
 /// a WebAssembly module ([`Error::Compile`]). For tools that inspect
 /// plugins; nothing of the module runs.
 pub fn plugin_functions(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-    Ok(Sections::read(wasm)?.metadata()?.functions)
+    Ok(Sections::read(wasm, None)?.metadata()?.functions)
 }
 
 /// The host functions a plugin module imports, read from its metadata
 /// like [`plugin_functions`] reads its functions.
 pub fn plugin_imports(wasm: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
-    Ok(Sections::read(wasm)?.metadata()?.imports)
+    Ok(Sections::read(wasm, None)?.metadata()?.imports)
 }
 
 /// The capabilities a plugin module asks for (`"clock"`, `"randomness"`),
 /// sorted, read from its imports like [`plugin_functions`] reads its
 /// functions: what a host must grant on its builder to load it.
 pub fn plugin_capabilities(wasm: &[u8]) -> Result<Vec<&'static str>, Error> {
-    let sections = Sections::read(wasm)?;
+    let sections = Sections::read(wasm, None)?;
     sections.metadata()?;
     Ok(crate::capabilities::requested(&sections.imports))
 }
@@ -85,7 +88,9 @@ struct Sections {
 }
 
 impl Sections {
-    fn read(wasm: &[u8]) -> Result<Sections, Error> {
+    /// One pass over `wasm`, checking its code against `code` when given
+    /// (a module about to be compiled), else skipping the code.
+    fn read(wasm: &[u8], code: Option<CodeLimits>) -> Result<Sections, Error> {
         if !wasm.starts_with(b"\0asm") {
             return Err(Error::Compile(wasmer::CompileError::Validate(
                 "these bytes are not a WebAssembly module: they do not start with `\\0asm`"
@@ -102,6 +107,7 @@ impl Sections {
             imports: Vec::new(),
             uncompiled_bytes: 0,
         };
+        let mut code = code.map(CodeShape::new);
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(malformed)? {
                 Payload::CustomSection(section) if section.name() == METADATA_SECTION => {
@@ -142,6 +148,16 @@ impl Sections {
                         sections
                             .memory_pages
                             .push(memory.map_err(malformed)?.initial);
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    if let Some(code) = &code {
+                        code.functions(reader.count())?;
+                    }
+                }
+                Payload::CodeSectionEntry(body) => {
+                    if let Some(code) = &mut code {
+                        code.body(&body, malformed)?;
                     }
                 }
                 _ => {}

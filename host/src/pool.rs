@@ -97,6 +97,45 @@ struct Pooled {
     host: Option<Box<dyn Any>>,
 }
 
+/// What a call finds in the thread's list for its pool.
+enum Lend {
+    /// The thread's idle instance, now lent to the call.
+    Kept(Box<dyn Any>),
+    /// The entry is empty: a call of this pool is running on this thread.
+    Busy,
+    /// No entry: one was made, empty, for this call.
+    First,
+}
+
+/// A call's hold on its pool's entry in the thread's list: on drop, the
+/// instance goes back into the entry, or, with no instance, the entry
+/// goes. If the entry went during the call ([`HostPool::release`] from a
+/// host function), the instance is dropped.
+struct Loan<T: Any> {
+    pool: u64,
+    host: Option<Box<T>>,
+}
+
+impl<T: Any> Drop for Loan<T> {
+    fn drop(&mut self) {
+        let pool = self.pool;
+        let host = self.host.take().map(|host| host as Box<dyn Any>);
+        let unplaced = POOLED.with(|list| {
+            let mut list = list.borrow_mut();
+            match (list.iter().position(|entry| entry.pool == pool), host) {
+                (Some(index), Some(host)) => {
+                    list[index].host = Some(host);
+                    None
+                }
+                (Some(index), None) => list.swap_remove(index).host,
+                (None, host) => host,
+            }
+        });
+        // Dropped outside the borrow: a state's drop may use a pool.
+        drop(unplaced);
+    }
+}
+
 /// A pool's instance with its place in the count.
 struct PooledHost<C: Codec, S> {
     host: Host<C, S>,
@@ -216,7 +255,9 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     }
 
     /// Drops the calling thread's instance, if it has one, giving its
-    /// place back to the pool; its next call makes a fresh one.
+    /// place back to the pool; its next call makes a fresh one. Called
+    /// during one of the pool's calls on this thread (from a host
+    /// function), it drops that call's instance when the call returns.
     pub fn release(&self) {
         let dropped = POOLED.with(|pooled| {
             let mut pooled = pooled.borrow_mut();
@@ -231,44 +272,52 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     }
 
     /// Runs `call` on this thread's instance, made first if need be.
+    ///
+    /// The instance is lent out of the thread's list for the call, its
+    /// entry left empty, so that a call of this pool from inside it (a
+    /// host function re-entering the pool on the same thread) sees the
+    /// pool busy: it runs on an instance of its own, dropped when it
+    /// returns, and the outer call's instance, state and statics stay
+    /// exactly as a call without the nested one would leave them.
     fn with_host<T>(
         &self,
         call: impl FnOnce(&mut Host<C, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let id = self.shared.id;
-        // Taken out of the list for the call, so that a nested call on the
-        // same thread (from a host function) finds none and makes its own
-        // instead of a second borrow.
-        let taken = POOLED.with(|pooled| {
-            pooled
-                .borrow_mut()
-                .iter_mut()
-                .find(|entry| entry.pool == id)
-                .and_then(|entry| entry.host.take())
+        let lent = POOLED.with(|pooled| {
+            let mut list = pooled.borrow_mut();
+            if let Some(entry) = list.iter_mut().find(|entry| entry.pool == id) {
+                return match entry.host.take() {
+                    Some(host) => Lend::Kept(host),
+                    None => Lend::Busy,
+                };
+            }
+            // Forget the instances of pools that are gone.
+            list.retain(|entry| entry.alive.strong_count() > 0);
+            list.push(Pooled {
+                pool: id,
+                alive: Arc::downgrade(&self.shared),
+                host: None,
+            });
+            Lend::First
         });
-        let mut pooled = match taken.and_then(|host| host.downcast::<PooledHost<C, S>>().ok()) {
-            Some(pooled) => pooled,
+        let kept = match lent {
+            Lend::Busy => return call(&mut self.new_instance()?.host),
+            Lend::Kept(host) => host.downcast::<PooledHost<C, S>>().ok(),
+            Lend::First => None,
+        };
+        // From here the entry is this call's: the guard puts the instance
+        // back, or clears the entry if there is none, however the call
+        // ends (an error, a panic of `call`).
+        let mut loan = Loan {
+            pool: id,
+            host: None,
+        };
+        let host = match kept {
+            Some(host) => host,
             None => Box::new(self.new_instance()?),
         };
-        let result = call(&mut pooled.host);
-        POOLED.with(|list| {
-            let mut list = list.borrow_mut();
-            match list.iter_mut().find(|entry| entry.pool == id) {
-                Some(entry) if entry.host.is_none() => entry.host = Some(pooled),
-                // A nested call put its own back first: this one goes.
-                Some(_) => {}
-                None => {
-                    // Forget the instances of pools that are gone.
-                    list.retain(|entry| entry.alive.strong_count() > 0);
-                    list.push(Pooled {
-                        pool: id,
-                        alive: Arc::downgrade(&self.shared),
-                        host: Some(pooled),
-                    });
-                }
-            }
-        });
-        result
+        call(&mut loan.host.insert(host).host)
     }
 
     /// A new instance for the calling thread, if the bound allows one.

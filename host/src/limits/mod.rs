@@ -6,6 +6,7 @@
 //! checking host-function calls).
 
 mod added_globals;
+mod code_shape;
 mod fuel;
 mod input;
 mod memory;
@@ -16,6 +17,11 @@ mod timeout;
 
 use std::time::Duration;
 
+pub(crate) use code_shape::{CodeLimits, CodeShape};
+pub use code_shape::{
+    DEFAULT_MAX_CALLS, DEFAULT_MAX_CONTROL_BLOCKS, DEFAULT_MAX_FUNCTION_BYTES,
+    DEFAULT_MAX_FUNCTIONS,
+};
 pub use fuel::DEFAULT_FUEL_PER_CALL;
 pub(crate) use fuel::FuelMeter;
 pub use input::DEFAULT_MAX_INPUT_BYTES;
@@ -39,6 +45,10 @@ pub(crate) struct Limits {
     pub(crate) fuel_per_call: Option<u64>,
     pub(crate) max_module_bytes: u64,
     pub(crate) max_file_bytes: u64,
+    pub(crate) max_functions: u32,
+    pub(crate) max_function_bytes: u32,
+    pub(crate) max_control_blocks: u64,
+    pub(crate) max_calls: u64,
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -51,7 +61,23 @@ impl Default for Limits {
             fuel_per_call: DEFAULT_FUEL_PER_CALL,
             max_module_bytes: DEFAULT_MAX_MODULE_BYTES,
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            max_functions: DEFAULT_MAX_FUNCTIONS,
+            max_function_bytes: DEFAULT_MAX_FUNCTION_BYTES,
+            max_control_blocks: DEFAULT_MAX_CONTROL_BLOCKS,
+            max_calls: DEFAULT_MAX_CALLS,
             timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl Limits {
+    /// The bounds of the module's code.
+    pub(crate) fn code(&self) -> CodeLimits {
+        CodeLimits {
+            max_functions: self.max_functions,
+            max_function_bytes: self.max_function_bytes,
+            max_control_blocks: self.max_control_blocks,
+            max_calls: self.max_calls,
         }
     }
 }

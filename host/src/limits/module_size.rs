@@ -10,9 +10,8 @@
 use crate::{Builder, Error};
 
 /// Default for [`Builder::max_module_bytes`]: 8 MiB. Release builds of
-/// Rust plugins take a few hundred KiB to a few MiB; compiling grows with
-/// the module, and 8 MiB of the costliest code measured takes seconds and
-/// about 2 GiB to compile (docs/SECURITY.md).
+/// Rust plugins take a few hundred KiB to a few MiB, debug builds a few
+/// MiB of code besides their debug sections.
 pub const DEFAULT_MAX_MODULE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Default for [`Builder::max_file_bytes`]: 64 MiB, room for a debug build
@@ -24,12 +23,16 @@ impl<O: crate::builder::Target> Builder<O> {
     /// without its custom sections other than the plugin's metadata (a
     /// debug build's DWARF, names and producers are not compiled and do
     /// not count). A larger module is [`Error::LoadLimit`] before anything
-    /// is compiled. Default [`DEFAULT_MAX_MODULE_BYTES`]. Compiling costs
-    /// time and memory in proportion to the module: up to about a second
-    /// and 300 MB per MiB for the worst shapes measured (docs/SECURITY.md),
-    /// so lower it for plugins from untrusted sources. Compilation cannot
-    /// be interrupted: this limit, not [`timeout`](Builder::timeout),
-    /// bounds it.
+    /// is compiled. Default [`DEFAULT_MAX_MODULE_BYTES`]. What compiling
+    /// costs follows the functions, blocks and calls of the module more
+    /// than its bytes: [`max_functions`](Builder::max_functions),
+    /// [`max_function_bytes`](Builder::max_function_bytes),
+    /// [`max_control_blocks`](Builder::max_control_blocks) and
+    /// [`max_calls`](Builder::max_calls) bound those; under all their
+    /// defaults the costliest module measured loads in about 2 s and
+    /// 100 MB on two cores (docs/SECURITY.md). Compilation cannot be
+    /// interrupted: these limits, not [`timeout`](Builder::timeout),
+    /// bound it.
     pub fn max_module_bytes(mut self, bytes: u64) -> Self {
         self.limits.max_module_bytes = bytes;
         self

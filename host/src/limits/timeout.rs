@@ -7,11 +7,13 @@
 //! whole process and works on Unix only. A flag checked by the compiled
 //! code is portable and touches nothing outside the plugin: the
 //! [`InterruptCheck`] middleware adds a global to the module and checks it
-//! at every function entry and loop header (a store, a load and a branch,
-//! cheaper than fuel), trapping when it is set. Every way a wasm call can
-//! last (a loop, recursion, a long chain of calls) passes one of these
-//! points; the instructions that could block without them (atomic waits)
-//! are refused at load (see `features`). Compilation is not covered: the
+//! at every function entry and loop header and before every bulk memory
+//! and table instruction (a store, a load and a branch, cheaper than
+//! fuel), trapping when it is set. Every way a wasm call can last (a
+//! loop, recursion, a long chain of calls, a run of bulk instructions
+//! each touching the whole memory) passes one of these points; the
+//! instructions that could block without them (atomic waits) are refused
+//! at load (see `features`). Compilation is not covered: the
 //! module size limit bounds it.
 //!
 //! wasmer offers no way to write a global from another thread, but it
@@ -47,8 +49,8 @@ impl<O: crate::builder::Target> Builder<O> {
     /// The plugin is stopped within a tenth of the limit after it passes
     /// (at least 1 ms, at most 10 ms, plus scheduling delays): one
     /// watchdog thread per process checks the running calls. It needs no
-    /// fuel and costs a check at each function entry and loop header of
-    /// the plugin, and two uncontended locks per call. Compiling the
+    /// fuel and costs a check at each function entry, loop header and bulk
+    /// memory or table instruction of the plugin, and two uncontended locks per call. Compiling the
     /// module is not covered: bound it with
     /// [`max_module_bytes`](Builder::max_module_bytes). Default
     /// [`DEFAULT_TIMEOUT`]: no deadline.
@@ -62,7 +64,8 @@ impl<O: crate::builder::Target> Builder<O> {
 pub(crate) const INTERRUPT_EXPORT: &str = "__wasmer_plugin_interrupt";
 
 /// The middleware for one module: adds the flag as the module's last
-/// global and checks it at function entries and loop headers.
+/// global and checks it at function entries, loop headers and before bulk
+/// instructions.
 #[derive(Debug)]
 pub(crate) struct InterruptCheck {
     globals: AddedGlobals<CheckGlobals>,
@@ -154,12 +157,33 @@ impl<'a> FunctionMiddleware<'a> for FunctionCheck {
             self.check(state);
         }
         let is_loop = matches!(operator, Operator::Loop { .. });
+        // Before a bulk instruction too: one may touch the whole memory,
+        // so a straight-line run of them could outlast the deadline by far
+        // without reaching a loop header. The check leaves the operand
+        // stack as it was.
+        if is_bulk(&operator) {
+            self.check(state);
+        }
         state.push_operator(operator);
         if is_loop {
             self.check(state);
         }
         Ok(())
     }
+}
+
+/// Whether `operator` does work proportional to an operand: the bulk
+/// memory and table instructions.
+fn is_bulk(operator: &Operator<'_>) -> bool {
+    matches!(
+        operator,
+        Operator::MemoryFill { .. }
+            | Operator::MemoryCopy { .. }
+            | Operator::MemoryInit { .. }
+            | Operator::TableFill { .. }
+            | Operator::TableCopy { .. }
+            | Operator::TableInit { .. }
+    )
 }
 
 thread_local! {

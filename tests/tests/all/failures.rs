@@ -46,6 +46,14 @@ fn unknown_function_is_named() {
         text.contains("`double`"),
         "the message lists what exists: {text}"
     );
+    let Error::UnknownFunction { available, .. } = &err else {
+        unreachable!()
+    };
+    let listed: Vec<&str> = available.split(", ").collect();
+    assert!(
+        listed.len() > 1 && listed.is_sorted(),
+        "not sorted: {available}"
+    );
 }
 
 #[test]

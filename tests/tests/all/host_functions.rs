@@ -3,6 +3,8 @@
 //! call with an error naming the host function, and the next call works.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use wasmer_plugin_host::{
@@ -14,16 +16,19 @@ use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, poke, record
 
 /// The host's side of the test plugins' imports.
 #[derive(Debug, Default)]
-struct Journal {
-    lines: Vec<String>,
-    total: u64,
-    pings: u64,
+pub(crate) struct Journal {
+    pub(crate) lines: Vec<String>,
+    pub(crate) total: u64,
+    pub(crate) pings: u64,
+    /// The thread whose calls this state serves, for the soak's `ping`
+    /// (`soak.rs`), which sets it.
+    pub(crate) owner: Option<std::thread::ThreadId>,
 }
 
 /// The error type of the host function `fail`: the host's own, which the
 /// plugin call's error keeps for the host to downcast.
 #[derive(Debug)]
-struct Refused(String);
+pub(crate) struct Refused(pub(crate) String);
 
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -92,7 +97,7 @@ macro_rules! journal_functions {
             .host_fn_in::<$codec, _, _, _>("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
     };
 }
-use journal_functions;
+pub(crate) use journal_functions;
 
 fn host<C: Codec + 'static>() -> Host<C, Journal> {
     builder::<C>()
@@ -406,6 +411,7 @@ fn every_missing_import_is_named_at_load<C: Codec + 'static>() {
         "summarize",
     ];
     assert_eq!(missing.len(), names.len(), "{missing:?}");
+    assert!(missing.is_sorted(), "not sorted: {missing:?}");
     let text = err.to_string();
     for name in names {
         assert!(
@@ -610,6 +616,119 @@ fn a_pool_gives_each_thread_its_own_state() {
             });
         }
     });
+}
+
+/// What the `ping` of [`reentrant_plugin`] does: once armed, it calls
+/// `count_and_ping` through `target` before it returns, and keeps the
+/// answer.
+#[derive(Default)]
+struct Reentry {
+    target: OnceLock<Weak<HostPool<Bincode, Journal>>>,
+    armed: AtomicBool,
+    nested_answers: Mutex<Vec<u32>>,
+}
+
+/// The host-calls test plugin with a `ping` that re-enters a pool as
+/// `reentry` says.
+fn reentrant_plugin(reentry: &Arc<Reentry>) -> Plugin<Journal> {
+    let reentry = Arc::clone(reentry);
+    journal_functions!(@but_ping Plugin::builder().state(Journal::default), Bincode)
+        .try_host_fn0("ping", move |ctx| -> Result<(), Error> {
+            ctx.state_mut().pings += 1;
+            if reentry.armed.swap(false, Ordering::SeqCst) {
+                let pool = reentry.target.get().and_then(Weak::upgrade).unwrap();
+                let answer = pool.call::<_, u32>("count_and_ping", &())?;
+                reentry.nested_answers.lock().unwrap().push(answer);
+            }
+            Ok(())
+        })
+        .host_fn("strict", |_, _: String| 0u32)
+        .host_fn("summarize", |_, order: Order| summarize(&order))
+        .build(wasm::<Bincode>())
+        .unwrap()
+}
+
+/// Three calls of `count_and_ping` through `outer`, the second re-entering
+/// `target` from its host function: `outer`'s instance on this thread
+/// keeps its statics (the plugin's count) and its state (the pings) as
+/// if the nested call had not happened.
+fn reenter(outer: &HostPool<Bincode, Journal>, reentry: &Reentry) {
+    assert_eq!(outer.call::<_, u32>("count_and_ping", &()).unwrap(), 1);
+    reentry.armed.store(true, Ordering::SeqCst);
+    assert_eq!(outer.call::<_, u32>("count_and_ping", &()).unwrap(), 2);
+    assert_eq!(reentry.nested_answers.lock().unwrap().len(), 1);
+    assert_eq!(outer.call::<_, u32>("count_and_ping", &()).unwrap(), 3);
+    assert_eq!(outer.with_state(|state| state.pings).unwrap(), 3);
+}
+
+#[test]
+fn a_host_function_re_entering_its_own_pool_leaves_the_callers_instance_whole() {
+    let reentry = Arc::new(Reentry::default());
+    let pool = Arc::new(HostPool::<Bincode, Journal>::new(&reentrant_plugin(
+        &reentry,
+    )));
+    reentry.target.set(Arc::downgrade(&pool)).unwrap();
+    reenter(&pool, &reentry);
+    // The nested call ran on an instance of its own (its first call), and
+    // that instance went when it returned.
+    assert_eq!(*reentry.nested_answers.lock().unwrap(), [1]);
+    assert_eq!(pool.instances(), 1);
+    // Its place counts while it runs: a pool of one refuses it.
+    let reentry = Arc::new(Reentry::default());
+    let single = Arc::new(HostPool::<Bincode, Journal>::with_max_instances(
+        &reentrant_plugin(&reentry),
+        1,
+    ));
+    reentry.target.set(Arc::downgrade(&single)).unwrap();
+    reentry.armed.store(true, Ordering::SeqCst);
+    let error = single.call::<_, u32>("count_and_ping", &()).unwrap_err();
+    let nested = error
+        .host_error()
+        .and_then(|source| source.downcast_ref::<Error>());
+    assert!(
+        matches!(nested, Some(Error::InstanceLimit { limit: 1 })),
+        "{}",
+        error.report()
+    );
+    // The outer instance was discarded with the failed call; the next works.
+    assert_eq!(single.call::<_, u32>("count_and_ping", &()).unwrap(), 1);
+    assert_eq!(single.instances(), 1);
+}
+
+#[test]
+fn a_host_function_calling_another_pool_leaves_both_instances_whole() {
+    let reentry = Arc::new(Reentry::default());
+    let plugin = reentrant_plugin(&reentry);
+    let outer = HostPool::<Bincode, Journal>::new(&plugin);
+    let other = Arc::new(HostPool::<Bincode, Journal>::new(&plugin));
+    reentry.target.set(Arc::downgrade(&other)).unwrap();
+    reenter(&outer, &reentry);
+    assert_eq!(*reentry.nested_answers.lock().unwrap(), [1]);
+    // The other pool's instance on this thread stays, as after any call.
+    assert_eq!(other.call::<_, u32>("count_and_ping", &()).unwrap(), 2);
+    assert_eq!(other.with_state(|state| state.pings).unwrap(), 2);
+    assert_eq!((outer.instances(), other.instances()), (1, 1));
+}
+
+#[test]
+fn a_pool_released_from_inside_its_call_drops_that_instance_after_it() {
+    let released = Arc::new(OnceLock::<Weak<HostPool<Bincode, Journal>>>::new());
+    let target = Arc::clone(&released);
+    let plugin = journal_functions!(@but_ping Plugin::builder().state(Journal::default), Bincode)
+        .host_fn0("ping", move |ctx| {
+            ctx.state_mut().pings += 1;
+            target.get().and_then(Weak::upgrade).unwrap().release();
+        })
+        .host_fn("strict", |_, _: String| 0u32)
+        .host_fn("summarize", |_, order: Order| summarize(&order))
+        .build(wasm::<Bincode>())
+        .unwrap();
+    let pool = Arc::new(HostPool::<Bincode, Journal>::new(&plugin));
+    released.set(Arc::downgrade(&pool)).unwrap();
+    for _ in 0..2 {
+        assert_eq!(pool.call::<_, u32>("count_and_ping", &()).unwrap(), 1);
+        assert_eq!(pool.instances(), 0);
+    }
 }
 
 /// A hand-written plugin whose function `poke` runs `call` (WAT that may

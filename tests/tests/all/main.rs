@@ -26,4 +26,5 @@ mod observability;
 mod properties;
 mod scale;
 mod security;
+mod soak;
 mod type_checks;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use wasmer_plugin_host::{
     Bincode, CacheOutcome, Error, Host, HostPool, Json, MsgPack, Plugin, Postcard,
 };
-use wasmer_plugin_tests::{PluginWat, plugin};
+use wasmer_plugin_tests::{PluginWat, plugin, poke};
 
 // A compiled plugin and a pool are shared across threads.
 const _: () = {
@@ -243,6 +243,73 @@ fn damaged_entries_are_detected_recompiled_and_replaced() {
     assert_hit_and_works(dir.path(), &wasm);
 }
 
+/// Builds `wasm` with the cache in `dir` on another thread, failing
+/// rather than hanging if that takes a minute (a FIFO read would block
+/// forever).
+#[cfg(unix)]
+fn cached_within_a_minute(dir: &Path, wasm: &[u8]) -> Plugin {
+    let (dir, wasm) = (dir.to_owned(), wasm.to_vec());
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(cached(&dir, &wasm)));
+    answer
+        .recv_timeout(Duration::from_secs(60))
+        .expect("building with the cache hung")
+}
+
+#[test]
+#[cfg(unix)]
+fn entries_that_are_not_plausible_files_are_refused_unread_and_replaced() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    let entry = stored_entry(cached(dir.path(), &wasm).cache_outcome());
+    let refused = |expected: &str| {
+        let reason = rejected_because(cached_within_a_minute(dir.path(), &wasm).cache_outcome());
+        assert!(reason.contains(expected), "{reason}");
+        assert!(std::fs::symlink_metadata(&entry).unwrap().is_file());
+        assert_hit_and_works(dir.path(), &wasm);
+    };
+
+    // A FIFO: opening it for reading would wait for a writer.
+    std::fs::remove_file(&entry).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&entry)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    refused("not a regular file but a FIFO");
+
+    // A link to a device that never ends.
+    std::fs::remove_file(&entry).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &entry).unwrap();
+    refused("not a regular file but a device");
+
+    // A file far larger than any entry for this plugin (sparse: nothing
+    // is written).
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::File::create(&entry)
+        .unwrap()
+        .set_len(64 << 30)
+        .unwrap();
+    refused("more than the");
+
+    // A folder cannot be replaced: the plugin compiles, not stored.
+    std::fs::remove_file(&entry).unwrap();
+    std::fs::create_dir(&entry).unwrap();
+    let plugin = cached_within_a_minute(dir.path(), &wasm);
+    match plugin.cache_outcome() {
+        CacheOutcome::NotStored {
+            rejected: Some(rejected),
+            ..
+        } => assert!(
+            rejected.contains("not a regular file but a folder"),
+            "{rejected}"
+        ),
+        other => panic!("expected NotStored with a rejected entry, got {other:?}"),
+    }
+    let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
+    assert_eq!(host.call::<_, i64>("double", &21i64).unwrap(), 42);
+}
+
 #[test]
 fn an_entry_copied_under_another_key_is_refused() {
     let dir = cache_dir();
@@ -410,6 +477,30 @@ fn a_timeout_stops_loops_that_touch_nothing_and_works_with_fuel() {
             assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
         }
     }
+}
+
+#[test]
+fn a_timeout_stops_a_straight_run_of_bulk_instructions() {
+    // 600 fills and copies of the whole 64 MiB memory, no loop and no
+    // call between them: over a second of work, checked before each.
+    let whole = 64 << 20;
+    let bulk: String = (0..300)
+        .map(|_| {
+            format!(
+                "(memory.fill (i32.const 0) (i32.const 1) (i32.const {whole}))
+                 (memory.copy (i32.const 0) (i32.const 0) (i32.const {whole}))"
+            )
+        })
+        .collect();
+    let functions = poke(&bulk);
+    let mut wat = PluginWat::new(&functions, &["poke"]);
+    wat.memory = r#"(memory (export "memory") 1024)"#;
+    let mut host = Host::<Bincode>::builder()
+        .timeout(LIMIT)
+        .build(wat.wasm())
+        .unwrap();
+    assert_timeout(host.call::<_, u8>("poke", &()), "poke");
+    assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
 }
 
 #[test]

@@ -1,13 +1,18 @@
 //! The promises of docs/SECURITY.md, one hand-written hostile module (or
 //! plugin call) each: the exact error, then a good call on the same host.
 
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
 use wasmer_plugin_abi::MAX_FUNCTIONS;
-use wasmer_plugin_host::{Bincode, Codec, Error, Host, Json, MsgPack, Postcard, TrapCode};
+use wasmer_plugin_host::{
+    Bincode, Codec, Error, Host, HostBuilder, Json, MsgPack, Postcard, TrapCode,
+};
 use wasmer_plugin_tests::common::{Nested, nested_bytes};
 use wasmer_plugin_tests::plugin;
 use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_string};
 
-fn assert_recovers<C: Codec>(host: &mut Host<C>) {
+fn assert_recovers<C: Codec, S: Send + 'static>(host: &mut Host<C, S>) {
     assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
 }
 
@@ -472,6 +477,72 @@ fn a_module_over_the_size_limit_is_refused_before_compiling() {
 }
 
 #[test]
+fn code_that_costs_too_much_to_compile_is_refused_before_compiling() {
+    // Six functions (the allocator, free, `$answer`, `good`, `$blocks`
+    // and `$invalid`), three control-flow blocks, two calls (`good`'s of
+    // `$answer`, and one in `$blocks`), and a last function that does not
+    // validate: a refusal names the limit, not the invalid code, because
+    // nothing was compiled.
+    let functions = r#"
+        (func $blocks (block (loop (if (i32.const 0) (then (call $blocks))))))
+        (func $invalid (drop))"#;
+    let wasm = PluginWat::new(functions, &[]).wasm();
+    let refusal = |builder: HostBuilder| match builder.build(&wasm) {
+        Err(Error::LoadLimit { limit, reason }) => Some((limit, reason)),
+        Err(Error::Compile(_)) => None,
+        other => panic!("expected a refusal or the invalid code's error, got {other:?}"),
+    };
+    let builder = Host::<Bincode>::builder;
+
+    assert!(refusal(builder().max_functions(6)).is_none());
+    let (limit, reason) = refusal(builder().max_functions(5)).unwrap();
+    assert_eq!(limit, "max_functions");
+    assert_eq!(
+        reason,
+        "the module defines 6 functions, over the limit of 5"
+    );
+
+    assert!(refusal(builder().max_control_blocks(3)).is_none());
+    let (limit, reason) = refusal(builder().max_control_blocks(2)).unwrap();
+    assert_eq!(limit, "max_control_blocks");
+    assert!(
+        reason.starts_with("the module holds more than 2 control-flow blocks"),
+        "{reason}"
+    );
+
+    assert!(refusal(builder().max_calls(2)).is_none());
+    let (limit, reason) = refusal(builder().max_calls(1)).unwrap();
+    assert_eq!(limit, "max_calls");
+    assert!(
+        reason.starts_with("the module holds more than 1 calls"),
+        "{reason}"
+    );
+
+    // The largest body, as the refusal at 0 bytes names the first one.
+    let body_bytes = |limit: u32| refusal(builder().max_function_bytes(limit));
+    let (limit, reason) = body_bytes(0).unwrap();
+    assert_eq!(limit, "max_function_bytes");
+    assert!(
+        reason.starts_with("function 0 of the code section has a "),
+        "{reason}"
+    );
+    let largest = (1..64)
+        .find(|&bytes| body_bytes(bytes).is_none())
+        .expect("the test's bodies are small");
+    let (_, reason) = body_bytes(largest - 1).unwrap();
+    assert!(
+        reason.ends_with(&format!("-byte body, over the {}-byte limit", largest - 1)),
+        "{reason}"
+    );
+
+    // With the defaults, the same module fails only for its invalid code.
+    assert!(matches!(
+        builder().build(&wasm).unwrap_err(),
+        Error::Compile(_)
+    ));
+}
+
+#[test]
 fn custom_sections_count_toward_the_file_limit_only() {
     let plain = PluginWat::new("", &[]).wasm();
     // A debug build's DWARF, as far as the host can tell: 1 MiB in a
@@ -538,6 +609,58 @@ fn a_benign_start_function_runs_with_and_without_fuel() {
         }
         let mut host = builder.build(&wasm).unwrap();
         assert_eq!(host.call::<_, u32>("started", &()).unwrap(), 5, "{fuel:?}");
+        assert_recovers(&mut host);
+    }
+}
+
+#[test]
+fn a_start_function_calls_host_functions_with_and_without_limits() {
+    // The start function sends the bincode string "hi" (at address 200)
+    // to host function `probe`, then records that it ran.
+    let functions = format!(
+        r#"{STARTED}
+           (func $start
+             (i64.store (i32.const 200) (i64.const 0x6968_02))
+             (drop (call $probe (i32.const 200) (i32.const 3) (i32.const 16)))
+             (global.set $started (i32.const 5)))
+           (start $start)"#
+    );
+    let mut wat = PluginWat::new(&functions, &["started"]);
+    wat.imports = r#"(import "wasmer-plugin" "__wasmer_plugin_host_probe" (func $probe (param i32 i32 i32) (result i32)))"#;
+    let wasm = wat.wasm_importing("probe", "String", "u32");
+    type Limit = fn(HostBuilder<Bincode, u32>) -> HostBuilder<Bincode, u32>;
+    let limits: [(&str, Limit); 4] = [
+        ("no limits", |builder| builder),
+        ("fuel", |builder| builder.fuel_per_call(1_000_000)),
+        ("timeout", |builder| {
+            builder.timeout(Duration::from_secs(10))
+        }),
+        ("fuel and timeout", |builder| {
+            builder
+                .fuel_per_call(1_000_000)
+                .timeout(Duration::from_secs(10))
+        }),
+    ];
+    for (name, limit) in limits {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let builder = Host::<Bincode>::builder()
+            .state(|| 40u32)
+            .host_fn("probe", {
+                let heard = heard.clone();
+                move |ctx, text: String| {
+                    // The instance's state is lent to the start function's
+                    // host calls as to a call's.
+                    *ctx.state_mut() += 1;
+                    heard.lock().unwrap().push((text.clone(), *ctx.state()));
+                    text.len() as u32
+                }
+            });
+        let mut host = limit(builder)
+            .build(&wasm)
+            .unwrap_or_else(|err| panic!("{name}: {}", err.report()));
+        assert_eq!(host.call::<_, u32>("started", &()).unwrap(), 5, "{name}");
+        assert_eq!(*heard.lock().unwrap(), [("hi".to_owned(), 41)], "{name}");
+        assert_eq!(*host.state(), 41, "{name}");
         assert_recovers(&mut host);
     }
 }

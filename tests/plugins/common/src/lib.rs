@@ -521,11 +521,43 @@ macro_rules! host_calls_plugin {
             summarize(&order)
         }
 
+        /// Counts this instance's calls in a static, then `ping`s the host
+        /// (whose `ping` may call a pool in turn): the count.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn count_and_ping() -> u32 {
+            static CALLS: ::core::sync::atomic::AtomicU32 = ::core::sync::atomic::AtomicU32::new(0);
+            let calls = CALLS.fetch_add(1, ::core::sync::atomic::Ordering::Relaxed) + 1;
+            ping();
+            calls
+        }
+
         /// Calls `ping` until the host stops it.
         #[wasmer_plugin(codec = $codec)]
         pub fn ping_forever() {
             loop {
                 ping();
+            }
+        }
+
+        /// Panics with `message`.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn panic_now(message: &str) -> u32 {
+            panic!("{message}")
+        }
+
+        /// Traps (`unreachable`) without a panic.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn trap_now() -> u32 {
+            ::core::arch::wasm32::unreachable()
+        }
+
+        /// Loops without calling the host until fuel or the deadline
+        /// stops it.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn spin_forever() {
+            let mut turns = 0u64;
+            loop {
+                turns = ::core::hint::black_box(turns.wrapping_add(1));
             }
         }
     };
