@@ -92,6 +92,7 @@ pub(crate) fn artifact_dependencies(
         triple = target.triple(),
         cpu_features = cpu_features.join(","),
         features = plugin_features(),
+        // Every engine has it (see `plugin_engine`).
         start = on(true, DEFER_START_VERSION),
         fuel = on(limits.fuel_per_call.is_some(), FUEL_METER_VERSION),
         interrupt = on(limits.timeout.is_some(), INTERRUPT_CHECK_VERSION),

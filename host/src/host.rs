@@ -400,15 +400,16 @@ fn function_list(functions: &[FunctionRecord]) -> String {
     if functions.is_empty() {
         return "none".to_owned();
     }
-    let mut names: Vec<String> = functions
-        .iter()
-        .map(|function| format!("`{}`", function.name))
-        .collect();
-    // Sorted, so that a message reads the same whatever order the
+    // By name, so that a message reads the same whatever order the
     // plugin's metadata lists them in.
+    let mut names: Vec<&str> = functions
+        .iter()
+        .map(|function| function.name.as_str())
+        .collect();
     names.sort_unstable();
+    let listed: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
     // The names are the plugin's: up to 65,536 of them.
-    cap_message(names.join(", "))
+    cap_message(listed.join(", "))
 }
 
 impl<C: Codec, S> fmt::Debug for Host<C, S> {

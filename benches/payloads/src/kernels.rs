@@ -2,8 +2,8 @@
 //! the work of the SIMD benchmark (`benches/benches/simd.rs`), run by the
 //! plugin built with and without `+simd128` and natively.
 
-/// The bytes of [`KERNEL_INPUT_BYTES`] the SIMD benchmark feeds the
-/// kernels: text-like, with a newline every few dozen bytes.
+/// How many bytes the SIMD benchmark feeds the kernels: 1 MiB of
+/// text-like bytes (see [`kernel_input`]).
 pub const KERNEL_INPUT_BYTES: usize = 1 << 20;
 
 /// How many bytes of `data` are `\n`, as `wc -l` counts.

@@ -1,19 +1,19 @@
 //! What makes compiling a module expensive, bounded before it compiles:
 //! the number of functions (`max_functions`), the size of one function
 //! body (`max_function_bytes`), and the number of control-flow blocks
-//! (`max_control_blocks`) and of calls (`max_calls`) in the whole module. Checked while the sections
-//! are read (see `module_shape`), each as soon as it is passed, so a
-//! refused module costs one partial pass over its bytes.
+//! (`max_control_blocks`) and of calls (`max_calls`) in the whole module.
+//! Checked while the sections are read (see `module_shape`), each as soon
+//! as it is passed, so a refused module costs one partial pass over its
+//! bytes.
 //!
-//! Why these: compilation time and memory follow the functions and the
-//! blocks cranelift makes of them, not the bytes (docs/SECURITY.md,
+//! Why these: compilation time and memory follow the functions, blocks and
+//! calls cranelift makes of the code, not its bytes (docs/SECURITY.md,
 //! "Loading", measured with the security probe): an empty function, a
 //! `block` or a `call` costs microseconds and a kilobyte or more to
 //! compile, so a few megabytes of them cost seconds to tens of seconds and
 //! gigabytes, where the same bytes of straight-line code cost a tenth of
-//! a second. A function body is compiled on one
-//! thread, so its size bounds the longest step that no other core can
-//! share.
+//! a second. A function body is compiled on one thread, so its size
+//! bounds the longest step that no other core can share.
 
 use wasmer::wasmparser::{FunctionBody, Operator};
 

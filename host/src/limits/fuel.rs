@@ -168,12 +168,15 @@ struct FunctionMeter {
 
 /// What a bulk instruction's count operand (on top of the stack) is.
 #[derive(Clone, Copy)]
-enum Counted {
+pub(super) enum Counted {
     Bytes,
     Elements,
 }
 
-fn counted(operator: &Operator) -> Option<Counted> {
+/// Which bulk instruction `operator` is, if it is one: an instruction
+/// whose work grows with its count operand (the timeout checks before
+/// each too).
+pub(super) fn counted(operator: &Operator) -> Option<Counted> {
     match operator {
         Operator::MemoryFill { .. } | Operator::MemoryCopy { .. } | Operator::MemoryInit { .. } => {
             Some(Counted::Bytes)

@@ -13,8 +13,8 @@
 //! loop, recursion, a long chain of calls, a run of bulk instructions
 //! each touching the whole memory) passes one of these points; the
 //! instructions that could block without them (atomic waits) are refused
-//! at load (see `features`). Compilation is not covered: the
-//! module size limit bounds it.
+//! at load (see `features`). Compilation is not covered: the module size
+//! and code-shape limits bound it.
 //!
 //! wasmer offers no way to write a global from another thread, but it
 //! creates each global through the engine's tunables (see `memory`), which
@@ -50,9 +50,11 @@ impl<O: crate::builder::Target> Builder<O> {
     /// (at least 1 ms, at most 10 ms, plus scheduling delays): one
     /// watchdog thread per process checks the running calls. It needs no
     /// fuel and costs a check at each function entry, loop header and bulk
-    /// memory or table instruction of the plugin, and two uncontended locks per call. Compiling the
-    /// module is not covered: bound it with
-    /// [`max_module_bytes`](Builder::max_module_bytes). Default
+    /// memory or table instruction of the plugin, and two uncontended
+    /// locks per call. Compiling the module is not covered: bound it with
+    /// [`max_module_bytes`](Builder::max_module_bytes) and the code-shape
+    /// limits ([`max_calls`](Builder::max_calls) and its neighbours).
+    /// Default
     /// [`DEFAULT_TIMEOUT`]: no deadline.
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.limits.timeout = Some(limit);
@@ -161,7 +163,7 @@ impl<'a> FunctionMiddleware<'a> for FunctionCheck {
         // so a straight-line run of them could outlast the deadline by far
         // without reaching a loop header. The check leaves the operand
         // stack as it was.
-        if is_bulk(&operator) {
+        if super::fuel::counted(&operator).is_some() {
             self.check(state);
         }
         state.push_operator(operator);
@@ -170,20 +172,6 @@ impl<'a> FunctionMiddleware<'a> for FunctionCheck {
         }
         Ok(())
     }
-}
-
-/// Whether `operator` does work proportional to an operand: the bulk
-/// memory and table instructions.
-fn is_bulk(operator: &Operator<'_>) -> bool {
-    matches!(
-        operator,
-        Operator::MemoryFill { .. }
-            | Operator::MemoryCopy { .. }
-            | Operator::MemoryInit { .. }
-            | Operator::TableFill { .. }
-            | Operator::TableCopy { .. }
-            | Operator::TableInit { .. }
-    )
 }
 
 thread_local! {

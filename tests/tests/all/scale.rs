@@ -8,7 +8,7 @@ use std::time::Duration;
 use wasmer_plugin_host::{
     Bincode, CacheOutcome, Error, Host, HostPool, Json, MsgPack, Plugin, Postcard,
 };
-use wasmer_plugin_tests::{PluginWat, plugin, poke};
+use wasmer_plugin_tests::{PluginWat, plugin};
 
 // A compiled plugin and a pool are shared across threads.
 const _: () = {
@@ -481,8 +481,10 @@ fn a_timeout_stops_loops_that_touch_nothing_and_works_with_fuel() {
 
 #[test]
 fn a_timeout_stops_a_straight_run_of_bulk_instructions() {
-    // 600 fills and copies of the whole 64 MiB memory, no loop and no
-    // call between them: over a second of work, checked before each.
+    // 600 fills and copies of the whole 64 MiB memory, over a second of
+    // work with no loop and no call before the function returns (it
+    // writes the slot itself): only the checks before each bulk
+    // instruction can stop it; without them it would answer.
     let whole = 64 << 20;
     let bulk: String = (0..300)
         .map(|_| {
@@ -492,14 +494,22 @@ fn a_timeout_stops_a_straight_run_of_bulk_instructions() {
             )
         })
         .collect();
-    let functions = poke(&bulk);
-    let mut wat = PluginWat::new(&functions, &["poke"]);
+    // The answer: the fills' byte 1 at address 64, as a bincode `u8`.
+    let functions = format!(
+        r#"(func (export "__wasmer_plugin_fn_bulk") (param i32 i32) (result i32)
+             {bulk}
+             (i32.store (i32.const 16) (i32.const 1))
+             (i32.store (i32.const 20) (i32.const 0))
+             (i32.store (i32.const 24) (i32.const 64))
+             (i32.const 64))"#
+    );
+    let mut wat = PluginWat::new(&functions, &["bulk"]);
     wat.memory = r#"(memory (export "memory") 1024)"#;
     let mut host = Host::<Bincode>::builder()
         .timeout(LIMIT)
         .build(wat.wasm())
         .unwrap();
-    assert_timeout(host.call::<_, u8>("poke", &()), "poke");
+    assert_timeout(host.call::<_, u8>("bulk", &()), "bulk");
     assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
 }
 
