@@ -142,8 +142,8 @@ pub use wasmer_plugin_codecs::MsgPack;
 #[cfg(feature = "postcard")]
 pub use wasmer_plugin_codecs::Postcard;
 
-/// What the fuzz targets in `fuzz/` drive: the host's handling of bytes a
-/// plugin controls, without a plugin. Not an API.
+/// What the fuzz targets (`fuzz/`, `fuzzing/`) drive: the host's handling
+/// of bytes a plugin controls, without a plugin. Not an API.
 #[doc(hidden)]
 pub mod __fuzz {
     use serde::de::DeserializeOwned;
@@ -153,6 +153,12 @@ pub mod __fuzz {
     use crate::host::decode_output;
     use crate::reply::{panic_message, read_reply};
     use crate::{Codec, Error, FunctionRecord};
+
+    /// The name of the feature the host refuses that `wasm` uses first,
+    /// if any.
+    pub fn refused_feature(wasm: &[u8]) -> Option<&'static str> {
+        crate::features::refused_feature(wasm)
+    }
 
     /// The records in a metadata section's bytes.
     pub fn metadata(section: &[u8]) -> Result<Vec<FunctionRecord>, Error> {
