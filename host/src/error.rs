@@ -261,6 +261,14 @@ pub enum Error {
     /// process is at its limit of threads, say).
     #[error("could not start the thread that enforces plugin timeouts")]
     Watchdog(#[source] std::io::Error),
+    /// An [`AsyncHostPool`](crate::AsyncHostPool)'s plugin thread could
+    /// not be started, or stopped, or lost the instance it ran the call
+    /// on.
+    #[error("the async pool's plugin thread failed: {reason}")]
+    PluginThread {
+        /// What happened.
+        reason: String,
+    },
     /// A [`HostPool`](crate::HostPool) already has as many instances as it
     /// may, each held by another thread, and the calling thread has none.
     #[error(
@@ -408,6 +416,7 @@ impl Error {
             | Error::InputTooLarge { .. }
             | Error::InstanceLimit { .. }
             | Error::Watchdog(_)
+            | Error::PluginThread { .. }
             | Error::MissingHostFunctions { .. }
             | Error::HostFunctionCodecMismatch { .. }
             | Error::HostFunctionTypeMismatch { .. }

@@ -246,28 +246,8 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         R: DeserializeOwned,
         K: Codec,
     {
-        let functions = self.plugin.functions();
-        if function.plugin != self.plugin.id() || function.index >= functions.len() {
-            return Err(Error::ForeignFunction {
-                handle: std::any::type_name::<Function<A, R, K>>(),
-            });
-        }
-        if !function.arguments_checked
-            && !self
-                .plugin
-                .type_checks()
-                .arguments_passed::<A>(function.index)
-        {
-            check_arguments(&self.plugin, function, args)?;
-        }
         self.args.clear();
-        if let Err(err) = K::encode(args, &mut self.args) {
-            return Err(Error::Encode {
-                function: functions[function.index].name.clone(),
-                codec: K::NAME,
-                message: err.to_string(),
-            });
-        }
+        encode_for(&self.plugin, function, args, &mut self.args)?;
         self.send_args(function.index, decode_output::<K, R>)
     }
 
@@ -341,6 +321,82 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
     }
 }
 
+/// Checks that `function` is a handle of `plugin` and, on its first call
+/// with an `A`, that `args` fits the plugin's argument types, then
+/// encodes `args` into `out`.
+#[inline]
+pub(crate) fn encode_for<A, R, K, S>(
+    plugin: &Plugin<S>,
+    function: &Function<A, R, K>,
+    args: &A,
+    out: &mut Vec<u8>,
+) -> Result<(), Error>
+where
+    A: Serialize + ?Sized,
+    K: Codec,
+{
+    let functions = plugin.functions();
+    if function.plugin != plugin.id() || function.index >= functions.len() {
+        return Err(Error::ForeignFunction {
+            handle: std::any::type_name::<Function<A, R, K>>(),
+        });
+    }
+    if !function.arguments_checked && !plugin.type_checks().arguments_passed::<A>(function.index) {
+        check_arguments(plugin, function, args)?;
+    }
+    K::encode(args, out).map_err(|err| Error::Encode {
+        function: functions[function.index].name.clone(),
+        codec: K::NAME,
+        message: err.to_string(),
+    })
+}
+
+impl<A: ?Sized, R, K: Codec> Function<A, R, K> {
+    /// The function's place in the plugin's metadata.
+    #[cfg(feature = "async")]
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+}
+
+#[cfg(feature = "async")]
+impl<C: Codec, S: Send + 'static> Host<C, S> {
+    /// One async call of function `index` with the encoded `args`, on the
+    /// instance (a fresh one after a failure); `started` gets what stops
+    /// it from another thread once it runs. Dropped before it is ready,
+    /// the call takes its instance, and the state lent to it, with it.
+    pub(crate) async fn call_encoded_async<T>(
+        &mut self,
+        index: usize,
+        args: &[u8],
+        started: impl FnOnce(Option<crate::limits::Canceller>),
+        decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let plugin = self.plugin.clone();
+        let name = &plugin.functions()[index].name;
+        check_input(name, args.len(), plugin.limits().max_input_bytes)?;
+        let mut instance = match self.instance.take() {
+            Some(instance) => instance,
+            None => Instance::new(&plugin, &mut self.state)?,
+        };
+        let result = instance
+            .call_async(index, name, args, &mut self.state, started, |output| {
+                decode(name, output)
+            })
+            .await;
+        let keep = match &result {
+            Ok(_) => true,
+            // The instance lost its store.
+            Err(Error::PluginThread { .. }) => false,
+            Err(error) => !error.discards_instance(),
+        };
+        if keep {
+            self.instance = Some(instance);
+        }
+        result
+    }
+}
+
 /// The handle of function `name` of `plugin`, checked against codec `K`
 /// and, when the plugin describes it, return type `R`.
 pub(crate) fn lookup<K: Codec, A: ?Sized, R: DeserializeOwned, S>(
@@ -385,7 +441,7 @@ where
         .check_arguments::<K, A>(function.index, name, args)
 }
 
-fn index_of<S>(plugin: &Plugin<S>, name: &str) -> Result<usize, Error> {
+pub(crate) fn index_of<S>(plugin: &Plugin<S>, name: &str) -> Result<usize, Error> {
     let functions = plugin.functions();
     functions
         .iter()

@@ -73,7 +73,33 @@ pub(crate) struct HostFn<S> {
     pub(crate) args: Result<Schema, String>,
     /// The check of its reply against the plugin's schema.
     pub(crate) reply: ReplyCheck,
-    pub(crate) thunk: Box<Thunk<S>>,
+    pub(crate) body: Body<S>,
+}
+
+/// What runs when the plugin calls a host function.
+pub(crate) enum Body<S> {
+    Sync(Box<Thunk<S>>),
+    /// Only an async call can run it (`AsyncHostPool`); a sync call that
+    /// reaches it fails with `HostFunctionFailure::BadCall`.
+    #[cfg(feature = "async")]
+    Async(Box<crate::async_host_functions::AsyncThunk<S>>),
+}
+
+impl<S: 'static> HostFn<S> {
+    /// Whether the host function returns a future.
+    #[cfg(feature = "async")]
+    pub(crate) fn is_async(&self) -> bool {
+        matches!(self.body, Body::Async(_))
+    }
+
+    /// The body of a sync host function (one that [`is_async`] is not).
+    pub(crate) fn sync_thunk(&self) -> &Thunk<S> {
+        match &self.body {
+            Body::Sync(thunk) => thunk,
+            #[cfg(feature = "async")]
+            Body::Async(_) => unreachable!("async host functions are bound as such"),
+        }
+    }
 }
 
 /// What a builder collected: the host functions and how to make each
@@ -110,21 +136,32 @@ impl HostFunctions<()> {
                 let (name, codec, layout) =
                     (function.name.clone(), function.codec, function.layout);
                 let args = function.args.clone();
-                let adapted: Box<Thunk<S>> = Box::new(move |context, input, out, reply| {
+                #[cfg(feature = "async")]
+                if function.is_async() {
+                    return Arc::new(HostFn {
+                        name,
+                        codec,
+                        layout,
+                        args,
+                        reply: ReplyCheck::default(),
+                        body: Body::Async(crate::async_host_functions::without_state(function)),
+                    });
+                }
+                let body = Body::Sync(Box::new(move |context, input, out, reply| {
                     let mut unit = ();
                     let mut context = HostContext {
                         state: &mut unit,
                         name: context.name,
                     };
-                    (function.thunk)(&mut context, input, out, reply)
-                });
+                    function.sync_thunk()(&mut context, input, out, reply)
+                }));
                 Arc::new(HostFn {
                     name,
                     codec,
                     layout,
                     args,
                     reply: ReplyCheck::default(),
-                    thunk: adapted,
+                    body,
                 })
             })
             .collect();
@@ -259,6 +296,32 @@ pub(crate) enum Binding<S> {
     Log,
 }
 
+/// The plugin's arguments decoded as `A`, or why they could not be.
+pub(crate) fn decode_arguments<K: Codec, A: DeserializeOwned>(
+    input: &[u8],
+) -> Result<A, HostFunctionFailure> {
+    K::decode::<A>(input).map_err(|err| HostFunctionFailure::Decode {
+        expected: type_name::<A>(),
+        codec: K::NAME,
+        // The codec's message may quote what the plugin sent.
+        message: cap_message(err.to_string()),
+    })
+}
+
+/// A host function's reply, checked against the plugin's type the first
+/// time and encoded into `out`.
+pub(crate) fn encode_reply<K: Codec, R: Serialize>(
+    reply: &R,
+    check: &ReplyCheck,
+    out: &mut Vec<u8>,
+) -> Result<(), HostFunctionFailure> {
+    check.check::<K, R>(reply)?;
+    K::encode(reply, out).map_err(|err| HostFunctionFailure::Encode {
+        codec: K::NAME,
+        message: err.to_string(),
+    })
+}
+
 fn thunk<S, K, A, R, F>(function: F) -> Box<Thunk<S>>
 where
     K: Codec,
@@ -267,18 +330,9 @@ where
     F: Fn(&mut HostContext<'_, S>, A) -> Result<R, HostFunctionFailure> + Send + Sync + 'static,
 {
     Box::new(move |context, input, out, reply_check| {
-        let args = K::decode::<A>(input).map_err(|err| HostFunctionFailure::Decode {
-            expected: type_name::<A>(),
-            codec: K::NAME,
-            // The codec's message may quote what the plugin sent.
-            message: cap_message(err.to_string()),
-        })?;
+        let args = decode_arguments::<K, A>(input)?;
         let reply = function(context, args)?;
-        reply_check.check::<K, R>(&reply)?;
-        K::encode(&reply, out).map_err(|err| HostFunctionFailure::Encode {
-            codec: K::NAME,
-            message: err.to_string(),
-        })
+        encode_reply::<K, R>(&reply, reply_check, out)
     })
 }
 
@@ -382,9 +436,19 @@ impl<O: Target> Builder<O> {
     /// Registers `thunk`, describing its argument type `A` for the check
     /// against the plugin's schemas.
     fn register<K: Codec, A: DeserializeOwned>(
-        mut self,
+        self,
         name: &str,
         thunk: Box<Thunk<O::State>>,
+    ) -> Self {
+        self.register_body::<K, A>(name, Body::Sync(thunk))
+    }
+
+    /// Registers a host function's body, describing its argument type `A`
+    /// for the check against the plugin's schemas.
+    pub(crate) fn register_body<K: Codec, A: DeserializeOwned>(
+        mut self,
+        name: &str,
+        body: Body<O::State>,
     ) -> Self {
         self.host.register(HostFn {
             name: name.to_owned(),
@@ -392,7 +456,7 @@ impl<O: Target> Builder<O> {
             layout: K::LAYOUT,
             args: trace_type::<A>(K::LAYOUT),
             reply: ReplyCheck::default(),
-            thunk,
+            body,
         });
         self
     }
@@ -439,7 +503,7 @@ mod tests {
                 layout: Layout::POSITIONAL,
                 args: Err("not traced".to_owned()),
                 reply: ReplyCheck::default(),
-                thunk: Box::new(|_, _, _, _| Ok(())),
+                body: Body::Sync(Box::new(|_, _, _, _| Ok(()))),
             });
         }
         host

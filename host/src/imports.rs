@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use wasmer::{Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store};
+use wasmer::{
+    AsStoreMut, Function, FunctionEnv, FunctionEnvMut, Imports, Memory, RuntimeError, Store,
+};
 use wasmer_plugin_abi::{IMPORT_MODULE, LOG_IMPORT, TAKE_REPLY_IMPORT};
 
 use crate::capabilities::{CapabilityImport, CapabilityState};
@@ -17,6 +19,21 @@ use crate::observe::{self, Span};
 use crate::reply::cap_message;
 use crate::{Error, HostFunctionFailure, Plugin};
 
+/// Whether an instance is in an async call, which its async host
+/// functions may suspend; nothing without the `async` feature.
+#[cfg(feature = "async")]
+pub(crate) use crate::async_host_functions::AsyncMode;
+#[cfg(not(feature = "async"))]
+#[derive(Clone)]
+pub(crate) struct AsyncMode;
+
+#[cfg(not(feature = "async"))]
+impl AsyncMode {
+    pub(crate) fn new() -> AsyncMode {
+        AsyncMode
+    }
+}
+
 /// What the host functions of one instance share, in its store.
 pub(crate) struct CallEnv<S> {
     /// Set right after instantiation.
@@ -25,7 +42,7 @@ pub(crate) struct CallEnv<S> {
     /// start function); `None` in between.
     pub(crate) state: Option<S>,
     /// The last reply, kept for `take_reply` when it did not fit.
-    reply: Vec<u8>,
+    pub(crate) reply: Vec<u8>,
     /// The host function whose `reply` waits for `take_reply`, if one does.
     pending: Option<Arc<HostFn<S>>>,
     limits: HostCallLimits,
@@ -71,7 +88,10 @@ impl HostTrap {
 pub(crate) fn imports<S: Send + 'static>(
     plugin: &Plugin<S>,
     store: &mut Store,
+    mode: &AsyncMode,
 ) -> (FunctionEnv<CallEnv<S>>, Imports) {
+    #[cfg(not(feature = "async"))]
+    let AsyncMode = mode;
     let env = FunctionEnv::new(
         store,
         CallEnv {
@@ -87,6 +107,10 @@ pub(crate) fn imports<S: Send + 'static>(
     let mut imports = Imports::new();
     for import in &plugin.linked().imports {
         let function = match &import.binding {
+            #[cfg(feature = "async")]
+            Binding::HostFunction(host_fn) if host_fn.is_async() => {
+                crate::async_host_functions::bind(store, &env, mode, host_fn.clone())
+            }
             Binding::HostFunction(host_fn) => {
                 let host_fn = host_fn.clone();
                 Function::new_typed_with_env(
@@ -126,14 +150,14 @@ pub(crate) fn bind<S: Send + 'static>(
     env.limits = limits;
 }
 
-fn trap(host_fn: &str, failure: HostFunctionFailure) -> RuntimeError {
+pub(crate) fn trap(host_fn: &str, failure: HostFunctionFailure) -> RuntimeError {
     RuntimeError::user(Box::new(HostTrap {
         host_function: host_fn.to_owned(),
         failure,
     }))
 }
 
-fn bad_call(host_fn: &str, reason: String) -> RuntimeError {
+pub(crate) fn bad_call(host_fn: &str, reason: String) -> RuntimeError {
     trap(host_fn, HostFunctionFailure::BadCall { reason })
 }
 
@@ -160,6 +184,28 @@ fn call_host_fn<S: Send + 'static>(
     let span = Span::host_function(name, len);
     let _entered = span.enter();
     let (env, mut store) = env.data_and_store_mut();
+    let outcome = with_arguments(env, &mut store, name, ptr, len, |state, args, reply| {
+        let mut context = HostContext { state, name };
+        // A panicking host function must not unwind through wasm frames or
+        // take the host down: it ends this call like an error.
+        caught_panic::catch(|| host_fn.sync_thunk()(&mut context, args, reply, &host_fn.reply))
+    })?;
+    let reply_len = deliver_reply(env, &mut store, host_fn, ptr, cap, outcome)?;
+    span.output(reply_len as usize);
+    Ok(reply_len)
+}
+
+/// The first half of a host-function call: checks the arguments' `len`
+/// bytes at `ptr` against the limits and guest memory and hands them to
+/// `run` with the lent state and the emptied reply buffer.
+pub(crate) fn with_arguments<S, T>(
+    env: &mut CallEnv<S>,
+    store: &mut impl AsStoreMut,
+    name: &str,
+    ptr: u32,
+    len: u32,
+    run: impl FnOnce(&mut S, &[u8], &mut Vec<u8>) -> T,
+) -> Result<T, RuntimeError> {
     let CallEnv {
         memory,
         state,
@@ -170,22 +216,32 @@ fn call_host_fn<S: Send + 'static>(
     } = env;
     *pending = None;
     limits
-        .arguments(&mut store, len)
+        .arguments(store, len)
         .map_err(|stop| stopped(name, stop))?;
     let (Some(memory), Some(state)) = (memory.as_ref(), state.as_mut()) else {
         return Err(bad_call(name, "called outside a plugin call".to_owned()));
     };
     reply.clear();
-    let outcome = {
-        let guest = GuestMemory::new(memory, &mut store);
-        let args = guest
-            .get("its arguments", ptr as u64, len as u64)
-            .map_err(|outside| bad_call(name, outside.to_string()))?;
-        let mut context = HostContext { state, name };
-        // A panicking host function must not unwind through wasm frames or
-        // take the host down: it ends this call like an error.
-        caught_panic::catch(|| (host_fn.thunk)(&mut context, args, reply, &host_fn.reply))
-    };
+    let guest = GuestMemory::new(memory, store);
+    let args = guest
+        .get("its arguments", ptr as u64, len as u64)
+        .map_err(|outside| bad_call(name, outside.to_string()))?;
+    Ok(run(state, args, reply))
+}
+
+/// The second half of a host-function call: the trap for a failed or
+/// panicked host function, or the reply (already in the environment's
+/// buffer) written into the plugin's buffer of `cap` bytes at `ptr` or
+/// kept for `take_reply`, charged, and its length.
+pub(crate) fn deliver_reply<S>(
+    env: &mut CallEnv<S>,
+    store: &mut impl AsStoreMut,
+    host_fn: &Arc<HostFn<S>>,
+    ptr: u32,
+    cap: u32,
+    outcome: Result<Result<(), HostFunctionFailure>, String>,
+) -> Result<u32, RuntimeError> {
+    let name = &*host_fn.name;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(failure)) => return Err(trap(name, failure)),
@@ -198,6 +254,16 @@ fn call_host_fn<S: Send + 'static>(
             ));
         }
     }
+    let CallEnv {
+        memory,
+        reply,
+        pending,
+        limits,
+        ..
+    } = env;
+    let Some(memory) = memory.as_ref() else {
+        return Err(bad_call(name, "called outside a plugin call".to_owned()));
+    };
     let reply_len = reply.len();
     let Ok(reply_len32) = u32::try_from(reply_len) else {
         return Err(trap(
@@ -211,7 +277,7 @@ fn call_host_fn<S: Send + 'static>(
         ));
     };
     if reply_len32 <= cap {
-        GuestMemory::new(memory, &mut store)
+        GuestMemory::new(memory, store)
             .get_mut("its reply buffer", ptr as u64, reply_len as u64)
             .map_err(|outside| bad_call(name, outside.to_string()))?
             .copy_from_slice(reply);
@@ -219,9 +285,8 @@ fn call_host_fn<S: Send + 'static>(
         *pending = Some(host_fn.clone());
     }
     limits
-        .reply(&mut store, reply_len)
+        .reply(store, reply_len)
         .map_err(|stop| stopped(name, stop))?;
-    span.output(reply_len);
     Ok(reply_len32)
 }
 

@@ -15,7 +15,7 @@ use crate::defer_start::{START_EXPORT, START_FUNCTION};
 use crate::error::TrapCode;
 use crate::guest_memory::GuestMemory;
 use crate::host_functions::{Binding, HostFn};
-use crate::imports::{CallEnv, HostTrap, bind, imports};
+use crate::imports::{AsyncMode, CallEnv, HostTrap, bind, imports};
 use crate::input_buffer::{InputBuffer, InputFailure};
 use crate::limits::{InstanceLimits, Stop, take_interrupt_flag};
 use crate::plugin::Plugin;
@@ -67,6 +67,10 @@ pub(crate) struct Instance<S> {
     /// The slot's address, inside the memory (checked at instantiation;
     /// memory never shrinks).
     slot: u32,
+    /// Set during an async call: only then may async host functions
+    /// suspend the plugin.
+    #[cfg_attr(not(feature = "async"), allow(dead_code))]
+    async_mode: AsyncMode,
 }
 
 impl<S> Drop for Instance<S> {
@@ -103,7 +107,8 @@ impl<S: Send + 'static> Instance<S> {
         plugin.type_checks().host_functions_match()?;
         let functions = plugin.functions();
         let mut store = Store::new(plugin.engine().clone());
-        let (env, imports) = imports(plugin, &mut store);
+        let async_mode = AsyncMode::new();
+        let (env, imports) = imports(plugin, &mut store, &async_mode);
         // The interrupt flag's location is the last global the tunables
         // see on this thread during instantiation.
         take_interrupt_flag();
@@ -203,6 +208,7 @@ impl<S: Send + 'static> Instance<S> {
             input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
             slot,
+            async_mode,
         };
         if let Some(start) = start
             && let Err(trap) = instance.with_state(state, |instance| {
@@ -243,15 +249,7 @@ impl<S: Send + 'static> Instance<S> {
         state: &mut Option<S>,
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let export = match &self.exports[index] {
-            Ok(export) => export.clone(),
-            Err(reason) => {
-                return Err(Error::BadExport {
-                    export: function_export_name(function),
-                    reason: reason.clone(),
-                });
-            }
-        };
+        let export = self.export(index, function)?;
         // The limits cover the guest's allocator too.
         let result = self.with_state(state, |instance| {
             let Instance {
@@ -272,6 +270,119 @@ impl<S: Send + 'static> Instance<S> {
             Err(failure) => return Err(self.input_error(failure, function, input.len())),
         };
         self.read_output(returned, function, decode)
+    }
+
+    /// Like [`call`](Instance::call), with the plugin driven as a future
+    /// that async host functions suspend; `started` gets what stops the
+    /// call from another thread once it runs (see `Canceller`). Dropped
+    /// before it is ready, the call is abandoned and the instance must be
+    /// dropped: it holds a stand-in store then, and the state it was lent
+    /// is gone with the real one.
+    #[cfg(feature = "async")]
+    pub(crate) async fn call_async<T>(
+        &mut self,
+        index: usize,
+        function: &str,
+        input: &[u8],
+        state: &mut Option<S>,
+        started: impl FnOnce(Option<crate::limits::Canceller>),
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let export = self.export(index, function)?;
+        if self.imports_host_functions {
+            self.env.as_mut(&mut self.store).state = state.take();
+        }
+        let run = self.run_async(&export, input, started).await;
+        if self.imports_host_functions && !matches!(run, Err(AsyncFailure::StoreHeld)) {
+            *state = self.env.as_mut(&mut self.store).state.take();
+        }
+        let returned = match run {
+            Ok(Ok(returned)) => returned,
+            Ok(Err(trap)) => return Err(self.trap_error(trap, function)),
+            Err(AsyncFailure::Input(failure)) => {
+                return Err(self.input_error(failure, function, input.len()));
+            }
+            Err(AsyncFailure::Limits(error)) => return Err(error),
+            Err(AsyncFailure::Suspended) => {
+                return Err(self.limits.error(Stop::Timeout, function));
+            }
+            Err(AsyncFailure::StoreHeld) => {
+                return Err(Error::PluginThread {
+                    reason: format!(
+                        "a handle to the store of `{function}`'s instance outlived the call, so the instance was dropped"
+                    ),
+                });
+            }
+        };
+        self.read_output(returned, function, decode)
+    }
+
+    /// The run of an async call: the limits begin, the input is written
+    /// (the guest's allocator runs sync), the store is lent to the
+    /// coroutine that runs the export, and given back.
+    #[cfg(feature = "async")]
+    async fn run_async(
+        &mut self,
+        export: &PluginExport,
+        input: &[u8],
+        started: impl FnOnce(Option<crate::limits::Canceller>),
+    ) -> Result<Result<u32, RuntimeError>, AsyncFailure> {
+        let Instance {
+            limits,
+            store,
+            memory,
+            input: buffer,
+            async_mode,
+            ..
+        } = self;
+        limits.begin(store).map_err(AsyncFailure::Limits)?;
+        let (ptr, len) = match buffer.write(store, memory, input) {
+            Ok(written) => written,
+            Err(failure) => {
+                limits.end();
+                return Err(AsyncFailure::Input(failure));
+            }
+        };
+        started(limits.canceller());
+        let stand_in = Store::new(store.engine().clone());
+        let mut lent = LentStore {
+            store: Some(std::mem::replace(store, stand_in).into_async()),
+            limits,
+        };
+        let timeout = lent.limits.limits().timeout;
+        let call = export.call_async(lent.store.as_ref().expect("just lent"), ptr, len);
+        async_mode.set(true);
+        // The deadline counts the time the call is suspended: a host
+        // future that never ends must still end the call. The watchdog
+        // stops running code; this stops a pending future.
+        let result = match timeout {
+            Some(limit) => tokio::time::timeout(limit, call).await.ok(),
+            None => Some(call.await),
+        };
+        async_mode.set(false);
+        let lent_store = lent.store.take().expect("taken once");
+        match lent_store.into_store() {
+            Ok(real) => *store = real,
+            Err(_held) => {
+                // Something kept a handle to the store: the instance
+                // cannot run again (its deadline goes before the store).
+                lent.limits.release();
+                return Err(AsyncFailure::StoreHeld);
+            }
+        }
+        lent.limits.end();
+        result.ok_or(AsyncFailure::Suspended)
+    }
+
+    /// The export of function `index`, or why it is unusable.
+    fn export(&self, index: usize, function: &str) -> Result<PluginExport, Error> {
+        match &self.exports[index] {
+            Ok(export) => Ok(export.clone()),
+            Err(reason) => Err(Error::BadExport {
+                export: function_export_name(function),
+                reason: reason.clone(),
+            }),
+        }
     }
 
     /// The fuel the last call used, when the instance is metered.
@@ -385,6 +496,37 @@ impl<S: Send + 'static> Instance<S> {
     /// nothing" promise.
     pub(crate) fn memory_size(&self) -> u64 {
         self.memory.view(&self.store).data_size()
+    }
+}
+
+/// Why an async call ended without the export's result.
+#[cfg(feature = "async")]
+enum AsyncFailure {
+    /// The guest's allocator did not take the input.
+    Input(InputFailure),
+    /// The limits could not be set for the run.
+    Limits(Error),
+    /// The deadline passed while the call was suspended on a host future.
+    Suspended,
+    /// The store could not be taken back after the call.
+    StoreHeld,
+}
+
+/// The store of an instance while an async call has it. Dropped with it
+/// (the call abandoned), it unregisters the deadline first: the watchdog
+/// may write into the store while the deadline is registered.
+#[cfg(feature = "async")]
+struct LentStore<'a> {
+    store: Option<wasmer::StoreAsync>,
+    limits: &'a mut InstanceLimits,
+}
+
+#[cfg(feature = "async")]
+impl Drop for LentStore<'_> {
+    fn drop(&mut self) {
+        if self.store.is_some() {
+            self.limits.release();
+        }
     }
 }
 

@@ -67,6 +67,16 @@
 //! for it). [`Target`] lets one function register the same host functions
 //! on either builder. The README's "Host functions" section has an example.
 //!
+//! # Async hosts
+//!
+//! With the `async` feature, `AsyncHostPool` calls plugins from any tokio
+//! task through `Send + 'static` futures, running them on threads of its
+//! own, and `Builder::async_host_fn` registers host functions that return
+//! a future: the plugin's call is suspended while it is pending, and its
+//! thread runs other calls. Dropping a call's future cancels it; every
+//! limit holds, and the deadline counts suspended time. The README's
+//! "Async hosts" section has an example.
+//!
 //! # Clocks and randomness
 //!
 //! A plugin reads a clock or draws random bytes (through
@@ -93,6 +103,10 @@
 //! WebAssembly component model.
 #![deny(missing_docs)]
 
+#[cfg(feature = "async")]
+mod async_host_functions;
+#[cfg(feature = "async")]
+mod async_pool;
 mod builder;
 mod cache;
 mod capabilities;
@@ -116,6 +130,13 @@ mod reply;
 mod schemas;
 mod type_check;
 
+#[cfg(feature = "async")]
+pub use async_host_functions::AsyncHostContext;
+#[cfg(feature = "async")]
+pub use async_pool::{
+    AsyncCall, AsyncHostPool, AsyncPoolBuilder, DEFAULT_MAX_CONCURRENT_CALLS,
+    DEFAULT_MAX_IDLE_INSTANCES,
+};
 pub use builder::{Builder, HostBuilder, PluginBuilder, Target};
 pub use cache::{CacheOutcome, default_cache_dir};
 pub use capabilities::{Clock, Randomness};

@@ -138,6 +138,14 @@ pub(crate) fn take_grow_refused() -> bool {
     GROW_REFUSED.with(|refused| refused.replace(false))
 }
 
+/// Puts back a flag taken with [`take_grow_refused`]: an async call
+/// suspended on a host future lets other calls run on its thread, so it
+/// keeps its flag meanwhile.
+#[cfg(feature = "async")]
+pub(crate) fn restore_grow_refused(refused: bool) {
+    let _ = GROW_REFUSED.try_with(|flag| flag.set(refused));
+}
+
 fn set_grow_refused() {
     // `try_with`: a memory may grow while the thread's locals are being
     // destroyed only if a plugin runs in a destructor; then no call can

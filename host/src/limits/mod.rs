@@ -28,11 +28,15 @@ pub use input::DEFAULT_MAX_INPUT_BYTES;
 pub(crate) use input::check_input;
 pub use memory::DEFAULT_MAX_MEMORY_BYTES;
 pub(crate) use memory::{InstanceBudget, LimitingTunables, MAX_TABLE_ELEMENTS, TableNeed};
+#[cfg(feature = "async")]
+pub(crate) use memory::{restore_grow_refused, take_grow_refused};
 pub use module_size::{DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_MODULE_BYTES};
 pub(crate) use module_size::{check_file_size, check_module_size};
 pub use output::DEFAULT_MAX_OUTPUT_BYTES;
 pub(crate) use output::check_output;
 pub(crate) use running::{HostCallLimits, HostCallStop, InstanceLimits, Stop, limit_trap};
+#[cfg(feature = "async")]
+pub(crate) use timeout::Canceller;
 pub use timeout::DEFAULT_TIMEOUT;
 pub(crate) use timeout::{InterruptCheck, take_interrupt_flag};
 

@@ -71,6 +71,16 @@ impl InstanceLimits {
         store: &mut Store,
         run: impl FnOnce(&mut Store) -> T,
     ) -> Result<T, Error> {
+        self.begin(store)?;
+        let result = run(store);
+        self.end();
+        Ok(result)
+    }
+
+    /// The start of a run (see [`run`](InstanceLimits::run)), for a run
+    /// that is not one closure: an async call.
+    #[inline]
+    pub(crate) fn begin(&self, store: &mut Store) -> Result<(), Error> {
         if let Some(fuel) = &self.fuel {
             fuel.refuel(store)?;
         }
@@ -78,11 +88,23 @@ impl InstanceLimits {
         if let Some(deadline) = &self.deadline {
             deadline.arm();
         }
-        let result = run(store);
+        Ok(())
+    }
+
+    /// The end of a run begun with [`begin`](InstanceLimits::begin).
+    #[inline]
+    pub(crate) fn end(&self) {
         if let Some(deadline) = &self.deadline {
             deadline.disarm();
         }
-        Ok(result)
+    }
+
+    /// A handle that stops this instance's running call from any thread,
+    /// when it has a deadline (only a deadline's flag reaches running
+    /// code).
+    #[cfg(feature = "async")]
+    pub(crate) fn canceller(&self) -> Option<super::timeout::Canceller> {
+        self.deadline.as_ref().map(Deadline::canceller)
     }
 
     /// Whether the deadline or the fuel stopped the last run: their traps

@@ -320,6 +320,14 @@ impl Deadline {
         self.slot.state().fired
     }
 
+    /// A handle that stops the running call from any thread.
+    #[cfg(feature = "async")]
+    pub(crate) fn canceller(&self) -> Canceller {
+        Canceller {
+            slot: self.slot.clone(),
+        }
+    }
+
     /// A handle that tells whether the deadline fired, for host-function
     /// calls to check after the host function ran.
     pub(crate) fn probe(&self) -> DeadlineProbe {
@@ -338,6 +346,32 @@ impl DeadlineProbe {
     /// Whether the watchdog stopped the current call.
     pub(crate) fn fired(&self) -> bool {
         self.slot.state().fired
+    }
+}
+
+/// Stops an instance's running call from another thread: what dropping
+/// an async call does to a call that is running wasm (see
+/// `AsyncHostPool`).
+#[cfg(feature = "async")]
+pub(crate) struct Canceller {
+    slot: Arc<Slot>,
+}
+
+#[cfg(feature = "async")]
+impl Canceller {
+    /// Raises the flag if a call is running: the plugin traps at its next
+    /// check. Between calls it does nothing (the next call clears it).
+    pub(crate) fn cancel(&self) {
+        let mut state = self.slot.state();
+        if state.deadline.is_none() {
+            return;
+        }
+        if let Some(flag) = &state.flag {
+            // SAFETY: as in `Slot::check`: the flag is set only while the
+            // instance lives, and we hold the lock its teardown takes.
+            unsafe { flag.0.as_ref() }.store(1, Ordering::Relaxed);
+            state.fired = true;
+        }
     }
 }
 

@@ -863,7 +863,7 @@ fn a_declared_import_of_the_wrong_signature_fails_instantiation() {
     );
 }
 
-fn order() -> Order {
+pub(crate) fn order() -> Order {
     Order {
         id: 42,
         customer: Customer {

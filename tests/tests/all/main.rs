@@ -12,6 +12,8 @@ macro_rules! for_every_codec {
     };
 }
 
+#[cfg(feature = "async")]
+mod async_calls;
 mod byte_buffers;
 mod capabilities;
 mod codecs;
