@@ -410,6 +410,7 @@ fn a_sync_call_that_reaches_an_async_host_function_fails_naming_it() {
 
 #[test]
 fn one_pool_serves_64_tasks_at_once() {
+    let _exclusive = crate::exclusive();
     let pool = Arc::new(pool_of_threads::<Bincode>(
         async_functions::<Bincode>(&Ping::default()),
         2,
@@ -448,6 +449,7 @@ fn one_pool_serves_64_tasks_at_once() {
 /// shared machines, and the benchmark (`async_calls`) measures it.
 #[test]
 fn a_thousand_suspended_calls_share_two_threads() {
+    let _exclusive = crate::exclusive();
     let ping = Ping::default();
     ping.sleep_ms.store(20, Ordering::SeqCst);
     let pool = Arc::new(pool_of_threads::<Bincode>(

@@ -241,6 +241,7 @@ fn assert_flat(figures: &Figures, threads: u64, slack: u64) {
 
 #[test]
 fn a_bounded_soak_under_failures_keeps_every_promise() {
+    let _exclusive = crate::exclusive();
     let figures = soak(4, 3_000);
     assert_flat(&figures, 4, 64 << 20);
 }

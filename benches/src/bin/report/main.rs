@@ -21,6 +21,7 @@ use wasmer_plugin_benches::{
 };
 use wasmer_plugin_host::{Bincode, Codec, Json, MsgPack, Postcard};
 
+mod async_calls;
 mod chart;
 mod host_calls;
 mod json_floats;
@@ -74,6 +75,12 @@ fn main() {
                 "--bench",
                 "observe",
             ],
+            &[],
+        );
+        // Async calls need the host's async feature.
+        cargo_bench(
+            &workspace,
+            &["--features", "async", "--bench", "async_calls"],
             &[],
         );
         // The spans' cost: the same benchmark with the host's tracing
@@ -364,6 +371,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
 
     json_floats::section(w, probes.floats);
     host_calls::section(w, m);
+    async_calls::section(w, m);
     simd::section(w, m);
     observe::section(w, m, probes.observe);
     scale::section(w, m, probes.scale, probes.pairs);
@@ -522,6 +530,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, probes: &Probes<'_>)
         verdict(worst.map(|(r, _)| r <= BLOB_OVER_NATIVE)),
     );
     host_calls::target_rows(w, m, pairs);
+    async_calls::target_rows(w, m);
     observe::target_rows(w, probes.observe);
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
