@@ -281,8 +281,9 @@ impl<O: Target> Builder<O> {
     /// ([`HostFunctionFailure::Panicked`]). The plugin's deadline
     /// ([`timeout`](Builder::timeout)) counts the time the future takes.
     /// Only an async call can run it: a plugin that reaches it through a
-    /// sync [`Host`](crate::Host) or [`HostPool`](crate::HostPool) gets
-    /// [`HostFunctionFailure::BadCall`].
+    /// sync [`Host`](crate::Host) or [`HostPool`](crate::HostPool), or
+    /// from its start function (which runs sync, when an instance is
+    /// made), gets [`HostFunctionFailure::BadCall`].
     pub fn async_host_fn<A, R, F, Fut>(self, name: &str, function: F) -> Self
     where
         A: DeserializeOwned + 'static,

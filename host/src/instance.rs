@@ -59,6 +59,11 @@ pub(crate) struct Instance<S> {
     /// state (capabilities and logs do not), so without one a call does
     /// not lend it.
     imports_host_functions: bool,
+    /// Whether one of them is async: only then does an async call need
+    /// wasmer's coroutine (a fresh stack per call); otherwise it runs as
+    /// a sync call on the plugin thread, where nothing could suspend it.
+    #[cfg(feature = "async")]
+    imports_async_host_functions: bool,
     input: InputBuffer,
     /// One export per metadata record, in the same order; a record whose
     /// export is missing or mistyped keeps the reason, reported when that
@@ -205,6 +210,10 @@ impl<S: Send + 'static> Instance<S> {
                 .imports
                 .iter()
                 .any(|import| matches!(import.binding, Binding::HostFunction(_))),
+            #[cfg(feature = "async")]
+            imports_async_host_functions: plugin.linked().imports.iter().any(
+                |import| matches!(&import.binding, Binding::HostFunction(host_fn) if host_fn.is_async()),
+            ),
             input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
             slot,
@@ -241,12 +250,28 @@ impl<S: Send + 'static> Instance<S> {
     /// Calls export `index` with `input` and hands the output bytes of a
     /// successful call to `decode`, straight from guest memory.
     /// Host functions the plugin calls meanwhile get `state`.
+    #[inline]
     pub(crate) fn call<T>(
         &mut self,
         index: usize,
         function: &str,
         input: &[u8],
         state: &mut Option<S>,
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.call_started(index, function, input, state, |_| {}, decode)
+    }
+
+    /// [`call`](Instance::call), with `started` run once the limits run
+    /// (an async call takes what stops it from another thread there).
+    #[inline]
+    fn call_started<T>(
+        &mut self,
+        index: usize,
+        function: &str,
+        input: &[u8],
+        state: &mut Option<S>,
+        started: impl FnOnce(&InstanceLimits),
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let export = self.export(index, function)?;
@@ -260,6 +285,7 @@ impl<S: Send + 'static> Instance<S> {
                 ..
             } = instance;
             limits.run(store, |store| {
+                started(limits);
                 let (ptr, len) = buffer.write(store, memory, input)?;
                 Ok(export.call(store, ptr, len))
             })
@@ -288,6 +314,10 @@ impl<S: Send + 'static> Instance<S> {
         started: impl FnOnce(Option<crate::limits::Canceller>),
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        if !self.imports_async_host_functions {
+            let started = |limits: &InstanceLimits| started(limits.canceller());
+            return self.call_started(index, function, input, state, started, decode);
+        }
         let export = self.export(index, function)?;
         if self.imports_host_functions {
             self.env.as_mut(&mut self.store).state = state.take();

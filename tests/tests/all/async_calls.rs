@@ -307,22 +307,29 @@ fn dropping_a_call_suspended_on_a_host_future_abandons_it() {
 
 #[test]
 fn dropping_a_call_running_wasm_stops_it() {
-    // A deadline long enough that the test would notice it instead.
-    let builder = async_functions::<Bincode>(&Ping::default()).timeout(Duration::from_secs(60));
-    let pool = pool::<Bincode>(builder);
-    runtime().block_on(async {
-        let baseline = pool.instances();
-        let started = Instant::now();
-        let call = pool.call::<_, ()>("spin_forever", &());
-        let outcome = tokio::time::timeout(Duration::from_millis(100), call).await;
-        assert!(outcome.is_err(), "{outcome:?}");
-        eventually("the spinning instance is dropped", || {
-            pool.instances() == baseline
-        })
-        .await;
-        assert!(started.elapsed() < Duration::from_secs(30));
-        assert_eq!(pool.call::<_, u32>("ping_many", &2u32).await.unwrap(), 2);
-    });
+    // With async host functions (the call runs on wasmer's coroutine) and
+    // with sync ones only (it runs as a sync call on the plugin thread).
+    let sync_functions =
+        journal_functions!(@but_ping Plugin::builder().state(Journal::default), Bincode)
+            .host_fn("ping", |ctx, (): ()| ctx.state_mut().pings += 1)
+            .host_fn("strict", |_, text: String| text.len() as u32)
+            .host_fn("summarize", |_, order: Order| summarize(&order));
+    for builder in [async_functions::<Bincode>(&Ping::default()), sync_functions] {
+        // A deadline long enough that the test would notice it instead.
+        let pool = pool::<Bincode>(builder.timeout(Duration::from_secs(60)));
+        runtime().block_on(async {
+            // The idle instance the call takes.
+            assert_eq!(pool.instances(), 1);
+            let started = Instant::now();
+            let call = pool.call::<_, ()>("spin_forever", &());
+            let outcome = tokio::time::timeout(Duration::from_millis(100), call).await;
+            assert!(outcome.is_err(), "{outcome:?}");
+            eventually("the spinning instance is dropped", || pool.instances() == 0).await;
+            assert!(started.elapsed() < Duration::from_secs(30));
+            assert_eq!(pool.call::<_, u32>("ping_many", &2u32).await.unwrap(), 2);
+            assert_eq!(pool.instances(), 1);
+        });
+    }
 }
 
 #[test]
