@@ -26,6 +26,7 @@ use wasmer_plugin_codecs::Bincode;
 
 use crate::host::{decode_output, encode_for, index_of, lookup};
 use crate::limits::Canceller;
+use crate::observe::Caller;
 use crate::{Error, Function, Host, Plugin};
 
 /// Default for [`AsyncPoolBuilder::max_concurrent_calls`]: calls in
@@ -71,8 +72,8 @@ pub const DEFAULT_MAX_IDLE_INSTANCES: usize = 8;
 /// once, its future dropped; a call running wasm is stopped at its next
 /// check when the plugin has a [`timeout`](crate::Builder::timeout) (only
 /// a deadline's check reaches running code), and otherwise runs to its
-/// end first. Its instance is discarded either way, with its state, and
-/// the next call works as before. Every limit holds as in a sync call;
+/// end first. A call stopped or abandoned discards its instance, with its
+/// state, and the next call works as before. Every limit holds as in a sync call;
 /// the deadline counts the time a call is suspended.
 pub struct AsyncHostPool<C: Codec = Bincode, S = ()> {
     plugin: Plugin<S>,
@@ -237,7 +238,10 @@ impl<C: Codec + 'static, S: Send + 'static> AsyncPoolBuilder<C, S> {
 
     /// How many calls may be in flight at once, each holding an instance
     /// (at least one); later calls wait for a place. Default
-    /// [`DEFAULT_MAX_CONCURRENT_CALLS`].
+    /// [`DEFAULT_MAX_CONCURRENT_CALLS`]. An async host function that
+    /// awaits a call of its own pool holds a place while it waits for
+    /// another: with every place held that way, the calls wait forever.
+    /// Leave room for them.
     pub fn max_concurrent_calls(mut self, calls: usize) -> Self {
         self.max_concurrent_calls = calls.max(1);
         self
@@ -495,8 +499,13 @@ impl<C: Codec + 'static, S: Send + 'static> Shared<C, S> {
         let cancel = Arc::new(Cancel::default());
         let mut cancel_on_drop = CancelOnDrop(Some(cancel.clone()));
         let (answer, answered) = oneshot::channel();
+        let caller = Caller::here();
         let job: Job<C, S> = Box::new(move |state| {
-            Box::pin(run_call(state, index, args, decode, answer, cancel, load))
+            let call = run_call(state, index, args, decode, answer, cancel, load);
+            Box::pin(async move {
+                let mut call = std::pin::pin!(call);
+                std::future::poll_fn(|cx| caller.within(|| call.as_mut().poll(cx))).await
+            })
         });
         thread.jobs.send(job).map_err(|_| Error::PluginThread {
             reason: format!("plugin thread {number} has stopped"),
@@ -547,8 +556,11 @@ async fn run_call<C, S, T, D>(
     };
     cancel.finished();
     if let Some(result) = result {
-        let _ = answer.send(result);
+        // Back (or dropped) before the answer: a caller that counts the
+        // instances after it sees them settled, and its next call finds
+        // this one idle.
         state.put_back(host);
+        let _ = answer.send(result);
     }
 }
 

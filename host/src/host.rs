@@ -373,16 +373,42 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let plugin = self.plugin.clone();
+        let record = &plugin.functions()[index];
+        let name = &record.name;
+        let span = Span::call(plugin.id(), name, &record.codec, args.len());
+        let call = self.run_encoded_async(&plugin, index, args, started, |output| {
+            span.output(output.len());
+            decode(name, output)
+        });
+        let mut call = std::pin::pin!(call);
+        // Entered for each poll, not across them: other calls run on this
+        // thread while this one waits.
+        let result = std::future::poll_fn(|cx| {
+            let _entered = span.enter();
+            call.as_mut().poll(cx)
+        })
+        .await;
+        span.finish(&result);
+        result
+    }
+
+    /// [`call_encoded_async`](Host::call_encoded_async) inside its span.
+    async fn run_encoded_async<T>(
+        &mut self,
+        plugin: &Plugin<S>,
+        index: usize,
+        args: &[u8],
+        started: impl FnOnce(Option<crate::limits::Canceller>),
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let name = &plugin.functions()[index].name;
         check_input(name, args.len(), plugin.limits().max_input_bytes)?;
         let mut instance = match self.instance.take() {
             Some(instance) => instance,
-            None => Instance::new(&plugin, &mut self.state)?,
+            None => Instance::new(plugin, &mut self.state)?,
         };
         let result = instance
-            .call_async(index, name, args, &mut self.state, started, |output| {
-                decode(name, output)
-            })
+            .call_async(index, name, args, &mut self.state, started, decode)
             .await;
         let keep = match &result {
             Ok(_) => true,

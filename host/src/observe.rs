@@ -25,6 +25,41 @@ impl<O: crate::builder::Target> crate::Builder<O> {
     }
 }
 
+/// Where an async call was made, for what its plugin thread reports: the
+/// caller's subscriber, and its current span as the call span's parent
+/// (an axum handler's request span, say). Nothing without `tracing`.
+#[cfg(feature = "async")]
+pub(crate) struct Caller {
+    #[cfg(feature = "tracing")]
+    dispatch: tracing::Dispatch,
+    #[cfg(feature = "tracing")]
+    span: tracing::Span,
+}
+
+#[cfg(feature = "async")]
+impl Caller {
+    /// The calling thread's subscriber and span, now.
+    #[inline]
+    pub(crate) fn here() -> Caller {
+        Caller {
+            #[cfg(feature = "tracing")]
+            dispatch: tracing::dispatcher::get_default(tracing::Dispatch::clone),
+            #[cfg(feature = "tracing")]
+            span: tracing::Span::current(),
+        }
+    }
+
+    /// Runs `body` (one poll of the call, on a plugin thread) with the
+    /// caller's subscriber as the default and its span entered.
+    #[inline]
+    pub(crate) fn within<T>(&self, body: impl FnOnce() -> T) -> T {
+        #[cfg(feature = "tracing")]
+        return tracing::dispatcher::with_default(&self.dispatch, || self.span.in_scope(body));
+        #[cfg(not(feature = "tracing"))]
+        body()
+    }
+}
+
 /// What `enter` gives without the `tracing` feature: nothing to leave.
 #[cfg(not(feature = "tracing"))]
 pub(crate) struct NotEntered;

@@ -143,3 +143,50 @@ fn a_host_function_call_is_a_child_span_of_the_plugin_call() {
     assert_eq!(number(host_function, "input_bytes"), 3);
     assert_eq!(number(host_function, "output_bytes"), 1);
 }
+
+#[cfg(feature = "async")]
+#[test]
+fn an_async_call_is_a_span_of_its_caller_and_its_host_calls_are_inside() {
+    use crate::host_functions::{Journal, Refused, journal_functions};
+    use wasmer_plugin_host::{AsyncHostPool, Plugin};
+    use wasmer_plugin_tests::common::{Order, summarize};
+
+    let (recorder, ()) = Recorder::record(|| {
+        let plugin =
+            journal_functions!(@but_ping Plugin::builder().state(Journal::default), Bincode)
+                .async_host_fn("ping", |_, (): ()| tokio::task::yield_now())
+                .host_fn("strict", |_, text: String| text.len() as u32)
+                .host_fn("summarize", |_, order: Order| summarize(&order))
+                .build(wasmer_plugin_tests::plugin("host-calls-bincode"))
+                .unwrap();
+        let pool = AsyncHostPool::<Bincode, Journal>::builder(&plugin)
+            .threads(1)
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // The span of the request that awaits the call, on the caller's
+        // side (as an axum handler's would be).
+        let request = tracing::info_span!("request");
+        let call = pool.call::<_, u32>("ping_many", &2u32);
+        let answer = runtime.block_on(tracing::Instrument::instrument(call, request));
+        assert_eq!(answer.unwrap(), 2);
+    });
+    let spans = recorder.spans();
+    let request = only(&spans, "request");
+    let call = only(&spans, "wasmer_plugin.call");
+    assert_eq!(call.parent, Some(request.id), "{spans:#?}");
+    assert_eq!(call.fields["function"], "ping_many");
+    assert_eq!(call.fields["outcome"], "ok");
+    let host_calls: Vec<&SpanRecord> = spans
+        .iter()
+        .filter(|span| span.name == "wasmer_plugin.host_function")
+        .collect();
+    assert_eq!(host_calls.len(), 2, "{spans:#?}");
+    assert!(
+        host_calls.iter().all(|span| span.parent == Some(call.id)),
+        "{spans:#?}"
+    );
+}
