@@ -38,25 +38,37 @@ pub struct EventRecord {
 #[derive(Default)]
 struct Recorded {
     spans: Vec<SpanRecord>,
+    /// Each span's metadata, by id, for `current_span`.
+    metadata: BTreeMap<u64, &'static Metadata<'static>>,
     events: Vec<EventRecord>,
-    /// The entered spans of the one thread the recorder is used on.
-    entered: Vec<u64>,
+    /// The entered spans of each thread (an async pool's threads report
+    /// to the subscriber of the task that awaits their call).
+    entered: std::collections::HashMap<std::thread::ThreadId, Vec<u64>>,
 }
 
 impl Recorded {
     /// The parent of a new span or event: the one it names, or the
-    /// entered one when it takes its parent from the context.
+    /// calling thread's entered one when it takes its parent from the
+    /// context.
     fn parent(&self, explicit: Option<&Id>, contextual: bool) -> Option<u64> {
         match explicit {
             Some(parent) => Some(parent.into_u64()),
-            None if contextual => self.entered.last().copied(),
+            None if contextual => self.current(),
             None => None,
         }
     }
+
+    /// The span the calling thread is in.
+    fn current(&self) -> Option<u64> {
+        self.entered
+            .get(&std::thread::current().id())
+            .and_then(|entered| entered.last().copied())
+    }
 }
 
-/// Records what it is sent; clones share the records. Use it on one
-/// thread (`tracing::subscriber::with_default`).
+/// Records what it is sent; clones share the records. Set on one thread
+/// (`tracing::subscriber::with_default`); other threads may report to it
+/// (an async pool's, for the calls that thread awaits).
 #[derive(Clone, Default)]
 pub struct Recorder {
     next_id: Arc<AtomicU64>,
@@ -118,6 +130,7 @@ impl Subscriber for Recorder {
             parent,
             fields,
         });
+        recorded.metadata.insert(id, attributes.metadata());
         Id::from_u64(id)
     }
 
@@ -148,11 +161,32 @@ impl Subscriber for Recorder {
     }
 
     fn enter(&self, span: &Id) {
-        self.recorded.lock().unwrap().entered.push(span.into_u64());
+        let mut recorded = self.recorded.lock().unwrap();
+        let thread = std::thread::current().id();
+        recorded
+            .entered
+            .entry(thread)
+            .or_default()
+            .push(span.into_u64());
     }
 
     fn exit(&self, _: &Id) {
-        self.recorded.lock().unwrap().entered.pop();
+        let mut recorded = self.recorded.lock().unwrap();
+        let thread = std::thread::current().id();
+        if let Some(entered) = recorded.entered.get_mut(&thread) {
+            entered.pop();
+        }
+    }
+
+    fn current_span(&self) -> tracing_core::span::Current {
+        let recorded = self.recorded.lock().unwrap();
+        match recorded
+            .current()
+            .and_then(|id| Some((id, *recorded.metadata.get(&id)?)))
+        {
+            Some((id, metadata)) => tracing_core::span::Current::new(Id::from_u64(id), metadata),
+            None => tracing_core::span::Current::none(),
+        }
     }
 }
 
