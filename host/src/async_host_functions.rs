@@ -41,7 +41,7 @@ use crate::{Builder, HostFunctionFailure};
 /// not reachable through a context kept (in a spawned task, say) after the
 /// future it was given to is ready.
 pub struct AsyncHostContext<S> {
-    name: Rc<str>,
+    name: Arc<str>,
     access: Access<S>,
 }
 
@@ -216,7 +216,7 @@ async fn call<S: Send + 'static>(
         let (data, store) = handle.data_and_store_mut();
         with_arguments(data, store, name, ptr, len, |_, args, _| {
             let context = AsyncHostContext {
-                name: Rc::from(name),
+                name: host_fn.name.clone(),
                 access: Access::Instance(context_env.clone()),
             };
             caught_panic::catch(|| thunk(context, args))

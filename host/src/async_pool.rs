@@ -98,7 +98,7 @@ pub struct AsyncPoolBuilder<C: Codec = Bincode, S = ()> {
 /// What the callers and the plugin threads share.
 struct Shared<C: Codec, S> {
     threads: Vec<PluginThread<C, S>>,
-    calls: Arc<Semaphore>,
+    calls: Semaphore,
     max_concurrent_calls: usize,
     /// Instances alive across the threads, idle or running.
     instances: Arc<AtomicUsize>,
@@ -303,7 +303,7 @@ impl<C: Codec + 'static, S: Send + 'static> AsyncPoolBuilder<C, S> {
             plugin: self.plugin.clone(),
             shared: Arc::new(Shared {
                 threads,
-                calls: Arc::new(Semaphore::new(self.max_concurrent_calls)),
+                calls: Semaphore::new(self.max_concurrent_calls),
                 max_concurrent_calls: self.max_concurrent_calls,
                 instances,
             }),

@@ -65,7 +65,9 @@ pub(crate) type Thunk<S> = dyn Fn(&mut HostContext<'_, S>, &[u8], &mut Vec<u8>, 
 /// One registered host function, with what its type check needs: a
 /// builder makes one plugin, so these belong to that plugin alone.
 pub(crate) struct HostFn<S> {
-    pub(crate) name: String,
+    /// Shared, so that an async host call's context names it without a
+    /// copy.
+    pub(crate) name: Arc<str>,
     pub(crate) codec: &'static str,
     pub(crate) layout: Layout,
     /// The type the host decodes the plugin's arguments as, traced from
@@ -178,7 +180,7 @@ impl HostFunctions<()> {
 impl<S> HostFunctions<S> {
     fn register(&mut self, function: HostFn<S>) {
         if self.functions.iter().any(|f| f.name == function.name) {
-            self.duplicate.get_or_insert(function.name);
+            self.duplicate.get_or_insert(function.name.to_string());
             return;
         }
         self.functions.push(Arc::new(function));
@@ -197,7 +199,7 @@ impl<S> HostFunctions<S> {
         }
         let mut provided: BTreeMap<&str, &Arc<HostFn<S>>> = BTreeMap::new();
         for function in &self.functions {
-            provided.insert(&function.name, function);
+            provided.insert(&*function.name, function);
         }
         let mut missing: Vec<&FunctionRecord> = declared
             .iter()
@@ -451,7 +453,7 @@ impl<O: Target> Builder<O> {
         body: Body<O::State>,
     ) -> Self {
         self.host.register(HostFn {
-            name: name.to_owned(),
+            name: Arc::from(name),
             codec: K::NAME,
             layout: K::LAYOUT,
             args: trace_type::<A>(K::LAYOUT),
@@ -498,7 +500,7 @@ mod tests {
         let mut host = HostFunctions::new();
         for (name, codec) in names {
             host.register(HostFn {
-                name: (*name).to_owned(),
+                name: Arc::from(*name),
                 codec,
                 layout: Layout::POSITIONAL,
                 args: Err("not traced".to_owned()),
@@ -537,7 +539,9 @@ mod tests {
             .unwrap();
         assert_eq!(linked.imports.len(), 2);
         assert!(matches!(linked.imports[0].binding, Binding::TakeReply));
-        assert!(matches!(&linked.imports[1].binding, Binding::HostFunction(f) if f.name == "log"));
+        assert!(
+            matches!(&linked.imports[1].binding, Binding::HostFunction(f) if &*f.name == "log")
+        );
         assert_eq!(linked.imports[1].name, format!("{HOST_FUNCTION_PREFIX}log"));
         // A declared import the linker dropped is fine.
         assert!(

@@ -144,7 +144,7 @@ impl Schemas {
                 host_mismatch = host_arguments_mismatch(host_fn, &schema);
             }
             let _ = host_fn.reply.plugin.set(schema.ret.clone().ok());
-            host_functions.push((host_fn.name.clone(), schema));
+            host_functions.push((host_fn.name.to_string(), schema));
         }
         let last_arguments = functions.iter().map(|_| AtomicU64::new(0)).collect();
         let _ = self.read.set(Read {
@@ -260,7 +260,7 @@ fn host_arguments_mismatch<S>(
     };
     let mismatch = check(plugin, host, host_fn.layout, Direction::HostArguments).err()?;
     Some((
-        host_fn.name.clone(),
+        host_fn.name.to_string(),
         cap_message(mismatch.path),
         cap_message(mismatch.difference),
     ))

@@ -210,7 +210,8 @@ struct SlotState {
     flag: Option<FlagLocation>,
     /// When the running call must stop; `None` between calls.
     deadline: Option<Instant>,
-    /// Whether the watchdog raised the flag during the current call.
+    /// Whether the flag was raised during the current call (by the
+    /// watchdog, or for a cancelled async call).
     fired: bool,
 }
 
@@ -227,15 +228,24 @@ impl Slot {
         if state.fired || state.deadline.is_none_or(|deadline| now < deadline) {
             return;
         }
-        if let Some(flag) = &state.flag {
+        state.raise();
+    }
+}
+
+impl SlotState {
+    /// Raises the flag of the running call, if the instance still lives:
+    /// the plugin traps at its next check.
+    fn raise(&mut self) {
+        if let Some(flag) = &self.flag {
             // SAFETY: `flag` is set only while the instance lives (see
-            // `FlagLocation`), we hold the lock its teardown takes, and it
-            // is the 4-aligned first word of a 16-aligned global
-            // definition. The compiled plugin reads it with plain loads,
-            // as compiled code reads wasmtime's epoch counter: an aligned
-            // 4-byte store is seen whole.
+            // `FlagLocation`), the caller holds the lock its teardown takes
+            // (`self` is borrowed from its guard), and it is the 4-aligned
+            // first word of a 16-aligned global definition. The compiled
+            // plugin reads it with plain loads, as compiled code reads
+            // wasmtime's epoch counter: an aligned 4-byte store is seen
+            // whole.
             unsafe { flag.0.as_ref() }.store(1, Ordering::Relaxed);
-            state.fired = true;
+            self.fired = true;
         }
     }
 }
@@ -363,14 +373,8 @@ impl Canceller {
     /// check. Between calls it does nothing (the next call clears it).
     pub(crate) fn cancel(&self) {
         let mut state = self.slot.state();
-        if state.deadline.is_none() {
-            return;
-        }
-        if let Some(flag) = &state.flag {
-            // SAFETY: as in `Slot::check`: the flag is set only while the
-            // instance lives, and we hold the lock its teardown takes.
-            unsafe { flag.0.as_ref() }.store(1, Ordering::Relaxed);
-            state.fired = true;
+        if state.deadline.is_some() {
+            state.raise();
         }
     }
 }

@@ -416,6 +416,39 @@ fn a_sync_call_that_reaches_an_async_host_function_fails_naming_it() {
 }
 
 #[test]
+fn an_async_host_function_registered_before_the_state_sees_its_own() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let builder = Plugin::builder()
+        .async_host_fn("ping", move |ctx, (): ()| {
+            let counted = counted.clone();
+            async move {
+                assert_eq!(ctx.name(), "ping");
+                // Its state is its own `()`, not the instances' journal.
+                ctx.with_state(|(): &mut ()| ()).await;
+                tokio::task::yield_now().await;
+                counted.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .state(Journal::default);
+    let builder = journal_functions!(@but_ping builder, Bincode)
+        .host_fn("strict", |_, text: String| text.len() as u32)
+        .host_fn("summarize", |_, order: Order| summarize(&order));
+    let pool = pool::<Bincode>(builder);
+    runtime().block_on(async {
+        assert_eq!(pool.call::<_, u32>("ping_many", &3u32).await.unwrap(), 3);
+        // The functions registered after the state still see the journal.
+        assert_eq!(
+            pool.call::<_, u64>("add_all", &vec![2u64, 3])
+                .await
+                .unwrap(),
+            5
+        );
+    });
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+}
+
+#[test]
 fn one_pool_serves_64_tasks_at_once() {
     let _exclusive = crate::exclusive();
     let pool = Arc::new(pool_of_threads::<Bincode>(
