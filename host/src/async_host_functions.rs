@@ -308,7 +308,7 @@ impl<O: Target> Builder<O> {
             let future = function(context, args);
             async move { Ok(future.await) }
         });
-        self.register_body::<K, A>(name, Body::Async(body))
+        self.register_body::<K, A>(name, Body::Async(body.into()))
     }
 
     /// Registers an async host function that can fail: its `Err` ends the
@@ -344,6 +344,6 @@ impl<O: Target> Builder<O> {
                     .map_err(|err| HostFunctionFailure::Returned(err.into()))
             }
         });
-        self.register_body::<K, A>(name, Body::Async(body))
+        self.register_body::<K, A>(name, Body::Async(body.into()))
     }
 }

@@ -39,6 +39,15 @@ pub struct Builder<Output: Target> {
     output: PhantomData<fn() -> Output>,
 }
 
+/// A clone builds with the same settings and host functions: what a new
+/// version of a running plugin is built with
+/// ([`HostPool::reload`](crate::HostPool::reload)).
+impl<O: Target> Clone for Builder<O> {
+    fn clone(&self) -> Self {
+        Builder::with_parts(self.limits, self.cache.clone(), self.host.clone())
+    }
+}
+
 /// Builds a compiled [`Plugin`] whose instances have state `S`; see
 /// [`Builder`] for the settings.
 pub type PluginBuilder<S = ()> = Builder<Plugin<S>>;

@@ -93,7 +93,7 @@ pub enum Error {
     /// The plugin function was built with another codec than the one it
     /// was called with.
     #[error(
-        "plugin function `{function}` uses the {plugin} codec but was called with {host}: name the plugin's codec with `function_in` or `call_in`"
+        "plugin function `{function}` uses the {plugin} codec but was called with {host}: name the plugin's codec with `function_in` or `call_in` (a pipeline's stages all use the pipeline's)"
     )]
     CodecMismatch {
         /// The function.
@@ -261,6 +261,10 @@ pub enum Error {
     /// process is at its limit of threads, say).
     #[error("could not start the thread that enforces plugin timeouts")]
     Watchdog(#[source] std::io::Error),
+    /// The thread of [`HostPool::watch`](crate::HostPool::watch) could not
+    /// be started.
+    #[error("could not start the thread that watches a plugin file")]
+    WatchThread(#[source] std::io::Error),
     /// An [`AsyncHostPool`](crate::AsyncHostPool)'s plugin thread could
     /// not be started, or stopped, or lost the instance it ran the call
     /// on.
@@ -376,6 +380,59 @@ pub enum Error {
         /// What the allocator did.
         reason: String,
     },
+    /// A stage of a [`Pipeline`](crate::Pipeline) failed, or did not fit
+    /// its neighbours when the pipeline was built or the stage reloaded:
+    /// the error is its source. Only that stage's instance was discarded,
+    /// when [`discards_instance`](Error::discards_instance) says so.
+    #[error("in the pipeline's {} stage, `{function}`", ordinal(*.stage))]
+    Stage {
+        /// The stage's place in the pipeline, from 0.
+        stage: usize,
+        /// The stage's plugin function.
+        function: String,
+        /// What went wrong there.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A stage of a [`Pipeline`](crate::Pipeline) does not read what the
+    /// stage before it returns, where their codec would misread the bytes
+    /// (docs/ABI.md, "Compatible types"). Found when the pipeline is built
+    /// or a stage reloaded, before anything runs.
+    #[error("`{reader}` does not read what `{writer}` returns: {path}: {difference}")]
+    StageTypeMismatch {
+        /// The function of the stage before, which writes the value.
+        writer: String,
+        /// The function of the stage that reads it as its arguments.
+        reader: String,
+        /// Where the types first differ, as in [`Error::TypeMismatch`].
+        path: String,
+        /// How they differ.
+        difference: String,
+    },
+    /// A [`Pipeline`](crate::Pipeline) was built without a stage.
+    #[error("a pipeline needs at least one stage: add it with `PipelineBuilder::stage`")]
+    EmptyPipeline,
+    /// [`PipelinePool::reload_stage`](crate::PipelinePool::reload_stage)
+    /// named a stage the pipeline does not have.
+    #[error("the pipeline has no stage {stage}: its {stages} stages count from 0")]
+    NoSuchStage {
+        /// The stage asked for.
+        stage: usize,
+        /// How many the pipeline has.
+        stages: usize,
+    },
+    /// A new version given to a [`HostPool`](crate::HostPool) or a
+    /// pipeline stage keeps another state type for its host functions
+    /// than the one it replaces.
+    #[error(
+        "the new version's host functions keep state `{found}`, the running one's `{expected}`"
+    )]
+    StateMismatch {
+        /// The running version's state type.
+        expected: &'static str,
+        /// The new version's.
+        found: &'static str,
+    },
 }
 
 impl Error {
@@ -396,6 +453,7 @@ impl Error {
             | Error::OutputTooLarge { .. }
             | Error::GuestAlloc { .. }
             | Error::HostFunction { .. } => true,
+            Error::Stage { source, .. } => source.discards_instance(),
             Error::Io { .. }
             | Error::Compile(_)
             | Error::UnsupportedFeature { .. }
@@ -416,13 +474,18 @@ impl Error {
             | Error::InputTooLarge { .. }
             | Error::InstanceLimit { .. }
             | Error::Watchdog(_)
+            | Error::WatchThread(_)
             | Error::PluginThread { .. }
             | Error::MissingHostFunctions { .. }
             | Error::HostFunctionCodecMismatch { .. }
             | Error::HostFunctionTypeMismatch { .. }
             | Error::UnknownImport { .. }
             | Error::CapabilityNotGranted { .. }
-            | Error::DuplicateHostFunction { .. } => false,
+            | Error::DuplicateHostFunction { .. }
+            | Error::StageTypeMismatch { .. }
+            | Error::EmptyPipeline
+            | Error::NoSuchStage { .. }
+            | Error::StateMismatch { .. } => false,
         }
     }
 
@@ -432,10 +495,20 @@ impl Error {
     /// (`err.host_error()?.downcast_ref::<std::io::Error>()`).
     pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
+            Error::Stage { source, .. } => source.host_error(),
             Error::HostFunction {
                 failure: HostFunctionFailure::Returned(error),
                 ..
             } => Some(&**error),
+            _ => None,
+        }
+    }
+
+    /// For an error of a pipeline stage ([`Error::Stage`]), the stage's
+    /// place (from 0) and what went wrong there.
+    pub fn stage(&self) -> Option<(usize, &Error)> {
+        match self {
+            Error::Stage { stage, source, .. } => Some((*stage, source)),
             _ => None,
         }
     }
@@ -455,6 +528,20 @@ impl Error {
     pub fn report(&self) -> impl fmt::Display + '_ {
         Report(self)
     }
+}
+
+/// `1st`, `2nd`, `3rd`, `4th`… for stage `index` (from 0): unambiguous
+/// in a message, where a bare number would leave open where it counts from.
+fn ordinal(index: usize) -> String {
+    let n = index + 1;
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// [`Error::report`].

@@ -10,6 +10,7 @@ use wasmer_plugin_codecs::Bincode;
 use crate::instance::Instance;
 use crate::limits::check_input;
 use crate::observe::Span;
+use crate::pipeline::StageInput;
 use crate::reply::cap_message;
 use crate::{Error, HostBuilder, Plugin};
 
@@ -264,6 +265,39 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         self.send_args(index, |_, output| Ok(output.to_vec()))
     }
 
+    /// Calls function `index` as a pipeline stage: with the previous
+    /// stage's output, or the pipeline's input encoded straight into the
+    /// host's buffer; the output, as the plugin encoded it, is left in
+    /// `output`.
+    pub(crate) fn call_stage(
+        &mut self,
+        index: usize,
+        input: StageInput<'_>,
+        output: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let copy_out = |_: &str, bytes: &[u8]| {
+            output.clear();
+            output.extend_from_slice(bytes);
+            Ok(())
+        };
+        match input {
+            StageInput::Bytes(bytes) => {
+                // The buffers change hands for the call, and back after:
+                // nothing is copied on the host.
+                std::mem::swap(&mut self.args, bytes);
+                let result = self.send_args(index, copy_out);
+                std::mem::swap(&mut self.args, bytes);
+                result
+            }
+            StageInput::Encode(encode) => {
+                self.args.clear();
+                let name = &self.plugin.functions()[index].name;
+                encode(self.plugin.type_checks(), index, name, &mut self.args)?;
+                self.send_args(index, copy_out)
+            }
+        }
+    }
+
     /// Sends the encoded arguments in `self.args` to function `index` on
     /// the instance (a fresh one after a failure) and decodes the answer
     /// with `decode(function name, output)`.
@@ -353,9 +387,13 @@ where
 
 impl<A: ?Sized, R, K: Codec> Function<A, R, K> {
     /// The function's place in the plugin's metadata.
-    #[cfg(feature = "async")]
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    /// The id of the plugin it was looked up on.
+    pub(crate) fn plugin_id(&self) -> u64 {
+        self.plugin
     }
 }
 
@@ -431,13 +469,7 @@ pub(crate) fn lookup<K: Codec, A: ?Sized, R: DeserializeOwned, S>(
 ) -> Result<Function<A, R, K>, Error> {
     let index = index_of(plugin, name)?;
     let record = &plugin.functions()[index];
-    if record.codec != K::NAME {
-        return Err(Error::CodecMismatch {
-            function: record.name.clone(),
-            plugin: record.codec.clone(),
-            host: K::NAME,
-        });
-    }
+    check_codec::<K>(record)?;
     let checks = plugin.type_checks();
     checks.check_return::<K, R>(index, &record.name)?;
     Ok(Function {
@@ -446,6 +478,18 @@ pub(crate) fn lookup<K: Codec, A: ?Sized, R: DeserializeOwned, S>(
         arguments_checked: !checks.arguments_unchecked::<A>(index),
         types: PhantomData,
     })
+}
+
+/// Fails unless the function of `record` was built with codec `K`.
+pub(crate) fn check_codec<K: Codec>(record: &FunctionRecord) -> Result<(), Error> {
+    match record.codec == K::NAME {
+        true => Ok(()),
+        false => Err(Error::CodecMismatch {
+            function: record.name.clone(),
+            plugin: record.codec.clone(),
+            host: K::NAME,
+        }),
+    }
 }
 
 /// The first call's check of `args` against the plugin's argument types.

@@ -80,11 +80,53 @@ pub(crate) struct HostFn<S> {
 
 /// What runs when the plugin calls a host function.
 pub(crate) enum Body<S> {
-    Sync(Box<Thunk<S>>),
+    Sync(Arc<Thunk<S>>),
     /// Only an async call can run it (`AsyncHostPool`); a sync call that
     /// reaches it fails with `HostFunctionFailure::BadCall`.
     #[cfg(feature = "async")]
-    Async(Box<crate::async_host_functions::AsyncThunk<S>>),
+    Async(Arc<crate::async_host_functions::AsyncThunk<S>>),
+}
+
+impl<S> Clone for Body<S> {
+    fn clone(&self) -> Self {
+        match self {
+            Body::Sync(thunk) => Body::Sync(thunk.clone()),
+            #[cfg(feature = "async")]
+            Body::Async(thunk) => Body::Async(thunk.clone()),
+        }
+    }
+}
+
+impl<S> HostFn<S> {
+    /// The same host function for another plugin: its reply check starts
+    /// over, as it belongs to the plugin it checks.
+    fn for_another_plugin(&self) -> HostFn<S> {
+        HostFn {
+            name: self.name.clone(),
+            codec: self.codec,
+            layout: self.layout,
+            args: self.args.clone(),
+            reply: ReplyCheck::default(),
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// A builder's clone builds plugins of its own.
+impl<S> Clone for HostFunctions<S> {
+    fn clone(&self) -> Self {
+        HostFunctions {
+            functions: self
+                .functions
+                .iter()
+                .map(|function| Arc::new(function.for_another_plugin()))
+                .collect(),
+            duplicate: self.duplicate.clone(),
+            init: self.init.clone(),
+            grants: self.grants.clone(),
+            forward_logs: self.forward_logs,
+        }
+    }
 }
 
 impl<S: 'static> HostFn<S> {
@@ -97,7 +139,7 @@ impl<S: 'static> HostFn<S> {
     /// The body of a sync host function (one that [`is_async`] is not).
     pub(crate) fn sync_thunk(&self) -> &Thunk<S> {
         match &self.body {
-            Body::Sync(thunk) => thunk,
+            Body::Sync(thunk) => &**thunk,
             #[cfg(feature = "async")]
             Body::Async(_) => unreachable!("async host functions are bound as such"),
         }
@@ -146,10 +188,12 @@ impl HostFunctions<()> {
                         layout,
                         args,
                         reply: ReplyCheck::default(),
-                        body: Body::Async(crate::async_host_functions::without_state(function)),
+                        body: Body::Async(
+                            crate::async_host_functions::without_state(function).into(),
+                        ),
                     });
                 }
-                let body = Body::Sync(Box::new(move |context, input, out, reply| {
+                let body = Body::Sync(Arc::new(move |context, input, out, reply| {
                     let mut unit = ();
                     let mut context = HostContext {
                         state: &mut unit,
@@ -442,7 +486,7 @@ impl<O: Target> Builder<O> {
         name: &str,
         thunk: Box<Thunk<O::State>>,
     ) -> Self {
-        self.register_body::<K, A>(name, Body::Sync(thunk))
+        self.register_body::<K, A>(name, Body::Sync(thunk.into()))
     }
 
     /// Registers a host function's body, describing its argument type `A`
@@ -505,7 +549,7 @@ mod tests {
                 layout: Layout::POSITIONAL,
                 args: Err("not traced".to_owned()),
                 reply: ReplyCheck::default(),
-                body: Body::Sync(Box::new(|_, _, _, _| Ok(()))),
+                body: Body::Sync(Arc::new(|_, _, _, _| Ok(()))),
             });
         }
         host

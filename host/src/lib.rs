@@ -55,6 +55,17 @@
 //! cache compiled plugins on disk ([`Builder::cache`]) and stop calls
 //! that run too long ([`Builder::timeout`]).
 //!
+//! # Pipelines and hot reload
+//!
+//! A [`Pipeline`] chains plugin functions, of one plugin or several, each
+//! one's return value the next one's arguments: checked stage against
+//! stage when built ([`Error::Stage`] names a break), run with the bytes
+//! handed on as the plugins encoded them, by a [`PipelineHost`] on one
+//! thread or a [`PipelinePool`] from any. [`HostPool::reload`] replaces
+//! the plugin behind a running pool without failing a call (and
+//! [`PipelinePool::reload_stage`] one stage's); [`HostPool::watch`]
+//! reloads it when its file changes.
+//!
 //! # Host functions
 //!
 //! A plugin may call functions the host registers on the builder
@@ -124,11 +135,13 @@ mod instance;
 mod limits;
 mod module_shape;
 mod observe;
+mod pipeline;
 mod plugin;
 mod pool;
 mod reply;
 mod schemas;
 mod type_check;
+mod watch;
 
 #[cfg(feature = "async")]
 pub use async_host_functions::AsyncHostContext;
@@ -149,6 +162,7 @@ pub use limits::{
     DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_MODULE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TIMEOUT,
 };
 pub use module_shape::{plugin_capabilities, plugin_functions, plugin_imports};
+pub use pipeline::{Pipeline, PipelineBuilder, PipelineHost, PipelinePool};
 pub use plugin::Plugin;
 pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
 pub use wasmer_plugin_abi::{
@@ -162,6 +176,7 @@ pub use wasmer_plugin_codecs::Json;
 pub use wasmer_plugin_codecs::MsgPack;
 #[cfg(feature = "postcard")]
 pub use wasmer_plugin_codecs::Postcard;
+pub use watch::{WATCH_INTERVAL, Watcher};
 
 /// What the fuzz targets (`fuzz/`, `fuzzing/`) drive: the host's handling
 /// of bytes a plugin controls, without a plugin. Not an API.

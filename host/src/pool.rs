@@ -6,13 +6,19 @@
 //! store is neither `Send` nor `Sync`: an instance cannot move to another
 //! thread without `unsafe`, while a thread-local one needs no lock on the
 //! call path at all.
+//!
+//! A pool serves one version of its plugin at a time, and
+//! [`HostPool::reload`] installs another while calls run: each call
+//! compares the id of the version its thread's instance runs with the
+//! pool's (one atomic load) and replaces an outdated instance before it
+//! calls.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -64,9 +70,114 @@ pub const DEFAULT_MAX_INSTANCES: usize = 64;
 /// plugin's [`state`](crate::Builder::state) function;
 /// [`with_state`](HostPool::with_state) reaches the calling thread's.
 pub struct HostPool<C: Codec = Bincode, S = ()> {
-    plugin: Plugin<S>,
+    /// Shared with the thread of a [`watch`](HostPool::watch).
+    versions: Arc<Versions<S>>,
     shared: Arc<PoolShared>,
     codec: PhantomData<fn() -> C>,
+}
+
+/// The version of the plugin a pool serves, and the function names of
+/// every version it served.
+pub(crate) struct Versions<S> {
+    current: RwLock<Plugin<S>>,
+    /// `current`'s id, which every call reads without the lock.
+    current_id: AtomicU64,
+    /// By plugin id, the function names of each version the pool served:
+    /// a handle looked up on an earlier version finds its function in the
+    /// running one by name. Names only, so that nothing of an old
+    /// version's compiled code stays; consecutive versions with the same
+    /// functions share one list.
+    served: Mutex<Vec<(u64, Arc<[String]>)>>,
+    /// Held through a reload: reloads take turns.
+    reloading: Mutex<()>,
+}
+
+impl<S> Versions<S> {
+    fn new(plugin: &Plugin<S>) -> Self {
+        Versions {
+            current: RwLock::new(plugin.clone()),
+            current_id: AtomicU64::new(plugin.id()),
+            served: Mutex::new(vec![(plugin.id(), names(plugin))]),
+            reloading: Mutex::new(()),
+        }
+    }
+
+    /// Checks `plugin` (an instance of it, then `check`) and installs it.
+    pub(crate) fn reload(
+        &self,
+        plugin: &Plugin<S>,
+        check: impl FnOnce(&Plugin<S>) -> Result<(), Error>,
+    ) -> Result<(), Error>
+    where
+        S: Send + 'static,
+    {
+        let _turn = self
+            .reloading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // The codec of a host is only its calls' default: any will do.
+        drop(Host::<Bincode, S>::from_plugin(plugin)?);
+        check(plugin)?;
+        self.install(plugin);
+        Ok(())
+    }
+
+    fn current(&self) -> Plugin<S> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Makes `plugin` the version new calls get.
+    fn install(&self, plugin: &Plugin<S>) {
+        {
+            let mut served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
+            if !served.iter().any(|(id, _)| *id == plugin.id()) {
+                let names = match served.last() {
+                    Some((_, last))
+                        if last.iter().eq(plugin.functions().iter().map(|f| &f.name)) =>
+                    {
+                        last.clone()
+                    }
+                    _ => names(plugin),
+                };
+                served.push((plugin.id(), names));
+            }
+        }
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let old = std::mem::replace(&mut *current, plugin.clone());
+        self.current_id.store(plugin.id(), Ordering::Release);
+        drop(current);
+        // The last reference to the old version, unless instances of it
+        // still run or wait on their threads: its compiled code goes with
+        // the last of them.
+        drop(old);
+    }
+
+    /// The handle of `function`'s function in `plugin`, found by name,
+    /// when `function` was looked up on another version this pool served.
+    fn resolve<A: ?Sized, R: DeserializeOwned, K: Codec>(
+        &self,
+        function: &Function<A, R, K>,
+        plugin: &Plugin<S>,
+    ) -> Result<Function<A, R, K>, Error> {
+        let served = self.served.lock().unwrap_or_else(PoisonError::into_inner);
+        let name = served
+            .iter()
+            .find(|(id, _)| *id == function.plugin_id())
+            .and_then(|(_, names)| names.get(function.index()));
+        match name {
+            Some(name) => lookup(plugin, name),
+            None => Err(Error::ForeignFunction {
+                handle: std::any::type_name::<Function<A, R, K>>(),
+            }),
+        }
+    }
+}
+
+fn names<S>(plugin: &Plugin<S>) -> Arc<[String]> {
+    plugin.functions().iter().map(|f| f.name.clone()).collect()
 }
 
 // The point of a pool: shared by reference across threads.
@@ -162,7 +273,7 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     /// A pool of at most `max` instances of `plugin` (at least one).
     pub fn with_max_instances(plugin: &Plugin<S>, max: usize) -> Self {
         HostPool {
-            plugin: plugin.clone(),
+            versions: Arc::new(Versions::new(plugin)),
             shared: Arc::new(PoolShared {
                 id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
                 max: max.max(1),
@@ -172,14 +283,58 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         }
     }
 
-    /// The compiled plugin the pool runs.
-    pub fn plugin(&self) -> &Plugin<S> {
-        &self.plugin
+    /// The compiled plugin the pool runs: the version new calls get.
+    pub fn plugin(&self) -> Plugin<S> {
+        self.versions.current()
     }
 
-    /// The plugin's functions, as its metadata describes them.
-    pub fn functions(&self) -> &[FunctionRecord] {
-        self.plugin.functions()
+    /// The functions of the version new calls get, as its metadata
+    /// describes them.
+    pub fn functions(&self) -> Vec<FunctionRecord> {
+        self.versions.current().functions().to_vec()
+    }
+
+    /// Makes `plugin` the version of the plugin this pool serves, while
+    /// calls run: calls already running finish on the version they
+    /// started on, and each thread's next call runs on a fresh instance
+    /// of `plugin`. No call fails because of the swap.
+    ///
+    /// `plugin` is checked first by making an instance of it (which reads
+    /// its schemas, checks its host functions' types and runs its start
+    /// function): if that fails, the running version keeps serving and the
+    /// error is returned. Build the new version with the builder of the
+    /// running one (a [`PluginBuilder`](crate::PluginBuilder) is `Clone`):
+    /// a file that is not a plugin, or lacks a host function, fails there,
+    /// before the pool is touched.
+    ///
+    /// Handles looked up before the swap keep working, checked against the
+    /// new version at their next call: a function whose types changed
+    /// gives [`Error::TypeMismatch`], one that is gone
+    /// [`Error::UnknownFunction`], one now built with another codec
+    /// [`Error::CodecMismatch`]. They find their function by name on every
+    /// call, which costs a lock: look them up again for the fast path.
+    ///
+    /// The old version's compiled code is freed when its last instance
+    /// goes. An instance is replaced at its thread's next call (or goes
+    /// with [`release`](HostPool::release), or when its thread ends): a
+    /// thread that never calls again keeps its old instance until it ends.
+    pub fn reload(&self, plugin: &Plugin<S>) -> Result<(), Error> {
+        self.reload_checked(plugin, |_| Ok(()))
+    }
+
+    /// [`reload`](HostPool::reload), refused when `check` fails for the
+    /// new version once its schemas are read.
+    pub(crate) fn reload_checked(
+        &self,
+        plugin: &Plugin<S>,
+        check: impl FnOnce(&Plugin<S>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.versions.reload(plugin, check)
+    }
+
+    /// What a [`watch`](HostPool::watch) reloads.
+    pub(crate) fn versions(&self) -> &Arc<Versions<S>> {
+        &self.versions
     }
 
     /// How many instances exist now, across all threads.
@@ -223,13 +378,14 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         &self,
         name: &str,
     ) -> Result<Function<A, R, K>, Error> {
-        if self.plugin.schemas().is_none() {
+        let plugin = self.versions.current();
+        if plugin.schemas().is_none() {
             // The schemas come with the plugin's first instance: one made
             // and dropped here, so that a lookup leaves no instance behind
             // on a thread that may never call.
-            drop(Host::<C, S>::from_plugin(&self.plugin)?);
+            drop(Host::<C, S>::from_plugin(&plugin)?);
         }
-        lookup(&self.plugin, name)
+        lookup(&plugin, name)
     }
 
     /// Calls a looked-up function on the calling thread's instance.
@@ -239,7 +395,13 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         R: DeserializeOwned,
         K: Codec,
     {
-        self.with_host(|host| host.call_function(function, args))
+        self.with_host(|host| {
+            if function.plugin_id() == host.plugin().id() {
+                return host.call_function(function, args);
+            }
+            let function = self.versions.resolve(function, host.plugin())?;
+            host.call_function(&function, args)
+        })
     }
 
     /// Calls plugin function `name` with encoded arguments; see
@@ -279,7 +441,7 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     /// pool busy: it runs on an instance of its own, dropped when it
     /// returns, and the outer call's instance, state and statics stay
     /// exactly as a call without the nested one would leave them.
-    fn with_host<T>(
+    pub(crate) fn with_host<T>(
         &self,
         call: impl FnOnce(&mut Host<C, S>) -> Result<T, Error>,
     ) -> Result<T, Error> {
@@ -301,9 +463,16 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
             });
             Lend::First
         });
+        let current = self.versions.current_id.load(Ordering::Acquire);
         let kept = match lent {
             Lend::Busy => return call(&mut self.new_instance()?.host),
-            Lend::Kept(host) => host.downcast::<PooledHost<C, S>>().ok(),
+            // An instance of a version the pool no longer serves is
+            // dropped here, giving its place back before a new one takes
+            // it.
+            Lend::Kept(host) => host
+                .downcast::<PooledHost<C, S>>()
+                .ok()
+                .filter(|kept| kept.host.plugin().id() == current),
             Lend::First => None,
         };
         // From here the entry is this call's: the guard puts the instance
@@ -338,7 +507,7 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
         }
         let permit = Permit(Arc::downgrade(shared));
         Ok(PooledHost {
-            host: Host::from_plugin(&self.plugin)?,
+            host: Host::from_plugin(&self.versions.current())?,
             _permit: permit,
         })
     }
@@ -348,7 +517,7 @@ impl<C: Codec + 'static, S: Send + 'static> fmt::Debug for HostPool<C, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HostPool")
             .field("codec", &C::NAME)
-            .field("plugin", &self.plugin)
+            .field("plugin", &self.versions.current())
             .field("max_instances", &self.shared.max)
             .field("instances", &self.instances())
             .finish()

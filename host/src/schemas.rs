@@ -235,6 +235,28 @@ impl Schemas {
     }
 }
 
+/// Checks that function `reader_index` of the `reader` plugin reads, as
+/// its arguments, what function `writer_index` of the `writer` plugin
+/// returns, in a codec of `layout`: adjacent stages of a pipeline. A side
+/// either schema cannot describe passes.
+pub(crate) fn check_stage_link(
+    (writer, writer_index, writer_function): (&Schemas, usize, &str),
+    (reader, reader_index, reader_function): (&Schemas, usize, &str),
+    layout: wasmer_plugin_abi::Layout,
+) -> Result<(), Error> {
+    let written = writer.get().map(|schemas| &schemas[writer_index].ret);
+    let read = reader.get().map(|schemas| &schemas[reader_index].args);
+    let (Some(Ok(written)), Some(Ok(read))) = (written, read) else {
+        return Ok(());
+    };
+    check(written, read, layout, Direction::Stage).map_err(|mismatch| Error::StageTypeMismatch {
+        writer: writer_function.to_owned(),
+        reader: reader_function.to_owned(),
+        path: cap_message(mismatch.path),
+        difference: cap_message(mismatch.difference),
+    })
+}
+
 fn compare(
     writer: &Schema,
     reader: &Schema,

@@ -30,6 +30,9 @@ pub(crate) enum Direction {
     HostArguments,
     /// The host writes, the plugin reads: a host function's reply.
     HostReply,
+    /// One plugin function's return value read as the next one's
+    /// arguments: the stages of a pipeline.
+    Stage,
 }
 
 impl Direction {
@@ -38,7 +41,10 @@ impl Direction {
     }
 
     fn arguments(self) -> bool {
-        matches!(self, Direction::Arguments | Direction::HostArguments)
+        matches!(
+            self,
+            Direction::Arguments | Direction::HostArguments | Direction::Stage
+        )
     }
 }
 
@@ -106,6 +112,9 @@ impl<'a> Checker<'a> {
     /// `writer`'s and `reader`'s descriptions as "the plugin has …, the
     /// host has …".
     fn differ(&self, writer: impl std::fmt::Display, reader: impl std::fmt::Display) -> String {
+        if self.direction == Direction::Stage {
+            return format!("the stage writing it has {writer}, the stage reading it has {reader}");
+        }
         match self.direction.plugin_writes() {
             false => format!("the plugin has {reader}, the host has {writer}"),
             true => format!("the plugin has {writer}, the host has {reader}"),
@@ -113,6 +122,9 @@ impl<'a> Checker<'a> {
     }
 
     fn writer_name(&self) -> &'static str {
+        if self.direction == Direction::Stage {
+            return "stage writing it";
+        }
         match self.direction.plugin_writes() {
             false => "host",
             true => "plugin",
@@ -120,6 +132,9 @@ impl<'a> Checker<'a> {
     }
 
     fn reader_name(&self) -> &'static str {
+        if self.direction == Direction::Stage {
+            return "stage reading it";
+        }
         match self.direction.plugin_writes() {
             false => "plugin",
             true => "host",

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use wasmer_plugin_host::{
     Bincode, Codec, Error, Host, HostBuilder, HostFunctionFailure, HostPool, Json, MsgPack, Plugin,
-    Postcard,
+    PluginBuilder, Postcard,
 };
 use wasmer_plugin_tests::common::{Customer, Line, Order, Priority, Summary, summarize};
 use wasmer_plugin_tests::{PluginWat, append_custom_section, plugin, poke, record};
@@ -98,6 +98,24 @@ macro_rules! journal_functions {
     };
 }
 pub(crate) use journal_functions;
+
+/// A plugin builder with every host function the host-calls plugins
+/// import, in codec `C`: for pools and pipelines of them.
+pub(crate) fn plugin_builder<C: Codec + 'static>() -> PluginBuilder<Journal> {
+    plugin_builder_without_strict::<C>()
+        .host_fn_in::<C, _, _, _>("strict", |_, text: String| text.len() as u32)
+}
+
+/// [`plugin_builder`] without `strict`.
+pub(crate) fn plugin_builder_without_strict<C: Codec + 'static>() -> PluginBuilder<Journal> {
+    journal_functions!(Plugin::builder().state(Journal::default), C)
+        .host_fn_in::<C, _, _, _>("summarize", |_, order: Order| summarize(&order))
+}
+
+/// The host-calls test plugin of codec `C`.
+pub(crate) fn host_calls_wasm<C: Codec>() -> Vec<u8> {
+    wasm::<C>()
+}
 
 fn host<C: Codec + 'static>() -> Host<C, Journal> {
     builder::<C>()

@@ -52,8 +52,8 @@ fn metadata_lists_every_function_with_codec_and_types() {
         find("summarize"),
         record("summarize", "bincode", "&Order", "Summary")
     );
-    // The 26 shared functions and the bincode plugin's own `count`.
-    assert_eq!(host.functions().len(), 27);
+    // The 28 shared functions and the bincode plugin's own `count`.
+    assert_eq!(host.functions().len(), 29);
 }
 
 #[test]

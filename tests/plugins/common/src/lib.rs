@@ -408,6 +408,21 @@ macro_rules! plugin_functions {
         pub fn loose(value: $crate::Loose) -> String {
             format!("{value:?}")
         }
+
+        /// A summary's total, for pipelines after `summarize`; panics for
+        /// an order without items.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn total_of(summary: Summary) -> i64 {
+            assert!(summary.items > 0, "order {} has no items", summary.id);
+            summary.total_cents
+        }
+
+        /// The plugin crate's name: which version of a reloaded plugin
+        /// answered.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn plugin_name() -> String {
+            env!("CARGO_PKG_NAME").to_owned()
+        }
     };
 }
 
@@ -513,6 +528,20 @@ macro_rules! host_calls_plugin {
                 ping();
             }
             times
+        }
+
+        /// The plugin crate's name, as the shared functions' `plugin_name`
+        /// answers it: which version of a reloaded plugin answered.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn plugin_name() -> String {
+            env!("CARGO_PKG_NAME").to_owned()
+        }
+
+        /// Named like the shared functions' `double`, of another type: a
+        /// reload from one to the other changes its type.
+        #[wasmer_plugin(codec = $codec)]
+        pub fn double(text: String) -> String {
+            text.repeat(2)
         }
 
         /// Has the host summarize `order`.
