@@ -4,6 +4,7 @@
 //! ```text
 //! wasmer-plugin inspect plugin.wasm [--json]
 //! wasmer-plugin call plugin.wasm greet '["wasm", 2]' [--fuel N] [--max-memory BYTES]
+//! wasmer-plugin call parse.wasm:parse rules.wasm:score '"level=warn"'
 //! wasmer-plugin new my-plugin
 //! wasmer-plugin build [my-plugin]
 //! ```
@@ -46,15 +47,15 @@ enum Command {
     /// Call a plugin function with JSON arguments (the bare value for one
     /// argument, an array for several, `null` for none) and print its
     /// return value as JSON: in any shipped codec, bincode and postcard
-    /// through the schemas the plugin exports.
+    /// through the schemas the plugin exports. Given stages
+    /// (`plugin.wasm:function`, in one codec), run them as a
+    /// pipeline: each one's return value is the next one's arguments.
     Call {
-        /// The plugin's `.wasm` file.
-        plugin: PathBuf,
-        /// The function's name.
-        function: String,
-        /// The arguments, as JSON.
-        #[arg(default_value = "null")]
-        args: String,
+        /// `PLUGIN FUNCTION [ARGS]`, or `PLUGIN:FUNCTION... [ARGS]`: the
+        /// plugin's `.wasm` file, the function's name, and the arguments as
+        /// JSON.
+        #[arg(required = true, num_args = 1.., value_name = "PLUGIN FUNCTION [ARGS]")]
+        words: Vec<String>,
         /// Stop the call after this many units of fuel.
         #[arg(long)]
         fuel: Option<u64>,
@@ -102,9 +103,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Inspect { plugin, json } => inspect::run(&plugin, json),
         Command::Call {
-            plugin,
-            function,
-            args,
+            words,
             fuel,
             max_memory,
             grant_clock,
@@ -116,7 +115,7 @@ fn main() -> ExitCode {
                 grant_clock,
                 grant_randomness,
             };
-            call::run(&plugin, &function, &args, &settings)
+            call_words(&words, &settings)
         }
         Command::New {
             name,
@@ -145,6 +144,35 @@ fn main() -> ExitCode {
 }
 
 /// A plugin file's bytes, or an error naming the file.
+/// `call`'s words: a plugin, a function and arguments, or pipeline
+/// stages and arguments.
+fn call_words(words: &[String], settings: &call::Settings) -> Result<(), String> {
+    let stages: Vec<call::StageArg> = words
+        .iter()
+        .map_while(|word| call::StageArg::parse(word))
+        .collect();
+    if !stages.is_empty() {
+        return match &words[stages.len()..] {
+            [] => call::run_pipeline(&stages, "null", settings),
+            [args] => call::run_pipeline(&stages, args, settings),
+            [_, extra, ..] => Err(format!(
+                "`{extra}` follows the arguments: give the stages as `plugin.wasm:function`, then the arguments as one JSON word"
+            )),
+        };
+    }
+    match words {
+        [plugin, function] => call::run(plugin.as_ref(), function, "null", settings),
+        [plugin, function, args] => call::run(plugin.as_ref(), function, args, settings),
+        [plugin] => Err(format!(
+            "name the function to call after {plugin}, or give stages as `plugin.wasm:function`"
+        )),
+        [_, _, _, extra, ..] => Err(format!(
+            "`{extra}` follows the arguments: give them as one JSON word (quote it)"
+        )),
+        [] => unreachable!("clap requires a word"),
+    }
+}
+
 fn read_plugin(path: &std::path::Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|err| format!("could not read {}: {err}", path.display()))
 }

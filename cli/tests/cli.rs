@@ -291,6 +291,66 @@ fn wasmer_plugin_tests_checksum(bytes: &[u8]) -> u64 {
 }
 
 #[test]
+fn call_runs_a_pipeline_of_stages() {
+    let (bincode, mixed, json) = (
+        test_plugin("bincode-plugin"),
+        test_plugin("mixed-plugin"),
+        test_plugin("json-plugin"),
+    );
+    let stage = |plugin: &Path, function: &str| format!("{}:{function}", plugin.display());
+    // via_bincode(4) = 5, kind_of(5) = Square { side: 5 }, kind_size = 5.
+    assert_prints(
+        &run(&[
+            "call",
+            &stage(&mixed, "via_bincode"),
+            &stage(&bincode, "kind_of"),
+            &stage(&bincode, "kind_size"),
+            "4",
+        ]),
+        "5",
+    );
+    let order = r#"{"id": 7, "customer": {"name": "Ada", "email": null},
+        "lines": [{"sku": "X-1", "quantity": 3, "unit_cents": 100}],
+        "notes": null, "tags": {}, "priority": "Low"}"#;
+    assert_prints(
+        &run(&[
+            "call",
+            &stage(&json, "echo"),
+            &stage(&json, "summarize"),
+            &stage(&json, "total_of"),
+            order,
+        ]),
+        "300",
+    );
+    assert_fails(
+        &run(&[
+            "call",
+            &stage(&bincode, "kind_of"),
+            &stage(&bincode, "double"),
+            "3",
+        ]),
+        "in the pipeline's 2nd stage, `double`: ",
+    );
+    assert_fails(
+        &run(&[
+            "call",
+            &stage(&json, "double"),
+            &stage(&bincode, "double"),
+            "3",
+        ]),
+        "uses the bincode codec but was called with json",
+    );
+    assert_fails(
+        &run(&["call", &stage(&json, "no_such"), "3"]),
+        "has no function `no_such`",
+    );
+    assert_fails(
+        &run(&["call", &stage(&json, "double"), "3", "4"]),
+        "`4` follows the arguments",
+    );
+}
+
+#[test]
 fn call_reports_what_went_wrong() {
     let json = test_plugin("json-plugin");
     assert_fails(
