@@ -28,6 +28,7 @@ mod json_floats;
 mod measurements;
 mod observe;
 mod pairs;
+mod pipelines;
 mod scale;
 mod schemas;
 mod simd;
@@ -74,6 +75,8 @@ fn main() {
                 "simd",
                 "--bench",
                 "observe",
+                "--bench",
+                "pipelines",
             ],
             &[],
         );
@@ -111,6 +114,7 @@ fn main() {
 
     let measurements = Measurements::read(&criterion_dir);
     let scale_probe = scale::probe(&workspace);
+    let swap_probe = pipelines::probe(&workspace);
     let memcopy_probe = example_output(&workspace, "memcopy_probe", &[]);
     let float_probe = json_floats::probe(&workspace, &target);
     let pairs = Pairs::probe(&workspace);
@@ -128,6 +132,7 @@ fn main() {
         &measurements,
         &Probes {
             scale: &scale_probe,
+            swap: &swap_probe,
             memcopy: &memcopy_probe,
             floats: &float_probe,
             pairs: &pairs,
@@ -232,6 +237,7 @@ fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
 /// What the examples and probes of this run printed.
 struct Probes<'a> {
     scale: &'a str,
+    swap: &'a str,
     memcopy: &'a str,
     floats: &'a json_floats::Probe,
     pairs: &'a Pairs,
@@ -372,6 +378,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
     json_floats::section(w, probes.floats);
     host_calls::section(w, m);
     async_calls::section(w, m);
+    pipelines::section(w, m, probes.swap);
     simd::section(w, m);
     observe::section(w, m, probes.observe);
     scale::section(w, m, probes.scale, probes.pairs);
@@ -531,6 +538,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, probes: &Probes<'_>)
     );
     host_calls::target_rows(w, m, pairs);
     async_calls::target_rows(w, m);
+    pipelines::target_rows(w, m, probes.swap);
     observe::target_rows(w, probes.observe);
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
