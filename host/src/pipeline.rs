@@ -168,12 +168,13 @@ fn stage_error(stage: usize, function: &str, source: Error) -> Error {
     }
 }
 
-/// The index of `function` in `plugin`, which must use codec `C`; the
-/// plugin's schemas are read first if no instance has read them.
+/// The index of `function` in `plugin`, which must use codec `C`; then
+/// the plugin's schemas are read, if no instance has read them, for the
+/// checks that follow.
 fn stage_index<C: Codec>(plugin: &dyn StagePlugin, function: &str) -> Result<usize, Error> {
-    plugin.read_schemas()?;
     let index = plugin.index_of(function)?;
     check_codec::<C>(&plugin.functions()[index])?;
+    plugin.read_schemas()?;
     Ok(index)
 }
 
