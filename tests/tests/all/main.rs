@@ -35,7 +35,7 @@ mod type_checks;
 
 /// Held by the tests that keep both cores busy for a while (the async
 /// tests with hundreds of calls in flight) and by the soak, whose calls
-/// have a 20 ms deadline that a success could miss beside them.
+/// have a deadline that a starved success could miss beside them.
 pub(crate) fn exclusive() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
