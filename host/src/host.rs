@@ -289,6 +289,11 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
                 std::mem::swap(&mut self.args, bytes);
                 result
             }
+            StageInput::Encoded(bytes) => {
+                self.args.clear();
+                self.args.extend_from_slice(bytes);
+                self.send_args(index, copy_out)
+            }
             StageInput::Encode(encode) => {
                 self.args.clear();
                 let name = &self.plugin.functions()[index].name;

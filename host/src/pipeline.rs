@@ -8,6 +8,7 @@
 //! thread ([`StageHost`]) or from any ([`StagePool`]).
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,7 +142,8 @@ impl<A: ?Sized, R: DeserializeOwned, C: Codec> PipelineBuilder<A, R, C> {
             let at = |source: Error| stage_error(position, &function, source);
             let index = stage_index::<C>(&*plugin, &function).map_err(at)?;
             if let Some(previous) = stages.last() {
-                check_link::<C>(previous, &*plugin, index, &function).map_err(at)?;
+                let writer = (&*previous.plugin, previous.index, &*previous.function);
+                check_link::<C>(writer, (&*plugin, index, &function)).map_err(at)?;
             }
             stages.push(Stage {
                 plugin,
@@ -178,21 +180,18 @@ fn stage_index<C: Codec>(plugin: &dyn StagePlugin, function: &str) -> Result<usi
     Ok(index)
 }
 
-/// Checks that function `index` of `reader` reads what `previous`
-/// returns.
+/// One side of a link between stages: a plugin, its function's index and
+/// name.
+type StageEnd<'a> = (&'a dyn StagePlugin, usize, &'a str);
+
+/// Checks that the `reader` stage reads what the `writer` stage returns.
 fn check_link<C: Codec>(
-    previous: &Stage,
-    reader: &dyn StagePlugin,
-    index: usize,
-    function: &str,
+    (writer, writer_index, writer_function): StageEnd<'_>,
+    (reader, reader_index, reader_function): StageEnd<'_>,
 ) -> Result<(), Error> {
     check_stage_link(
-        (
-            previous.plugin.type_checks(),
-            previous.index,
-            &previous.function,
-        ),
-        (reader.type_checks(), index, function),
+        (writer.type_checks(), writer_index, writer_function),
+        (reader.type_checks(), reader_index, reader_function),
         C::LAYOUT,
     )
 }
@@ -231,8 +230,11 @@ pub(crate) type EncodeInput<'a> =
 
 /// What a stage's call starts from.
 pub(crate) enum StageInput<'a> {
-    /// The previous stage's output, as its plugin encoded it.
+    /// The previous stage's output, as its plugin encoded it: the buffer
+    /// changes hands for the call.
     Bytes(&'a mut Vec<u8>),
+    /// Bytes the caller encoded, copied into the host's buffer.
+    Encoded(&'a [u8]),
     /// The pipeline's input, to encode.
     Encode(&'a mut EncodeInput<'a>),
 }
@@ -286,8 +288,7 @@ fn run_raw(
     buffers: &mut [Vec<u8>; 2],
     call: impl FnMut(usize, StageInput<'_>, &mut Vec<u8>) -> Result<(), Error>,
 ) -> Result<Vec<u8>, Error> {
-    let mut input = input.to_vec();
-    run_stages(stages, StageInput::Bytes(&mut input), buffers, call).map(<[u8]>::to_vec)
+    run_stages(stages, StageInput::Encoded(input), buffers, call).map(<[u8]>::to_vec)
 }
 
 /// A [`Pipeline`] run on the thread that owns it, with an instance of its
@@ -396,18 +397,20 @@ impl<A: Serialize + ?Sized, R: DeserializeOwned, C: Codec> PipelinePool<A, R, C>
 
     /// Runs the pipeline on `input`, on the calling thread's instances.
     pub fn run(&self, input: &A) -> Result<R, Error> {
-        let mut buffers = Default::default();
-        run_typed::<A, R, C>(&self.pipeline.stages, input, &mut buffers, |p, i, o| {
-            self.call_stage(p, i, o)
+        with_thread_buffers(|buffers| {
+            run_typed::<A, R, C>(&self.pipeline.stages, input, buffers, |p, i, o| {
+                self.call_stage(p, i, o)
+            })
         })
     }
 
     /// Runs the pipeline on encoded `input`; see
     /// [`PipelineHost::run_raw`].
     pub fn run_raw(&self, input: &[u8]) -> Result<Vec<u8>, Error> {
-        let mut buffers = Default::default();
-        run_raw(&self.pipeline.stages, input, &mut buffers, |p, i, o| {
-            self.call_stage(p, i, o)
+        with_thread_buffers(|buffers| {
+            run_raw(&self.pipeline.stages, input, buffers, |p, i, o| {
+                self.call_stage(p, i, o)
+            })
         })
     }
 
@@ -473,31 +476,24 @@ impl<A: Serialize + ?Sized, R: DeserializeOwned, C: Codec> PipelinePool<A, R, C>
         let stages = &self.pipeline.stages;
         let function = &stages[stage].function;
         let index = stage_index::<C>(new, function)?;
-        let neighbour = |position: usize| -> Result<Stage, Error> {
+        let this = (new, index, function.as_str());
+        // A neighbour as it runs now.
+        let running = |position: usize| {
             let plugin = self.pools[position].pool.current();
-            let function = stages[position].function.clone();
-            let index = stage_index::<C>(&*plugin, &function)?;
-            Ok(Stage {
-                plugin,
-                function,
-                index,
-            })
+            let index = stage_index::<C>(&*plugin, &stages[position].function)?;
+            Ok::<_, Error>((plugin, index))
         };
-        if stage > 0 {
-            check_link::<C>(&neighbour(stage - 1)?, new, index, function)?;
+        if let Some(before) = stage.checked_sub(1) {
+            let (plugin, index) = running(before)?;
+            check_link::<C>((&*plugin, index, &stages[before].function), this)?;
         }
-        if let Some(next) = stages.get(stage + 1) {
-            let after = neighbour(stage + 1)?;
-            let this = Stage {
-                plugin: new.boxed(),
-                function: function.clone(),
-                index,
-            };
-            check_link::<C>(&this, &*after.plugin, after.index, &next.function)?;
-        } else {
-            check_output::<C, R>(new, index, function)?;
+        match stages.get(stage + 1) {
+            Some(next) => {
+                let (plugin, index) = running(stage + 1)?;
+                check_link::<C>(this, (&*plugin, index, &next.function))
+            }
+            None => check_output::<C, R>(new, index, function),
         }
-        Ok(())
     }
 
     /// The pipeline this runs (as built: reloaded stages are not in it).
@@ -511,6 +507,21 @@ impl<A: Serialize + ?Sized, R: DeserializeOwned, C: Codec> PipelinePool<A, R, C>
             .get(stage)
             .map_or(0, |stage| stage.pool.instances())
     }
+}
+
+thread_local! {
+    /// The buffers a thread's [`PipelinePool`] runs hand bytes on in, kept
+    /// between runs as a [`PipelineHost`] keeps its own.
+    static THREAD_BUFFERS: Cell<[Vec<u8>; 2]> = const { Cell::new([Vec::new(), Vec::new()]) };
+}
+
+/// Runs `run` with this thread's buffers, taken out for it: a run nested
+/// in it (a host function running a pipeline) gets empty ones.
+fn with_thread_buffers<T>(run: impl FnOnce(&mut [Vec<u8>; 2]) -> T) -> T {
+    let mut buffers = THREAD_BUFFERS.take();
+    let result = run(&mut buffers);
+    THREAD_BUFFERS.set(buffers);
+    result
 }
 
 /// Where a pool stage's function is in the version of its plugin last
@@ -561,7 +572,6 @@ trait StagePlugin: Send + Sync {
     fn read_schemas(&self) -> Result<(), Error>;
     fn host(&self) -> Result<Box<dyn StageHost>, Error>;
     fn pool(&self, max: usize) -> Box<dyn StagePool>;
-    fn boxed(&self) -> Box<dyn StagePlugin>;
 }
 
 impl<S: Send + 'static> StagePlugin for Plugin<S> {
@@ -594,10 +604,6 @@ impl<S: Send + 'static> StagePlugin for Plugin<S> {
 
     fn pool(&self, max: usize) -> Box<dyn StagePool> {
         Box::new(HostPool::<Bincode, S>::with_max_instances(self, max))
-    }
-
-    fn boxed(&self) -> Box<dyn StagePlugin> {
-        Box::new(self.clone())
     }
 }
 

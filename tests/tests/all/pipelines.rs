@@ -90,6 +90,12 @@ fn pipelines_answer_as_chained_calls<C: Codec + 'static>() {
         assert_eq!(two_host.run(&order).unwrap(), total);
         assert_eq!(summary_host.run(&order).unwrap(), summary);
         assert_eq!(pool.run(&order).unwrap(), total);
+        // Bytes in the pipeline's codec, in and out.
+        let mut input = Vec::new();
+        C::encode(&order, &mut input).unwrap();
+        for output in [three_host.run_raw(&input), pool.run_raw(&input)] {
+            assert_eq!(C::decode::<i64>(&output.unwrap()).unwrap(), total);
+        }
     }
     // From several threads, each with its own instances.
     std::thread::scope(|scope| {
@@ -295,4 +301,19 @@ fn a_reloaded_stage_is_checked_against_its_neighbours() {
     let again = builder.build(plugin("bincode-plugin")).unwrap();
     pool.reload_stage(1, &again).unwrap();
     assert_eq!(pool.run(&7).unwrap(), 28);
+
+    // A version that answers otherwise: the next run shows which served.
+    // plugin_name() -> String, then host-calls' double(String) -> String.
+    let named = Pipeline::<(), String>::builder()
+        .stage(&shared, "plugin_name")
+        .stage(&host_calls, "double")
+        .build()
+        .unwrap();
+    let pool = PipelinePool::new(&named);
+    assert_eq!(pool.run(&()).unwrap(), "bincode-pluginbincode-plugin");
+    pool.reload_stage(0, &host_calls).unwrap();
+    assert_eq!(
+        pool.run(&()).unwrap(),
+        "host-calls-bincodehost-calls-bincode"
+    );
 }
