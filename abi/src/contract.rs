@@ -13,13 +13,15 @@ use crate::le::{read_u32, write_u32};
 /// Bump it whenever anything in this module, the metadata record format,
 /// the schema bytes or the guest runtime's observable behaviour changes.
 ///
-/// Version 5 added the capability imports ([`CLOCK_WALL_IMPORT`],
+/// Version 6 added batch exports
+/// ([`BATCH_EXPORT_PREFIX`](crate::BATCH_EXPORT_PREFIX)) and their
+/// column layout; version 5 added the capability imports ([`CLOCK_WALL_IMPORT`],
 /// [`CLOCK_MONOTONIC_IMPORT`], [`RANDOM_FILL_IMPORT`]) and [`LOG_IMPORT`];
 /// version 4
 /// host-function schema exports
 /// ([`IMPORT_SCHEMA_EXPORT_PREFIX`]); version 3 schema exports
 /// ([`SCHEMA_EXPORT_PREFIX`]); version 2 host functions (import records).
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// The oldest version a host of this version still loads and calls:
 /// every version so far only added things a plugin may go without.

@@ -22,12 +22,19 @@
 
 extern crate alloc;
 
+mod batch;
 mod codec;
 mod contract;
 mod le;
 mod metadata;
 mod schema;
 
+pub use batch::{
+    BATCH_ALIGN, BATCH_EXPORT_PREFIX, BATCH_HEADER_SIZE, BATCH_OUTPUT_HEADER_SIZE,
+    BATCH_ROW_OFFSET, BatchError, BatchHeader, COLUMN_HAS_VALIDITY, COLUMN_HEADER_SIZE, Column,
+    ColumnBuilder, ColumnKind, NO_ROW, Values, batch_export_name, bitmap_len, read_batch,
+    read_columns, read_output, write_batch_header, write_column, write_output_header,
+};
 pub use codec::{Codec, Layout};
 pub use contract::{
     ABI_VERSION, ALLOC_EXPORT, CLOCK_MONOTONIC_IMPORT, CLOCK_WALL_IMPORT, FREE_EXPORT,

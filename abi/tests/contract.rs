@@ -77,6 +77,42 @@ fn contract_description() -> String {
         "host function import of `f`",
         &host_function_import_name("f"),
     );
+    line("batch export of `f`", &batch_export_name("f"));
+    line("BATCH_HEADER_SIZE", &BATCH_HEADER_SIZE);
+    line("BATCH_ROW_OFFSET", &BATCH_ROW_OFFSET);
+    line("NO_ROW", &NO_ROW);
+    line("BATCH_OUTPUT_HEADER_SIZE", &BATCH_OUTPUT_HEADER_SIZE);
+    line("COLUMN_HEADER_SIZE", &COLUMN_HEADER_SIZE);
+    line("COLUMN_HAS_VALIDITY", &COLUMN_HAS_VALIDITY);
+    line("BATCH_ALIGN", &BATCH_ALIGN);
+    for kind in ColumnKind::ALL {
+        line(&format!("ColumnKind::{kind:?}"), &kind.code());
+    }
+    // Every section of the layout, in one batch.
+    let mut ints = ColumnBuilder::new(ColumnKind::I32, 3);
+    ints.push_fixed(&5i32.to_le_bytes());
+    ints.push_null();
+    ints.push_fixed(&(-5i32).to_le_bytes());
+    let mut strings = ColumnBuilder::new(ColumnKind::Str, 3);
+    for value in ["a", "bc", ""] {
+        strings.push_bytes(value.as_bytes());
+    }
+    let mut bools = ColumnBuilder::new(ColumnKind::Bool, 3);
+    bools.push_bool(true);
+    bools.push_null();
+    bools.push_bool(false);
+    let mut batch = Vec::new();
+    write_batch_header(&mut batch, 3, 3);
+    for column in [ints.column(), strings.column(), bools.column()] {
+        write_column(&mut batch, &column);
+    }
+    let hex: String = batch.iter().map(|b| format!("{b:02x}")).collect();
+    line("batch", &hex);
+    let mut output = Vec::new();
+    write_output_header(&mut output, 3);
+    write_column(&mut output, &strings.column());
+    let hex: String = output.iter().map(|b| format!("{b:02x}")).collect();
+    line("batch output", &hex);
     text
 }
 
@@ -227,7 +263,18 @@ fn the_spec_names_every_part_of_the_contract() {
         format!("`ABI_VERSION` is {ABI_VERSION}"),
         format!("1 MiB (`MAX_SCHEMA_BYTES`)"),
         format!("{MAX_SCHEMA_DEPTH} nested formats"),
+        format!("`{BATCH_EXPORT_PREFIX}<name>`"),
+        format!("{BATCH_HEADER_SIZE} (`BATCH_HEADER_SIZE`)"),
+        format!("{BATCH_ROW_OFFSET} (`BATCH_ROW_OFFSET`)"),
+        format!("{NO_ROW:#x} (`NO_ROW`)"),
+        format!("{BATCH_OUTPUT_HEADER_SIZE} (`BATCH_OUTPUT_HEADER_SIZE`)"),
+        format!("{COLUMN_HEADER_SIZE} (`COLUMN_HEADER_SIZE`)"),
+        format!("{COLUMN_HAS_VALIDITY} (`COLUMN_HAS_VALIDITY`)"),
+        format!("{BATCH_ALIGN} (`BATCH_ALIGN`)"),
     ];
+    for kind in ColumnKind::ALL {
+        facts.push(format!("| {} | `{}` |", kind.code(), kind.type_name()));
+    }
     for status in Status::ALL {
         facts.push(format!("| {} | `{status:?}` |", status.code()));
     }
@@ -270,6 +317,11 @@ fn literal_copies_of_the_names_agree() {
             "macros/src/expand.rs",
             "SCHEMA_EXPORT_PREFIX",
             SCHEMA_EXPORT_PREFIX,
+        ),
+        (
+            "macros/src/batch.rs",
+            "BATCH_EXPORT_PREFIX",
+            BATCH_EXPORT_PREFIX,
         ),
         ("macros/src/imports.rs", "IMPORT_MODULE", IMPORT_MODULE),
         (

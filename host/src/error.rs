@@ -409,6 +409,31 @@ pub enum Error {
         /// How they differ.
         difference: String,
     },
+    /// A batch call ([`Host::call_batch`](crate::Host::call_batch)) failed
+    /// while the plugin ran one of its rows: the error is its source.
+    #[error("plugin function `{function}` failed on row {row} of a batch of {rows}")]
+    BatchRow {
+        /// The plugin function.
+        function: String,
+        /// The row, from 0.
+        row: usize,
+        /// Rows in the batch.
+        rows: usize,
+        /// What went wrong there.
+        #[source]
+        source: Box<Error>,
+    },
+    /// [`Host::call_batch`](crate::Host::call_batch) named a function
+    /// without a batch export: its arguments or result are not column
+    /// types (docs/ABI.md, "Batches"), or the plugin was built before ABI
+    /// version 6. Call it row by row.
+    #[error(
+        "plugin function `{function}` has no batch export (its types are not all column types, or the plugin predates ABI version 6): call it row by row"
+    )]
+    NoBatchExport {
+        /// The plugin function.
+        function: String,
+    },
     /// A [`Pipeline`](crate::Pipeline) was built without a stage.
     #[error("a pipeline needs at least one stage: add it with `PipelineBuilder::stage`")]
     EmptyPipeline,
@@ -453,7 +478,9 @@ impl Error {
             | Error::OutputTooLarge { .. }
             | Error::GuestAlloc { .. }
             | Error::HostFunction { .. } => true,
-            Error::Stage { source, .. } => source.discards_instance(),
+            Error::Stage { source, .. } | Error::BatchRow { source, .. } => {
+                source.discards_instance()
+            }
             Error::Io { .. }
             | Error::Compile(_)
             | Error::UnsupportedFeature { .. }
@@ -483,6 +510,7 @@ impl Error {
             | Error::CapabilityNotGranted { .. }
             | Error::DuplicateHostFunction { .. }
             | Error::StageTypeMismatch { .. }
+            | Error::NoBatchExport { .. }
             | Error::EmptyPipeline
             | Error::NoSuchStage { .. }
             | Error::StateMismatch { .. } => false,
@@ -495,7 +523,7 @@ impl Error {
     /// (`err.host_error()?.downcast_ref::<std::io::Error>()`).
     pub fn host_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
-            Error::Stage { source, .. } => source.host_error(),
+            Error::Stage { source, .. } | Error::BatchRow { source, .. } => source.host_error(),
             Error::HostFunction {
                 failure: HostFunctionFailure::Returned(error),
                 ..
@@ -509,6 +537,15 @@ impl Error {
     pub fn stage(&self) -> Option<(usize, &Error)> {
         match self {
             Error::Stage { stage, source, .. } => Some((*stage, source)),
+            _ => None,
+        }
+    }
+
+    /// For an error of a batch call on one of its rows
+    /// ([`Error::BatchRow`]), the row (from 0) and what went wrong there.
+    pub fn batch_row(&self) -> Option<(usize, &Error)> {
+        match self {
+            Error::BatchRow { row, source, .. } => Some((*row, source)),
             _ => None,
         }
     }

@@ -4,7 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasmer_plugin_abi::{Codec, FunctionRecord, FunctionSchema};
+use wasmer_plugin_abi::{
+    BATCH_HEADER_SIZE, BatchHeader, Codec, Column, FunctionRecord, FunctionSchema, read_output,
+};
 use wasmer_plugin_codecs::Bincode;
 
 use crate::instance::Instance;
@@ -344,6 +346,79 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         let result = instance.call(index, name, &self.args, &mut self.state, decode);
         #[cfg(feature = "tracing")]
         span.fuel(|| instance.fuel_used());
+        if let Err(error) = &result
+            && error.discards_instance()
+        {
+            self.instance = None;
+        }
+        result
+    }
+
+    /// Calls plugin function `name` once for every row of `batch`, in one
+    /// call into the plugin, and hands the result column to `read`
+    /// straight from guest memory.
+    ///
+    /// `batch` is a batch of argument columns in the layout of
+    /// docs/ABI.md, "Batches" (built with [`write_batch_header`] and
+    /// [`write_column`], from [`ColumnBuilder`]s or from buffers of that
+    /// layout); the result column has been checked to have as many rows.
+    ///
+    /// [`write_batch_header`]: crate::write_batch_header
+    /// [`write_column`]: crate::write_column
+    /// [`ColumnBuilder`]: crate::ColumnBuilder The function must have a batch
+    /// export ([`Error::NoBatchExport`] otherwise, see
+    /// [`Plugin::has_batch_export`](crate::Plugin::has_batch_export)). The
+    /// limits apply to the whole batch as to one call; a failure while
+    /// the plugin ran a row is an [`Error::BatchRow`] naming it, and
+    /// discards the instance as that failure would.
+    pub fn call_batch<T>(
+        &mut self,
+        name: &str,
+        batch: &[u8],
+        read: impl FnOnce(Column<'_>) -> T,
+    ) -> Result<T, Error> {
+        let index = index_of(&self.plugin, name)?;
+        let record = &self.plugin.functions()[index];
+        let span = Span::call(self.plugin.id(), &record.name, &record.codec, batch.len());
+        let _entered = span.enter();
+        let result = self.call_batch_instance(index, &span, batch, read);
+        span.finish(&result);
+        result
+    }
+
+    /// [`call_batch`](Host::call_batch) inside its span.
+    fn call_batch_instance<T>(
+        &mut self,
+        index: usize,
+        span: &Span,
+        batch: &[u8],
+        read: impl FnOnce(Column<'_>) -> T,
+    ) -> Result<T, Error> {
+        let name = &self.plugin.functions()[index].name;
+        check_input(name, batch.len(), self.plugin.limits().max_input_bytes)?;
+        let rows = batch
+            .first_chunk::<BATCH_HEADER_SIZE>()
+            .map_or(0, |header| BatchHeader::read(header).rows);
+        let instance = match &mut self.instance {
+            Some(instance) => instance,
+            empty => empty.insert(Instance::new(&self.plugin, &mut self.state)?),
+        };
+        let decode = |output: &[u8]| {
+            span.output(output.len());
+            let bad = |reason: String| Error::BadOutput {
+                function: name.clone(),
+                reason,
+            };
+            let column = read_output(output).map_err(|err| bad(err.to_string()))?;
+            if column.rows != rows {
+                return Err(bad(format!(
+                    "its batch output has {} rows for {rows} input rows",
+                    column.rows
+                )));
+            }
+            Ok(read(column))
+        };
+        let result = instance.call_batch(index, name, batch, &mut self.state, decode);
         if let Err(error) = &result
             && error.discards_instance()
         {

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, FREE_EXPORT, MEMORY_EXPORT, SLOT_EXPORT, function_export_name,
-    import_schema_export_name, schema_export_name,
+    ALLOC_EXPORT, BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchHeader, FREE_EXPORT, MEMORY_EXPORT,
+    NO_ROW, SLOT_EXPORT, batch_export_name, function_export_name, import_schema_export_name,
+    schema_export_name,
 };
 
 use crate::Error;
@@ -69,6 +70,12 @@ pub(crate) struct Instance<S> {
     /// export is missing or mistyped keeps the reason, reported when that
     /// function is called.
     exports: Vec<Result<PluginExport, String>>,
+    /// The module's exports, for the batch exports, looked up at their
+    /// first call (most hosts never make one).
+    wasm: wasmer::Instance,
+    /// One per metadata record: `None` until looked up, then the batch
+    /// export if the module has one.
+    batch_exports: Vec<Option<Option<PluginExport>>>,
     /// The slot's address, inside the memory (checked at instantiation;
     /// memory never shrinks).
     slot: u32,
@@ -216,6 +223,8 @@ impl<S: Send + 'static> Instance<S> {
             ),
             input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
+            batch_exports: vec![None; functions.len()],
+            wasm: instance.clone(),
             slot,
             async_mode,
         };
@@ -275,27 +284,103 @@ impl<S: Send + 'static> Instance<S> {
         decode: impl FnOnce(&[u8]) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let export = self.export(index, function)?;
+        self.run_export(&export, function, input, state, started, decode)
+            .map_err(|(error, _)| error)
+    }
+
+    /// Calls `export` with `input` and hands the output bytes to
+    /// `decode`; a failure comes with where the input was written, when
+    /// it was.
+    #[inline]
+    fn run_export<T>(
+        &mut self,
+        export: &PluginExport,
+        function: &str,
+        input: &[u8],
+        state: &mut Option<S>,
+        started: impl FnOnce(&InstanceLimits),
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, (Error, Option<u32>)> {
+        let mut written = None;
         // The limits cover the guest's allocator too.
-        let result = self.with_state(state, |instance| {
-            let Instance {
-                limits,
-                store,
-                memory,
-                input: buffer,
-                ..
-            } = instance;
-            limits.run(store, |store| {
-                started(limits);
-                let (ptr, len) = buffer.write(store, memory, input)?;
-                Ok(export.call(store, ptr, len))
+        let result = self
+            .with_state(state, |instance| {
+                let Instance {
+                    limits,
+                    store,
+                    memory,
+                    input: buffer,
+                    ..
+                } = instance;
+                limits.run(store, |store| {
+                    started(limits);
+                    let (ptr, len) = buffer.write(store, memory, input)?;
+                    written = Some(ptr);
+                    Ok(export.call(store, ptr, len))
+                })
             })
-        })?;
+            .map_err(|error| (error, None))?;
         let returned = match result {
             Ok(Ok(returned)) => returned,
-            Ok(Err(trap)) => return Err(self.trap_error(trap, function)),
-            Err(failure) => return Err(self.input_error(failure, function, input.len())),
+            Ok(Err(trap)) => return Err((self.trap_error(trap, function), written)),
+            Err(failure) => return Err((self.input_error(failure, function, input.len()), None)),
         };
         self.read_output(returned, function, decode)
+            .map_err(|error| (error, written))
+    }
+
+    /// Calls the batch export of function `index` with `batch` (a batch
+    /// in the column layout, docs/ABI.md "Batches") and hands the output
+    /// bytes to `decode`. A failure while the plugin ran a row is an
+    /// [`Error::BatchRow`] naming it.
+    pub(crate) fn call_batch<T>(
+        &mut self,
+        index: usize,
+        function: &str,
+        batch: &[u8],
+        state: &mut Option<S>,
+        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let export = match &self.batch_exports[index] {
+            Some(export) => export.clone(),
+            None => {
+                let export = self
+                    .wasm
+                    .exports
+                    .get_typed_function(&self.store, &batch_export_name(function))
+                    .ok();
+                self.batch_exports[index].insert(export).clone()
+            }
+        };
+        let export = export.ok_or_else(|| Error::NoBatchExport {
+            function: function.to_owned(),
+        })?;
+        let rows = batch
+            .first_chunk::<BATCH_HEADER_SIZE>()
+            .map_or(0, |header| BatchHeader::read(header).rows);
+        self.run_export(&export, function, batch, state, |_| {}, decode)
+            .map_err(
+                |(error, written)| match written.and_then(|ptr| self.running_row(ptr)) {
+                    Some(row) if row < rows => Error::BatchRow {
+                        function: function.to_owned(),
+                        row,
+                        rows,
+                        source: Box::new(error),
+                    },
+                    _ => error,
+                },
+            )
+    }
+
+    /// The row the guest was running when a batch call written at `ptr`
+    /// stopped, if it had started one.
+    fn running_row(&mut self, ptr: u32) -> Option<usize> {
+        let memory = GuestMemory::new(&self.memory, &mut self.store);
+        let bytes = memory
+            .get("the batch header", ptr as u64 + BATCH_ROW_OFFSET as u64, 4)
+            .ok()?;
+        let row = u32::from_le_bytes(bytes.try_into().ok()?);
+        (row != NO_ROW).then_some(row as usize)
     }
 
     /// Like [`call`](Instance::call), with the plugin driven as a future

@@ -166,8 +166,9 @@ pub use pipeline::{Pipeline, PipelineBuilder, PipelineHost, PipelinePool};
 pub use plugin::Plugin;
 pub use pool::{DEFAULT_MAX_INSTANCES, HostPool};
 pub use wasmer_plugin_abi::{
-    ABI_VERSION, Codec, Container, Field, Format, FunctionRecord, FunctionSchema, Layout,
-    OLDEST_ABI_VERSION, Schema, Shape, Variant,
+    ABI_VERSION, Codec, Column, ColumnBuilder, ColumnKind, Container, Field, Format,
+    FunctionRecord, FunctionSchema, Layout, OLDEST_ABI_VERSION, Schema, Shape, Values, Variant,
+    write_batch_header, write_column,
 };
 pub use wasmer_plugin_codecs::Bincode;
 #[cfg(feature = "json")]

@@ -138,6 +138,20 @@ impl<S> Plugin<S> {
         &self.inner.functions
     }
 
+    /// Whether plugin function `name` has a batch export, for
+    /// [`Host::call_batch`](crate::Host::call_batch): since ABI version 6,
+    /// functions whose arguments and result are all column types do
+    /// (docs/ABI.md, "Batches").
+    pub fn has_batch_export(&self, name: &str) -> bool {
+        let export = wasmer_plugin_abi::batch_export_name(name);
+        self.inner.module.exports().any(|candidate| {
+            candidate.name() == export
+                && matches!(candidate.ty(), wasmer::ExternType::Function(function)
+                    if function.params() == [wasmer::Type::I32, wasmer::Type::I32]
+                        && function.results() == [wasmer::Type::I32])
+        })
+    }
+
     /// The host functions the plugin imports, as its metadata describes
     /// them; the builder provided each.
     pub fn imports(&self) -> &[FunctionRecord] {

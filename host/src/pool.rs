@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasmer_plugin_abi::{Codec, FunctionRecord};
+use wasmer_plugin_abi::{Codec, Column, FunctionRecord};
 use wasmer_plugin_codecs::Bincode;
 
 use crate::host::lookup;
@@ -408,6 +408,29 @@ impl<C: Codec + 'static, S: Send + 'static> HostPool<C, S> {
     /// [`Host::call_raw`].
     pub fn call_raw(&self, name: &str, input: &[u8]) -> Result<Vec<u8>, Error> {
         self.with_host(|host| host.call_raw(name, input))
+    }
+
+    /// Calls plugin function `name` on every row of `batch`, on the
+    /// calling thread's instance; see [`Host::call_batch`].
+    pub fn call_batch<T>(
+        &self,
+        name: &str,
+        batch: &[u8],
+        read: impl FnOnce(Column<'_>) -> T,
+    ) -> Result<T, Error> {
+        self.with_host(|host| host.call_batch(name, batch, read))
+    }
+
+    /// The size in bytes of the linear memory of the calling thread's
+    /// instance, or `None` when the thread has none (see
+    /// [`Host::memory_size`]).
+    pub fn memory_size(&self) -> Option<u64> {
+        POOLED.with(|pooled| {
+            let pooled = pooled.borrow();
+            let entry = pooled.iter().find(|entry| entry.pool == self.shared.id)?;
+            let host = entry.host.as_ref()?.downcast_ref::<PooledHost<C, S>>()?;
+            host.host.memory_size()
+        })
     }
 
     /// Runs `access` on the state of the calling thread's instance, made

@@ -122,6 +122,7 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
         None => quote!(()),
     };
     let schema_export = schema_export(&private, &codec, &schema_export_name, &wire_type, &ret_type);
+    let batch_export = crate::batch::batch_export(&private, user_fn, &name, signature);
     let kind = quote!(#private::RECORD_KIND_FUNCTION);
     let record = metadata_record(&private, &codec, kind, [&name, &args_text, &ret_text]);
 
@@ -157,6 +158,8 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
             // with `--cfg wasmer_plugin_no_schemas` leaves it out (and the
             // function unchecked), for the size it costs.
             #schema_export
+
+            #batch_export
         };
     }
 }

@@ -11,6 +11,7 @@
 
 use proc_macro::TokenStream;
 
+mod batch;
 mod expand;
 mod imports;
 mod options;

@@ -44,6 +44,13 @@
 //!   dependency.
 //! - A panic reaches the host as an error holding its message and source
 //!   location.
+//! - A function whose parameters and result are all column types
+//!   (`bool`, the integers up to 64 bits, `f32`, `f64`, `String`, `&str`,
+//!   `Vec<u8>`, `&[u8]`, and `Option` of any of them, spelled so) also
+//!   gets a batch export, which runs it on every row of a batch of
+//!   columns in one call: how `wasmer-plugin-datafusion` serves it as a
+//!   SQL function. A null argument to a parameter that is not an
+//!   `Option` makes that row's result null without calling it.
 //!
 //! # Host functions
 //!
@@ -145,6 +152,7 @@ pub use wasmer_plugin_macros::{host_functions, wasmer_plugin};
 pub mod __private {
     pub use crate::guest::*;
     pub use wasmer_plugin_abi::{
-        Codec, FunctionSchema, RECORD_KIND_FUNCTION, RECORD_KIND_IMPORT, record, record_len,
+        BatchError, Codec, Column, ColumnKind, FunctionSchema, RECORD_KIND_FUNCTION,
+        RECORD_KIND_IMPORT, record, record_len,
     };
 }

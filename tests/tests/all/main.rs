@@ -14,6 +14,7 @@ macro_rules! for_every_codec {
 
 #[cfg(feature = "async")]
 mod async_calls;
+mod batches;
 mod byte_buffers;
 mod capabilities;
 mod codecs;

@@ -19,6 +19,7 @@ compile_error!(
 );
 
 mod args;
+mod batch;
 #[cfg(target_arch = "wasm32")]
 mod cell;
 mod exports;
@@ -32,6 +33,7 @@ mod schema;
 mod slot;
 
 pub use args::{BytesArg, StrArg};
+pub use batch::{ColumnArg, ColumnReturn, run_batch};
 pub use exports::{FunctionInfo, guest_alloc, guest_free, run_export};
 pub use imports::{HostImport, ImportInfo, call_host, outside_a_plugin};
 pub use panic::record_panic;

@@ -1,0 +1,366 @@
+//! The body of a batch export: a plugin function applied to every row of
+//! a batch of argument columns, its results written as one column
+//! (docs/ABI.md, "Batches").
+//!
+//! A null in a column whose parameter is not an `Option` makes that row's
+//! result null without calling the function, as SQL functions do.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind};
+
+use super::exports::FunctionInfo;
+
+/// A parameter type a batch column holds.
+pub trait ColumnArg<'a>: Sized {
+    /// The column kind it is read from.
+    const KIND: ColumnKind;
+
+    /// Row `row` of `column` (`index` in the batch, for messages): `None`
+    /// for a null the parameter cannot take.
+    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError>;
+}
+
+macro_rules! fixed_args {
+    ($($ty:ty => $kind:ident),* $(,)?) => {$(
+        impl<'a> ColumnArg<'a> for $ty {
+            const KIND: ColumnKind = ColumnKind::$kind;
+
+            #[inline]
+            fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+                Ok(column
+                    .is_valid(row)
+                    .then(|| <$ty>::from_le_bytes(column.fixed(row))))
+            }
+        }
+
+        impl ColumnReturn for $ty {
+            const KIND: ColumnKind = ColumnKind::$kind;
+
+            #[inline]
+            fn push(self, out: &mut ColumnBuilder) {
+                out.push_fixed(&self.to_le_bytes());
+            }
+        }
+    )*};
+}
+
+fixed_args!(
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64,
+    f32 => F32, f64 => F64,
+);
+
+impl<'a> ColumnArg<'a> for bool {
+    const KIND: ColumnKind = ColumnKind::Bool;
+
+    #[inline]
+    fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        Ok(column.is_valid(row).then(|| column.bool(row)))
+    }
+}
+
+impl<'a> ColumnArg<'a> for &'a str {
+    const KIND: ColumnKind = ColumnKind::Str;
+
+    #[inline]
+    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        if !column.is_valid(row) {
+            return Ok(None);
+        }
+        core::str::from_utf8(column.bytes(row))
+            .map(Some)
+            .map_err(|_| BatchError::NotUtf8 { column: index, row })
+    }
+}
+
+impl<'a> ColumnArg<'a> for String {
+    const KIND: ColumnKind = ColumnKind::Str;
+
+    #[inline]
+    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        <&str>::get(column, index, row).map(|value| value.map(String::from))
+    }
+}
+
+impl<'a> ColumnArg<'a> for &'a [u8] {
+    const KIND: ColumnKind = ColumnKind::Bytes;
+
+    #[inline]
+    fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        Ok(column.is_valid(row).then(|| column.bytes(row)))
+    }
+}
+
+impl<'a> ColumnArg<'a> for Vec<u8> {
+    const KIND: ColumnKind = ColumnKind::Bytes;
+
+    #[inline]
+    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        <&[u8]>::get(column, index, row).map(|value| value.map(<[u8]>::to_vec))
+    }
+}
+
+/// An `Option` parameter takes a null as `None`.
+impl<'a, T: ColumnArg<'a>> ColumnArg<'a> for Option<T> {
+    const KIND: ColumnKind = T::KIND;
+
+    #[inline]
+    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        T::get(column, index, row).map(Some)
+    }
+}
+
+/// A return type a batch's result column holds.
+pub trait ColumnReturn: Sized {
+    /// The column kind it is written as.
+    const KIND: ColumnKind;
+
+    /// Appends the value as the next row.
+    fn push(self, out: &mut ColumnBuilder);
+}
+
+impl ColumnReturn for bool {
+    const KIND: ColumnKind = ColumnKind::Bool;
+
+    #[inline]
+    fn push(self, out: &mut ColumnBuilder) {
+        out.push_bool(self);
+    }
+}
+
+impl ColumnReturn for String {
+    const KIND: ColumnKind = ColumnKind::Str;
+
+    #[inline]
+    fn push(self, out: &mut ColumnBuilder) {
+        out.push_bytes(self.as_bytes());
+    }
+}
+
+impl ColumnReturn for Vec<u8> {
+    const KIND: ColumnKind = ColumnKind::Bytes;
+
+    #[inline]
+    fn push(self, out: &mut ColumnBuilder) {
+        out.push_bytes(&self);
+    }
+}
+
+/// An `Option` result's `None` is a null.
+impl<T: ColumnReturn> ColumnReturn for Option<T> {
+    const KIND: ColumnKind = T::KIND;
+
+    #[inline]
+    fn push(self, out: &mut ColumnBuilder) {
+        match self {
+            Some(value) => value.push(out),
+            None => out.push_null(),
+        }
+    }
+}
+
+/// The body of every generated batch export: reads the argument columns,
+/// checks their kinds against `kinds`, runs `row` on every row (writing
+/// the row's index into the batch header first, for the host to name a
+/// row that traps), and publishes the result column. `row` returns
+/// `None` for a row whose result is null without a call.
+///
+/// Outside wasm32 nothing calls an export; this panics without touching
+/// any guest state.
+///
+/// # Safety
+/// `input` must point to `len` bytes the host wrote and leaves alone
+/// until this returns, or `len` must be 0. No other call
+/// into the runtime may be running.
+pub unsafe fn run_batch<R, F>(
+    function: &FunctionInfo,
+    input: *mut u8,
+    len: usize,
+    kinds: &[ColumnKind],
+    row: F,
+) -> *const u8
+where
+    R: ColumnReturn,
+    F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+{
+    #[cfg(target_arch = "wasm32")]
+    {
+        // SAFETY: the caller's contract, forwarded.
+        unsafe { guest::run::<R, F>(function, input, len, kinds, row) }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (function, input, len, kinds, row);
+        panic!("plugin exports run only inside a wasm32 guest, called by a wasmer-plugin host")
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod guest {
+    use alloc::vec::Vec;
+
+    use wasmer_plugin_abi::{
+        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, Column, ColumnBuilder,
+        ColumnKind, NO_ROW, Status, read_columns, write_column, write_output_header,
+    };
+
+    use super::{ColumnReturn, FunctionInfo};
+    use crate::guest::cell::GuestCell;
+    use crate::guest::message::write_message;
+    use crate::guest::slot::publish;
+
+    /// The output of the last batch call, kept for the host to copy until
+    /// the next call, as the row exports' output is.
+    static OUTPUT: GuestCell<Vec<u8>> = GuestCell::new(Vec::new());
+
+    /// The result column being built, kept between calls with its
+    /// buffers, so that batches no larger than earlier ones allocate
+    /// nothing.
+    static RESULT: GuestCell<Option<ColumnBuilder>> = GuestCell::new(None);
+
+    /// Output capacity kept between calls, in the output buffer and in
+    /// each of the result column's buffers; a larger buffer is released
+    /// at the start of the next call, so that one huge batch does not pin
+    /// its memory.
+    const RETAINED_OUTPUT_CAPACITY: usize = 4 * 1024 * 1024;
+
+    /// [`run_batch`](super::run_batch) in a guest.
+    ///
+    /// # Safety
+    /// As for `run_batch`.
+    pub(super) unsafe fn run<R, F>(
+        function: &FunctionInfo,
+        input: *mut u8,
+        len: usize,
+        kinds: &[ColumnKind],
+        mut row: F,
+    ) -> *const u8
+    where
+        R: ColumnReturn,
+        F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+    {
+        crate::guest::panic::install_hook();
+        let outcome = if len < BATCH_HEADER_SIZE {
+            Err(BatchError::Truncated {
+                what: "the batch header",
+                offset: 0,
+                needed: BATCH_HEADER_SIZE,
+            })
+        } else {
+            let mut header = [0u8; BATCH_HEADER_SIZE];
+            // SAFETY: the caller guarantees `len` (at least the header's
+            // size, checked above) readable bytes at `input`.
+            unsafe { core::ptr::copy_nonoverlapping(input, header.as_mut_ptr(), header.len()) };
+            let header = BatchHeader::read(&header);
+            // SAFETY: the bytes after the header are among the `len` the
+            // caller guarantees, untouched by anyone else until this
+            // returns. The header itself is not covered by this slice: it
+            // is written below, through the raw pointer.
+            let body = unsafe {
+                core::slice::from_raw_parts(input.add(BATCH_HEADER_SIZE), len - BATCH_HEADER_SIZE)
+            };
+            // The row being run goes into the header, where the host
+            // looks after a trap.
+            // SAFETY: `input + BATCH_ROW_OFFSET` starts 4 bytes inside the
+            // header (the caller's bytes), which no reference covers; the
+            // writes below are unaligned ones.
+            let row_slot = unsafe { input.add(BATCH_ROW_OFFSET) }.cast::<u32>();
+            // SAFETY: one thread (see `GuestCell`), and no other call into
+            // the runtime is running (the caller's contract); the user's
+            // function, called below, cannot reach this static.
+            let result = unsafe { &mut *RESULT.get() };
+            if result
+                .as_ref()
+                .is_some_and(|result| result.data_len() > RETAINED_OUTPUT_CAPACITY)
+            {
+                *result = None;
+            }
+            let result = match result {
+                Some(result) => {
+                    result.reset(R::KIND);
+                    result
+                }
+                // Room for the rows up front, within reason: a function
+                // without arguments has no column whose size vouches for
+                // the row count.
+                empty => empty.insert(ColumnBuilder::new(R::KIND, header.rows.min(1 << 16))),
+            };
+            let mut running = |index: u32| {
+                // SAFETY: as for `row_slot` above.
+                unsafe { row_slot.write_unaligned(index.to_le()) }
+            };
+            let outcome = run_rows(header, body, kinds, &mut row, result, &mut running);
+            if outcome.is_ok() {
+                // Every row ran: a failure the host finds in the output
+                // is no row's.
+                running(NO_ROW);
+            }
+            outcome.map(|()| &*result)
+        };
+
+        // SAFETY: one thread (see `GuestCell`). The user's function has
+        // returned on every row, so this is the only reference.
+        let out = unsafe { &mut *OUTPUT.get() };
+        if out.capacity() > RETAINED_OUTPUT_CAPACITY {
+            *out = Vec::new();
+        }
+        out.clear();
+        let status = match outcome {
+            Ok(column) => {
+                write_output_header(out, column.rows());
+                write_column(out, &column.column());
+                Status::Ok
+            }
+            Err(err) => {
+                write_message(
+                    out,
+                    format_args!("cannot read a batch of `{}`: {err}", function.args),
+                );
+                Status::DecodeError
+            }
+        };
+        publish(out.as_ptr(), out.len(), status)
+    }
+
+    fn run_rows<R, F>(
+        header: BatchHeader,
+        body: &[u8],
+        kinds: &[ColumnKind],
+        row: &mut F,
+        out: &mut ColumnBuilder,
+        running: &mut impl FnMut(u32),
+    ) -> Result<(), BatchError>
+    where
+        R: ColumnReturn,
+        F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+    {
+        if header.columns != kinds.len() {
+            return Err(BatchError::CountMismatch {
+                what: "columns",
+                expected: kinds.len(),
+                found: header.columns,
+            });
+        }
+        let columns = read_columns(header, body, BATCH_HEADER_SIZE)?;
+        for (index, (column, &expected)) in columns.iter().zip(kinds).enumerate() {
+            if column.kind != expected {
+                return Err(BatchError::KindMismatch {
+                    column: index,
+                    expected,
+                    found: column.kind,
+                });
+            }
+        }
+        for index in 0..header.rows {
+            // Rows are counted by a `u32` in the header.
+            running(index as u32);
+            match row(&columns, index)? {
+                Some(value) => value.push(out),
+                None => out.push_null(),
+            }
+        }
+        Ok(())
+    }
+}
