@@ -32,6 +32,7 @@ mod pipelines;
 mod scale;
 mod schemas;
 mod simd;
+mod sql;
 
 use measurements::Measurements;
 use pairs::Pairs;
@@ -78,6 +79,13 @@ fn main() {
                 "--bench",
                 "pipelines",
             ],
+            &[],
+        );
+        // The SQL functions' benchmark lives with the DataFusion crate.
+        cargo_bench_package(
+            &workspace,
+            "wasmer-plugin-datafusion",
+            &["--bench", "sql"],
             &[],
         );
         // Async calls need the host's async feature.
@@ -149,14 +157,22 @@ fn main() {
 
 /// Runs `cargo bench -p wasmer-plugin-benches` with `args` and `env`.
 fn cargo_bench(workspace: &Path, args: &[&str], env: &[(&str, &str)]) {
+    cargo_bench_package(workspace, "wasmer-plugin-benches", args, env);
+}
+
+/// Runs `cargo bench -p package` with `args` and `env` in the workspace.
+fn cargo_bench_package(workspace: &Path, package: &str, args: &[&str], env: &[(&str, &str)]) {
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace)
-        .args(["bench", "-p", "wasmer-plugin-benches"])
+        .args(["bench", "-p", package])
         .args(args)
         .envs(env.iter().copied())
         .status()
         .expect("running cargo bench");
-    assert!(status.success(), "cargo bench {args:?} failed: {status}");
+    assert!(
+        status.success(),
+        "cargo bench -p {package} {args:?} failed: {status}"
+    );
 }
 
 /// The tag and the glibc setting of the second blob run.
@@ -382,6 +398,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
     simd::section(w, m);
     observe::section(w, m, probes.observe);
     scale::section(w, m, probes.scale, probes.pairs);
+    sql::section(w, m);
     schemas::section(w, probes.schemas);
     let _ = writeln!(
         w,
@@ -539,6 +556,7 @@ fn targets(w: &mut String, sizes: &Sizes, m: &Measurements, probes: &Probes<'_>)
     host_calls::target_rows(w, m, pairs);
     async_calls::target_rows(w, m);
     pipelines::target_rows(w, m, probes.swap);
+    sql::target_rows(w, m);
     observe::target_rows(w, probes.observe);
     let row = &sizes["small"];
     let smaller = 1.0 - row[Postcard::NAME] as f64 / row[LegacyBincode::NAME] as f64;
