@@ -236,12 +236,20 @@ impl<'a> Column<'a> {
     #[inline]
     pub fn bytes(&self, row: usize) -> &'a [u8] {
         match self.values {
-            Values::Variable { offsets, data } => {
-                let start = read_u32(offsets, row * 4) as usize;
-                let end = read_u32(offsets, row * 4 + 4) as usize;
-                &data[start..end]
-            }
+            Values::Variable { data, .. } => &data[self.value_range(row)],
             Values::Fixed(_) => &[],
+        }
+    }
+
+    /// Where the bytes of row `row` of a string or bytes column lie in
+    /// its data (empty for other kinds).
+    #[inline]
+    pub fn value_range(&self, row: usize) -> core::ops::Range<usize> {
+        match self.values {
+            Values::Variable { offsets, .. } => {
+                read_u32(offsets, row * 4) as usize..read_u32(offsets, row * 4 + 4) as usize
+            }
+            Values::Fixed(_) => 0..0,
         }
     }
 }
@@ -670,7 +678,21 @@ impl ColumnBuilder {
         self.rows
     }
 
+    /// Records row `self.rows` as holding a value or a null. Until the
+    /// first null the bitmap is not written (a column without nulls has
+    /// none): the first null writes the bits of the rows before it.
+    #[inline]
     fn push_validity(&mut self, valid: bool) {
+        if valid && self.nulls == 0 {
+            return;
+        }
+        if self.nulls == 0 {
+            self.validity.clear();
+            self.validity.resize(self.rows / 8, 0xff);
+            if !self.rows.is_multiple_of(8) {
+                self.validity.push((1u8 << (self.rows % 8)) - 1);
+            }
+        }
         if self.rows.is_multiple_of(8) {
             self.validity.push(0);
         }
@@ -795,6 +817,31 @@ mod tests {
         assert_eq!(columns[1].bytes(2), "héllo".as_bytes());
         assert!(columns[2].bool(0) && !columns[2].bool(1) && !columns[2].is_valid(2));
         assert!(columns[1].validity.is_none(), "no bitmap without a null");
+    }
+
+    #[test]
+    fn a_first_null_after_values_writes_their_bits() {
+        // A null at every position of the first bytes, and none at all.
+        for first_null in [0, 1, 7, 8, 9, 16, 20, usize::MAX] {
+            let mut ints = ColumnBuilder::new(ColumnKind::I32, 4);
+            let nulls: Vec<bool> = (0..24).map(|row| row == first_null || row == 22).collect();
+            for (row, &null) in nulls.iter().enumerate() {
+                if null {
+                    ints.push_null();
+                } else {
+                    ints.push_fixed(&(row as i32).to_le_bytes());
+                }
+            }
+            let column = ints.column();
+            assert_eq!(column.rows, 24);
+            for (row, &null) in nulls.iter().enumerate() {
+                assert_eq!(column.is_valid(row), !null, "row {row}, first null {first_null}");
+            }
+            assert_eq!(column.validity.map(<[u8]>::len), Some(3));
+            ints.reset(ColumnKind::I32);
+            ints.push_fixed(&1i32.to_le_bytes());
+            assert!(ints.column().validity.is_none(), "a reset drops the bitmap");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! DataFusion evaluates goes to the plugin in one call, on the calling
 //! thread's instance of the pool.
 
+use std::cell::Cell;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -19,6 +20,16 @@ use wasmer_plugin_host::{Codec, HostPool};
 use crate::Error;
 use crate::columns::{read_array, write_array};
 use crate::types::ColumnSignature;
+
+thread_local! {
+    /// The buffer a thread writes its batches into, kept between its
+    /// calls (taken out for a call, so that a nested one gets its own).
+    static BATCH_BUFFER: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Capacity [`BATCH_BUFFER`] keeps: a larger buffer, written for an
+/// unusually large batch, is freed after its call.
+const RETAINED_BATCH_CAPACITY: usize = 16 * 1024 * 1024;
 
 /// One plugin function, served by a pool shared by all of a plugin's
 /// functions.
@@ -87,12 +98,13 @@ impl<C: Codec + 'static, S: Send + 'static> PluginUdf<C, S> {
             .collect()
     }
 
-    /// The batch of `arrays` in the column layout.
-    fn batch(&self, arrays: &[ArrayRef], rows: usize) -> Result<Vec<u8>> {
-        let mut batch = Vec::new();
-        write_batch_header(&mut batch, rows, arrays.len());
+    /// Writes the batch of `arrays` in the column layout into `batch`
+    /// (emptied first).
+    fn write_batch(&self, batch: &mut Vec<u8>, arrays: &[ArrayRef], rows: usize) -> Result<()> {
+        batch.clear();
+        write_batch_header(batch, rows, arrays.len());
         for (index, (array, (kind, _))) in arrays.iter().zip(&self.columns.args).enumerate() {
-            write_array(&mut batch, *kind, array.as_ref()).map_err(|reason| {
+            write_array(batch, *kind, array.as_ref()).map_err(|reason| {
                 external(Error::BadArgument {
                     function: self.name.clone(),
                     index,
@@ -100,7 +112,7 @@ impl<C: Codec + 'static, S: Send + 'static> PluginUdf<C, S> {
                 })
             })?;
         }
-        Ok(batch)
+        Ok(())
     }
 
     /// A failed call as DataFusion's error: the plugin host's error as
@@ -152,11 +164,16 @@ impl<C: Codec + 'static, S: Send + 'static> ScalarUDFImpl for PluginUdf<C, S> {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
         let arrays = self.arrays(args.args, rows)?;
-        let batch = self.batch(&arrays, rows)?;
+        let mut batch = BATCH_BUFFER.take();
         let ret_type = &self.columns.ret.1;
-        let result = self
-            .pool
-            .call_batch(&self.name, &batch, |column| read_array(column, ret_type));
+        let result = self.write_batch(&mut batch, &arrays, rows).map(|()| {
+            self.pool
+                .call_batch(&self.name, &batch, |column| read_array(column, ret_type))
+        });
+        if batch.capacity() <= RETAINED_BATCH_CAPACITY {
+            BATCH_BUFFER.set(batch);
+        }
+        let result = result?;
         match result {
             Ok(Ok(array)) => Ok(ColumnarValue::Array(array)),
             Ok(Err(reason)) => Err(external(Error::BadResult {

@@ -148,6 +148,30 @@ fn a_batch_the_function_cannot_read_is_refused_before_any_row_runs() {
         }
         _ => panic!("{error:?}"),
     }
+    // So is one whose ends split a character of data that is UTF-8 as a
+    // whole.
+    let split = strings(&[b"x", "é".as_bytes().split_at(1).0, b"\xa9"]);
+    let error = host
+        .call_batch("clean_email", &batch(&[split.column()], 3), |_| ())
+        .unwrap_err();
+    assert!(matches!(error.batch_row(), Some((1, _))), "{error:?}");
+    // Bytes under a null row are not read, UTF-8 or not.
+    let offsets: Vec<u8> = [0u32, 5, 6].iter().flat_map(|o| o.to_le_bytes()).collect();
+    let under_null = Column {
+        kind: ColumnKind::Str,
+        rows: 2,
+        validity: Some(&[0b01u8][..]),
+        values: Values::Variable {
+            offsets: &offsets,
+            data: b"a@b.c\xff",
+        },
+    };
+    let cleaned = host
+        .call_batch("clean_email", &batch(&[under_null], 2), |column| {
+            (column.bytes(0).to_vec(), column.is_valid(1))
+        })
+        .unwrap();
+    assert_eq!(cleaned, (b"a@b.c".to_vec(), false));
     // None of it cost the instance.
     let sums = host.call_batch("add", &whole, read_i64s).unwrap();
     assert_eq!(sums, [Some(2), Some(4)]);

@@ -8,9 +8,34 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind};
+use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind, Values};
 
 use super::exports::FunctionInfo;
+
+/// An argument column as a batch's rows read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ArgColumn<'a> {
+    column: Column<'a>,
+    /// A string column's data as one `str`, when all of it is UTF-8
+    /// (checked once for the batch, rather than once for each row):
+    /// a row's value is then valid where its ends fall between
+    /// characters.
+    text: Option<&'a str>,
+}
+
+impl<'a> ArgColumn<'a> {
+    /// `column`, its data checked as text if it is a string column.
+    fn new(column: Column<'a>) -> ArgColumn<'a> {
+        let text = match (column.kind, column.values) {
+            // Data under a null row may be anything (an Arrow array
+            // keeps what it held): data that is not UTF-8 as a whole
+            // is checked row by row, at the rows that hold values.
+            (ColumnKind::Str, Values::Variable { data, .. }) => core::str::from_utf8(data).ok(),
+            _ => None,
+        };
+        ArgColumn { column, text }
+    }
+}
 
 /// A parameter type a batch column holds.
 pub trait ColumnArg<'a>: Sized {
@@ -19,7 +44,7 @@ pub trait ColumnArg<'a>: Sized {
 
     /// Row `row` of `column` (`index` in the batch, for messages): `None`
     /// for a null the parameter cannot take.
-    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError>;
+    fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError>;
 }
 
 macro_rules! fixed_args {
@@ -28,7 +53,8 @@ macro_rules! fixed_args {
             const KIND: ColumnKind = ColumnKind::$kind;
 
             #[inline]
-            fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+            fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+                let column = &column.column;
                 Ok(column
                     .is_valid(row)
                     .then(|| <$ty>::from_le_bytes(column.fixed(row))))
@@ -56,7 +82,8 @@ impl<'a> ColumnArg<'a> for bool {
     const KIND: ColumnKind = ColumnKind::Bool;
 
     #[inline]
-    fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+    fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        let column = &column.column;
         Ok(column.is_valid(row).then(|| column.bool(row)))
     }
 }
@@ -65,13 +92,17 @@ impl<'a> ColumnArg<'a> for &'a str {
     const KIND: ColumnKind = ColumnKind::Str;
 
     #[inline]
-    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
-        if !column.is_valid(row) {
+    fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        if !column.column.is_valid(row) {
             return Ok(None);
         }
-        core::str::from_utf8(column.bytes(row))
+        let value = match column.text {
+            Some(text) => text.get(column.column.value_range(row)),
+            None => core::str::from_utf8(column.column.bytes(row)).ok(),
+        };
+        value
             .map(Some)
-            .map_err(|_| BatchError::NotUtf8 { column: index, row })
+            .ok_or(BatchError::NotUtf8 { column: index, row })
     }
 }
 
@@ -79,7 +110,7 @@ impl<'a> ColumnArg<'a> for String {
     const KIND: ColumnKind = ColumnKind::Str;
 
     #[inline]
-    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+    fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         <&str>::get(column, index, row).map(|value| value.map(String::from))
     }
 }
@@ -88,7 +119,8 @@ impl<'a> ColumnArg<'a> for &'a [u8] {
     const KIND: ColumnKind = ColumnKind::Bytes;
 
     #[inline]
-    fn get(column: &Column<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+    fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
+        let column = &column.column;
         Ok(column.is_valid(row).then(|| column.bytes(row)))
     }
 }
@@ -97,7 +129,7 @@ impl<'a> ColumnArg<'a> for Vec<u8> {
     const KIND: ColumnKind = ColumnKind::Bytes;
 
     #[inline]
-    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+    fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         <&[u8]>::get(column, index, row).map(|value| value.map(<[u8]>::to_vec))
     }
 }
@@ -107,7 +139,7 @@ impl<'a, T: ColumnArg<'a>> ColumnArg<'a> for Option<T> {
     const KIND: ColumnKind = T::KIND;
 
     #[inline]
-    fn get(column: &Column<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
+    fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         T::get(column, index, row).map(Some)
     }
 }
@@ -183,7 +215,7 @@ pub unsafe fn run_batch<R, F>(
 ) -> *const u8
 where
     R: ColumnReturn,
-    F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+    F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
 {
     #[cfg(target_arch = "wasm32")]
     {
@@ -202,11 +234,11 @@ mod guest {
     use alloc::vec::Vec;
 
     use wasmer_plugin_abi::{
-        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, Column, ColumnBuilder,
+        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, ColumnBuilder,
         ColumnKind, NO_ROW, Status, read_columns, write_column, write_output_header,
     };
 
-    use super::{ColumnReturn, FunctionInfo};
+    use super::{ArgColumn, ColumnReturn, FunctionInfo};
     use crate::guest::cell::GuestCell;
     use crate::guest::message::write_message;
     use crate::guest::slot::publish;
@@ -239,7 +271,7 @@ mod guest {
     ) -> *const u8
     where
         R: ColumnReturn,
-        F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+        F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
     {
         crate::guest::panic::install_hook();
         let outcome = if len < BATCH_HEADER_SIZE {
@@ -334,7 +366,7 @@ mod guest {
     ) -> Result<(), BatchError>
     where
         R: ColumnReturn,
-        F: for<'a> FnMut(&[Column<'a>], usize) -> Result<Option<R>, BatchError>,
+        F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
     {
         if header.columns != kinds.len() {
             return Err(BatchError::CountMismatch {
@@ -353,6 +385,7 @@ mod guest {
                 });
             }
         }
+        let columns: Vec<ArgColumn<'_>> = columns.into_iter().map(ArgColumn::new).collect();
         for index in 0..header.rows {
             // Rows are counted by a `u32` in the header.
             running(index as u32);
