@@ -835,7 +835,11 @@ mod tests {
             let column = ints.column();
             assert_eq!(column.rows, 24);
             for (row, &null) in nulls.iter().enumerate() {
-                assert_eq!(column.is_valid(row), !null, "row {row}, first null {first_null}");
+                assert_eq!(
+                    column.is_valid(row),
+                    !null,
+                    "row {row}, first null {first_null}"
+                );
             }
             assert_eq!(column.validity.map(<[u8]>::len), Some(3));
             ints.reset(ColumnKind::I32);

@@ -234,8 +234,8 @@ mod guest {
     use alloc::vec::Vec;
 
     use wasmer_plugin_abi::{
-        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, ColumnBuilder,
-        ColumnKind, NO_ROW, Status, read_columns, write_column, write_output_header,
+        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, ColumnBuilder, ColumnKind,
+        NO_ROW, Status, read_columns, write_column, write_output_header,
     };
 
     use super::{ArgColumn, ColumnReturn, FunctionInfo};
