@@ -9,7 +9,8 @@
 //!   through `HostPool::call`, as a framework without batch calls must)
 //!   and `native`;
 //! - `sql/threads`: `clean_email` over two partitions, on one thread
-//!   (`one`, tokio's current-thread runtime) and on two (`two`).
+//!   (`one`, tokio's current-thread runtime) and on two (`two`); the
+//!   native UDF the same way (`native_one`, `native_two`), the control.
 //!
 //! In criterion's test mode (`cargo test`) the table has 10,000 rows.
 
@@ -180,10 +181,15 @@ fn main() {
     let sql = "SELECT clean_email(address) FROM t";
     assert_eq!(run(&single, &ctx, sql).len(), rows);
     assert_eq!(run(&double, &ctx, sql).len(), rows);
+    // The same query with the native UDF: how far two threads go on
+    // this machine and in DataFusion without the plugin.
+    let native_sql = "SELECT native_clean_email(address) FROM t";
     let mut group = c.benchmark_group("sql/threads");
     group.sample_size(10);
     group.bench_function("one", |b| b.iter(|| run(&single, &ctx, sql)));
     group.bench_function("two", |b| b.iter(|| run(&double, &ctx, sql)));
+    group.bench_function("native_one", |b| b.iter(|| run(&single, &ctx, native_sql)));
+    group.bench_function("native_two", |b| b.iter(|| run(&double, &ctx, native_sql)));
     group.finish();
     c.final_summary();
 }
