@@ -25,6 +25,8 @@ pub struct ArgColumn<'a> {
 
 impl<'a> ArgColumn<'a> {
     /// `column`, its data checked as text if it is a string column.
+    // Only a wasm32 guest runs batches.
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     fn new(column: Column<'a>) -> ArgColumn<'a> {
         let text = match (column.kind, column.values) {
             // Data under a null row may be anything (an Arrow array
