@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind, Values};
+use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind};
 
 use super::exports::FunctionInfo;
 
@@ -21,22 +21,6 @@ pub struct ArgColumn<'a> {
     /// a row's value is then valid where its ends fall between
     /// characters.
     text: Option<&'a str>,
-}
-
-impl<'a> ArgColumn<'a> {
-    /// `column`, its data checked as text if it is a string column.
-    // Only a wasm32 guest runs batches.
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-    fn new(column: Column<'a>) -> ArgColumn<'a> {
-        let text = match (column.kind, column.values) {
-            // Data under a null row may be anything (an Arrow array
-            // keeps what it held): data that is not UTF-8 as a whole
-            // is checked row by row, at the rows that hold values.
-            (ColumnKind::Str, Values::Variable { data, .. }) => core::str::from_utf8(data).ok(),
-            _ => None,
-        };
-        ArgColumn { column, text }
-    }
 }
 
 /// A parameter type a batch column holds.
@@ -236,14 +220,29 @@ mod guest {
     use alloc::vec::Vec;
 
     use wasmer_plugin_abi::{
-        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, ColumnBuilder, ColumnKind,
-        NO_ROW, Status, read_columns, write_column, write_output_header,
+        BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchError, BatchHeader, Column, ColumnBuilder,
+        ColumnKind, NO_ROW, Status, Values, read_columns, write_column, write_output_header,
     };
 
     use super::{ArgColumn, ColumnReturn, FunctionInfo};
     use crate::guest::cell::GuestCell;
     use crate::guest::message::write_message;
     use crate::guest::slot::publish;
+
+    // Only a wasm32 guest reads batches.
+    impl<'a> ArgColumn<'a> {
+        /// `column`, its data checked as text if it is a string column.
+        fn new(column: Column<'a>) -> ArgColumn<'a> {
+            let text = match (column.kind, column.values) {
+                // Data under a null row may be anything (an Arrow array
+                // keeps what it held): data that is not UTF-8 as a whole
+                // is checked row by row, at the rows that hold values.
+                (ColumnKind::Str, Values::Variable { data, .. }) => core::str::from_utf8(data).ok(),
+                _ => None,
+            };
+            ArgColumn { column, text }
+        }
+    }
 
     /// The output of the last batch call, kept for the host to copy until
     /// the next call, as the row exports' output is.
