@@ -152,7 +152,7 @@ pub use wasmer_plugin_macros::{host_functions, wasmer_plugin};
 pub mod __private {
     pub use crate::guest::*;
     pub use wasmer_plugin_abi::{
-        BatchError, Codec, Column, ColumnKind, FunctionSchema, RECORD_KIND_FUNCTION,
+        BatchError, Codec, Column, ColumnBuilder, ColumnKind, FunctionSchema, RECORD_KIND_FUNCTION,
         RECORD_KIND_IMPORT, record, record_len,
     };
 }

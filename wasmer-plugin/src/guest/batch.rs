@@ -8,7 +8,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind};
+use wasmer_plugin_abi::{BatchError, Column, ColumnBuilder, ColumnKind, Values};
 
 use super::exports::FunctionInfo;
 
@@ -28,15 +28,65 @@ pub trait ColumnArg<'a>: Sized {
     /// The column kind it is read from.
     const KIND: ColumnKind;
 
+    /// What a column without nulls is read through, row after row,
+    /// without the null and kind checks of [`get`](ColumnArg::get).
+    type Dense: Copy;
+
     /// Row `row` of `column` (`index` in the batch, for messages): `None`
     /// for a null the parameter cannot take.
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError>;
+
+    /// `column` as a [`Dense`](ColumnArg::Dense) one, when it has no
+    /// nulls (and, for text, its data is UTF-8 as a whole).
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense>;
+
+    /// Row `row` of a column [`dense`](ColumnArg::dense) returned.
+    fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError>;
+}
+
+/// The `u32` offsets of a string or bytes column without nulls, and its
+/// data.
+#[derive(Debug)]
+pub struct DenseVariable<'a, D: ?Sized> {
+    offsets: &'a [[u8; 4]],
+    data: &'a D,
+}
+
+// Two references, whatever `D` is (a derive would ask for `D: Copy`).
+impl<D: ?Sized> Clone for DenseVariable<'_, D> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<D: ?Sized> Copy for DenseVariable<'_, D> {}
+
+impl<'a, D: ?Sized> DenseVariable<'a, D> {
+    #[inline]
+    fn range(&self, row: usize) -> core::ops::Range<usize> {
+        u32::from_le_bytes(self.offsets[row]) as usize
+            ..u32::from_le_bytes(self.offsets[row + 1]) as usize
+    }
+}
+
+/// The offsets and data of `column`, if it is a string or bytes column
+/// without nulls.
+#[inline]
+fn dense_variable<'a>(column: &ArgColumn<'a>) -> Option<DenseVariable<'a, [u8]>> {
+    match (column.column.validity, column.column.values) {
+        (None, Values::Variable { offsets, data }) => Some(DenseVariable {
+            offsets: offsets.as_chunks().0,
+            data,
+        }),
+        _ => None,
+    }
 }
 
 macro_rules! fixed_args {
     ($($ty:ty => $kind:ident),* $(,)?) => {$(
         impl<'a> ColumnArg<'a> for $ty {
             const KIND: ColumnKind = ColumnKind::$kind;
+            type Dense = &'a [[u8; core::mem::size_of::<$ty>()]];
 
             #[inline]
             fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
@@ -44,6 +94,19 @@ macro_rules! fixed_args {
                 Ok(column
                     .is_valid(row)
                     .then(|| <$ty>::from_le_bytes(column.fixed(row))))
+            }
+
+            #[inline]
+            fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+                match (column.column.validity, column.column.values) {
+                    (None, Values::Fixed(bytes)) => Some(bytes.as_chunks().0),
+                    _ => None,
+                }
+            }
+
+            #[inline]
+            fn dense_get(column: Self::Dense, _: usize, row: usize) -> Result<Self, BatchError> {
+                Ok(<$ty>::from_le_bytes(column[row]))
             }
         }
 
@@ -66,16 +129,28 @@ fixed_args!(
 
 impl<'a> ColumnArg<'a> for bool {
     const KIND: ColumnKind = ColumnKind::Bool;
+    type Dense = Column<'a>;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
         let column = &column.column;
         Ok(column.is_valid(row).then(|| column.bool(row)))
     }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        column.column.validity.is_none().then_some(column.column)
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, _: usize, row: usize) -> Result<Self, BatchError> {
+        Ok(column.bool(row))
+    }
 }
 
 impl<'a> ColumnArg<'a> for &'a str {
     const KIND: ColumnKind = ColumnKind::Str;
+    type Dense = DenseVariable<'a, str>;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
@@ -90,43 +165,105 @@ impl<'a> ColumnArg<'a> for &'a str {
             .map(Some)
             .ok_or(BatchError::NotUtf8 { column: index, row })
     }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        let variable = dense_variable(column)?;
+        Some(DenseVariable {
+            offsets: variable.offsets,
+            data: column.text?,
+        })
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError> {
+        column
+            .data
+            .get(column.range(row))
+            .ok_or(BatchError::NotUtf8 { column: index, row })
+    }
 }
 
 impl<'a> ColumnArg<'a> for String {
     const KIND: ColumnKind = ColumnKind::Str;
+    type Dense = DenseVariable<'a, str>;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         <&str>::get(column, index, row).map(|value| value.map(String::from))
     }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        <&str>::dense(column)
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError> {
+        <&str>::dense_get(column, index, row).map(String::from)
+    }
 }
 
 impl<'a> ColumnArg<'a> for &'a [u8] {
     const KIND: ColumnKind = ColumnKind::Bytes;
+    type Dense = DenseVariable<'a, [u8]>;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, _: usize, row: usize) -> Result<Option<Self>, BatchError> {
         let column = &column.column;
         Ok(column.is_valid(row).then(|| column.bytes(row)))
     }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        dense_variable(column)
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, _: usize, row: usize) -> Result<Self, BatchError> {
+        // In bounds: `read_columns` checked every offset against the data.
+        Ok(&column.data[column.range(row)])
+    }
 }
 
 impl<'a> ColumnArg<'a> for Vec<u8> {
     const KIND: ColumnKind = ColumnKind::Bytes;
+    type Dense = DenseVariable<'a, [u8]>;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         <&[u8]>::get(column, index, row).map(|value| value.map(<[u8]>::to_vec))
+    }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        dense_variable(column)
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError> {
+        <&[u8]>::dense_get(column, index, row).map(<[u8]>::to_vec)
     }
 }
 
 /// An `Option` parameter takes a null as `None`.
 impl<'a, T: ColumnArg<'a>> ColumnArg<'a> for Option<T> {
     const KIND: ColumnKind = T::KIND;
+    type Dense = T::Dense;
 
     #[inline]
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError> {
         T::get(column, index, row).map(Some)
+    }
+
+    #[inline]
+    fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
+        T::dense(column)
+    }
+
+    #[inline]
+    fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError> {
+        T::dense_get(column, index, row).map(Some)
     }
 }
 
@@ -179,11 +316,36 @@ impl<T: ColumnReturn> ColumnReturn for Option<T> {
     }
 }
 
+/// Where a batch call records the row it is about to run (the batch
+/// header's row field), for the host to name the row of a trap.
+pub struct RowMarker {
+    /// The header's row field, inside the caller's batch.
+    slot: *mut u32,
+}
+
+impl RowMarker {
+    /// Records `row` as the one running.
+    #[inline]
+    pub fn mark(&self, row: usize) {
+        // SAFETY: a `RowMarker` is made only by `run` (its field is
+        // private), from a pointer 4 bytes inside the batch header that
+        // `run`'s caller guarantees writable until `run` returns, and it is
+        // lent (never given) to code `run` calls, so it does not outlive
+        // that. No reference covers those bytes; the write is unaligned.
+        // Rows are counted by a `u32` in the header.
+        unsafe { self.slot.write_unaligned((row as u32).to_le()) }
+    }
+}
+
 /// The body of every generated batch export: reads the argument columns,
-/// checks their kinds against `kinds`, runs `row` on every row (writing
-/// the row's index into the batch header first, for the host to name a
-/// row that traps), and publishes the result column. `row` returns
-/// `None` for a row whose result is null without a call.
+/// checks their kinds against `kinds`, runs the function on every row
+/// (marking the row first, for the host to name a row that traps), and
+/// publishes the result column.
+///
+/// `dense_rows` runs every row of columns without nulls, straight into
+/// the result, without per-row null checks; it returns `None` when a
+/// column does not qualify, and then `row` runs each row instead,
+/// returning `None` for a row whose result is null without a call.
 ///
 /// Outside wasm32 nothing calls an export; this panics without touching
 /// any guest state.
@@ -192,25 +354,32 @@ impl<T: ColumnReturn> ColumnReturn for Option<T> {
 /// `input` must point to `len` bytes the host wrote and leaves alone
 /// until this returns, or `len` must be 0. No other call
 /// into the runtime may be running.
-pub unsafe fn run_batch<R, F>(
+pub unsafe fn run_batch<R, F, D>(
     function: &FunctionInfo,
     input: *mut u8,
     len: usize,
     kinds: &[ColumnKind],
     row: F,
+    dense_rows: D,
 ) -> *const u8
 where
     R: ColumnReturn,
     F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
+    D: for<'a> FnMut(
+        &[ArgColumn<'a>],
+        usize,
+        &mut ColumnBuilder,
+        &RowMarker,
+    ) -> Option<Result<(), BatchError>>,
 {
     #[cfg(target_arch = "wasm32")]
     {
         // SAFETY: the caller's contract, forwarded.
-        unsafe { guest::run::<R, F>(function, input, len, kinds, row) }
+        unsafe { guest::run::<R, F, D>(function, input, len, kinds, row, dense_rows) }
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = (function, input, len, kinds, row);
+        let _ = (function, input, len, kinds, row, dense_rows);
         panic!("plugin exports run only inside a wasm32 guest, called by a wasmer-plugin host")
     }
 }
@@ -224,7 +393,7 @@ mod guest {
         ColumnKind, NO_ROW, Status, Values, read_columns, write_column, write_output_header,
     };
 
-    use super::{ArgColumn, ColumnReturn, FunctionInfo};
+    use super::{ArgColumn, ColumnReturn, FunctionInfo, RowMarker};
     use crate::guest::cell::GuestCell;
     use crate::guest::message::write_message;
     use crate::guest::slot::publish;
@@ -263,16 +432,23 @@ mod guest {
     ///
     /// # Safety
     /// As for `run_batch`.
-    pub(super) unsafe fn run<R, F>(
+    pub(super) unsafe fn run<R, F, D>(
         function: &FunctionInfo,
         input: *mut u8,
         len: usize,
         kinds: &[ColumnKind],
         mut row: F,
+        mut dense_rows: D,
     ) -> *const u8
     where
         R: ColumnReturn,
         F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
+        D: for<'a> FnMut(
+            &[ArgColumn<'a>],
+            usize,
+            &mut ColumnBuilder,
+            &RowMarker,
+        ) -> Option<Result<(), BatchError>>,
     {
         crate::guest::panic::install_hook();
         let outcome = if len < BATCH_HEADER_SIZE {
@@ -296,10 +472,11 @@ mod guest {
             };
             // The row being run goes into the header, where the host
             // looks after a trap.
-            // SAFETY: `input + BATCH_ROW_OFFSET` starts 4 bytes inside the
-            // header (the caller's bytes), which no reference covers; the
-            // writes below are unaligned ones.
-            let row_slot = unsafe { input.add(BATCH_ROW_OFFSET) }.cast::<u32>();
+            let marker = RowMarker {
+                // SAFETY: `BATCH_ROW_OFFSET` is inside the header, whose
+                // size is among the caller's `len` bytes (checked above).
+                slot: unsafe { input.add(BATCH_ROW_OFFSET) }.cast::<u32>(),
+            };
             // SAFETY: one thread (see `GuestCell`), and no other call into
             // the runtime is running (the caller's contract); the user's
             // function, called below, cannot reach this static.
@@ -320,15 +497,19 @@ mod guest {
                 // the row count.
                 empty => empty.insert(ColumnBuilder::new(R::KIND, header.rows.min(1 << 16))),
             };
-            let mut running = |index: u32| {
-                // SAFETY: as for `row_slot` above.
-                unsafe { row_slot.write_unaligned(index.to_le()) }
-            };
-            let outcome = run_rows(header, body, kinds, &mut row, result, &mut running);
+            let outcome = run_rows(
+                header,
+                body,
+                kinds,
+                &mut row,
+                &mut dense_rows,
+                result,
+                &marker,
+            );
             if outcome.is_ok() {
                 // Every row ran: a failure the host finds in the output
                 // is no row's.
-                running(NO_ROW);
+                marker.mark(NO_ROW as usize);
             }
             outcome.map(|()| &*result)
         };
@@ -357,17 +538,24 @@ mod guest {
         publish(out.as_ptr(), out.len(), status)
     }
 
-    fn run_rows<R, F>(
+    fn run_rows<R, F, D>(
         header: BatchHeader,
         body: &[u8],
         kinds: &[ColumnKind],
         row: &mut F,
+        dense_rows: &mut D,
         out: &mut ColumnBuilder,
-        running: &mut impl FnMut(u32),
+        marker: &RowMarker,
     ) -> Result<(), BatchError>
     where
         R: ColumnReturn,
         F: for<'a> FnMut(&[ArgColumn<'a>], usize) -> Result<Option<R>, BatchError>,
+        D: for<'a> FnMut(
+            &[ArgColumn<'a>],
+            usize,
+            &mut ColumnBuilder,
+            &RowMarker,
+        ) -> Option<Result<(), BatchError>>,
     {
         if header.columns != kinds.len() {
             return Err(BatchError::CountMismatch {
@@ -387,9 +575,11 @@ mod guest {
             }
         }
         let columns: Vec<ArgColumn<'_>> = columns.into_iter().map(ArgColumn::new).collect();
+        if let Some(outcome) = dense_rows(&columns, header.rows, out, marker) {
+            return outcome;
+        }
         for index in 0..header.rows {
-            // Rows are counted by a `u32` in the header.
-            running(index as u32);
+            marker.mark(index);
             match row(&columns, index)? {
                 Some(value) => value.push(out),
                 None => out.push_null(),

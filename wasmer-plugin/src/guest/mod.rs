@@ -33,7 +33,7 @@ mod schema;
 mod slot;
 
 pub use args::{BytesArg, StrArg};
-pub use batch::{ArgColumn, ColumnArg, ColumnReturn, run_batch};
+pub use batch::{ArgColumn, ColumnArg, ColumnReturn, DenseVariable, RowMarker, run_batch};
 pub use exports::{FunctionInfo, guest_alloc, guest_free, run_export};
 pub use imports::{HostImport, ImportInfo, call_host, outside_a_plugin};
 pub use panic::record_panic;
