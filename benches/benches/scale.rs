@@ -4,6 +4,14 @@
 //!   a warm compiled-module cache), `host_new` (`Host::new` from bytes:
 //!   compile and instantiate), `host_from_plugin` (a `Host` from a compiled
 //!   `Plugin`: instantiate only);
+//! - `load/cache_hit_first_host`: a warm cache hit and the plugin's first
+//!   `Host` (which also reads the schemas): what a process starting a
+//!   cached plugin waits for;
+//! - `instances`: the small-struct bincode round trip on a kept instance
+//!   (`kept_instance`) and with a fresh instance per call
+//!   (`fresh_instance`); the framework's call of a function that does
+//!   nothing (`empty_call`) against a bare wasmer typed call of an empty
+//!   export (`wasmer_empty_call`, the baseline plugin's);
 //! - `threads/small`: the small-struct bincode round trip through
 //!   `host_call_function` (a plain `Host`), `pool_one_thread` (a
 //!   `HostPool` on one thread) and `pool_two_threads` (the same calls
@@ -16,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use wasmer_plugin_bench_payloads::Small;
-use wasmer_plugin_benches::{Payloads, bench_plugins, criterion};
+use wasmer_plugin_benches::{Baseline, BenchPlugins, Payloads, bench_plugins, criterion};
 use wasmer_plugin_host::{Bincode, CacheOutcome, Function, Host, HostPool, Plugin};
 
 fn load(c: &mut Criterion, wasm: &[u8]) {
@@ -40,6 +48,15 @@ fn load(c: &mut Criterion, wasm: &[u8]) {
                 .unwrap();
             debug_assert!(matches!(plugin.cache_outcome(), CacheOutcome::Hit { .. }));
             plugin
+        })
+    });
+    group.bench_function("cache_hit_first_host", |b| {
+        b.iter(|| {
+            let plugin = Plugin::builder()
+                .cache(&cache)
+                .build(black_box(wasm))
+                .unwrap();
+            Host::<Bincode>::from_plugin(&plugin).unwrap()
         })
     });
     let plugin = Plugin::new(wasm).unwrap();
@@ -77,6 +94,35 @@ impl Worker {
         });
         Worker { ask, done }
     }
+}
+
+fn instances(c: &mut Criterion, plugins: &BenchPlugins, value: &Small) {
+    let mut kept = Host::<Bincode>::new(&plugins.framework).unwrap();
+    let mut fresh = Host::<Bincode>::builder()
+        .fresh_instance_per_call(true)
+        .build(&plugins.framework)
+        .unwrap();
+    let small = kept.function::<Small, Small>("small_bincode").unwrap();
+    let fresh_small = fresh.function::<Small, Small>("small_bincode").unwrap();
+    let empty = kept.function::<(), ()>("empty").unwrap();
+    assert!(
+        fresh.call_function(&fresh_small, value).unwrap()
+            == kept.call_function(&small, value).unwrap()
+    );
+    let mut baseline = Baseline::new(&plugins.baseline);
+
+    let mut group = c.benchmark_group("instances");
+    group.bench_function("kept_instance", |b| {
+        b.iter(|| kept.call_function(&small, black_box(value)).unwrap())
+    });
+    group.bench_function("fresh_instance", |b| {
+        b.iter(|| fresh.call_function(&fresh_small, black_box(value)).unwrap())
+    });
+    group.bench_function("empty_call", |b| {
+        b.iter(|| kept.call_function(&empty, &()).unwrap())
+    });
+    group.bench_function("wasmer_empty_call", |b| b.iter(|| baseline.empty_call()));
+    group.finish();
 }
 
 fn threads(c: &mut Criterion, wasm: &[u8], value: &Small) {
@@ -120,6 +166,7 @@ fn main() {
     let (_, small) = &payloads.small[0];
     let mut c = criterion().configure_from_args();
     load(&mut c, &plugins.framework);
+    instances(&mut c, &plugins, small);
     threads(&mut c, &plugins.framework, small);
     c.final_summary();
 }

@@ -5,13 +5,17 @@
 //! An entry is wasmer's serialized artifact followed by a trailer:
 //!
 //! ```text
-//! artifact | key (UTF-8) | blake3(artifact) (32) | artifact length (u64 LE) | key length (u32 LE) | "WPCACHE1"
+//! artifact | key (UTF-8) | xxh3-128(artifact) (16, LE) | artifact length (u64 LE) | key length (u32 LE) | "WPCACHE2"
 //! ```
 //!
-//! The trailer comes last because wasmer's validating load reads an
-//! artifact from the start of a file and ignores what follows it. The key
-//! in the trailer is compared in full, so an entry copied or renamed
-//! under another name is refused, not only a damaged one. Entries are
+//! An entry is read once; the artifact wasmer loads is the very bytes
+//! that were checked. The checksum guards against damage, not attack
+//! (whoever can write the folder can rewrite an entry and its trailer
+//! together: docs/SECURITY.md), so it is a fast non-cryptographic one;
+//! the entry's name, which must not collide between plugins, stays a
+//! blake3 digest of its key. The key in the trailer is compared in full,
+//! so an entry copied or renamed under another name is refused, not only
+//! a damaged one. Entries are
 //! written to a temporary file and renamed into place, so a reader sees
 //! a whole entry or none, and processes filling one cache at once each
 //! replace the entry with an equally valid one.
@@ -25,6 +29,7 @@ use wasmer::{Engine, Module};
 
 use crate::engine::{artifact_dependencies, compile};
 use crate::limits::{InstanceBudget, Limits};
+use crate::module_shape::check_code;
 use crate::{Builder, Error};
 
 /// Where a builder caches compiled plugins.
@@ -104,7 +109,9 @@ pub(crate) fn load_or_compile(
     budget: InstanceBudget,
 ) -> Result<(Module, CacheOutcome), Error> {
     let dir = match setting {
-        CacheSetting::Off => return Ok((compile(engine, wasm)?, CacheOutcome::Off)),
+        CacheSetting::Off => {
+            return Ok((checked_compile(engine, wasm, limits)?, CacheOutcome::Off));
+        }
         CacheSetting::Dir(dir) => dir.clone(),
         CacheSetting::DefaultDir => match default_cache_dir() {
             Some(dir) => dir,
@@ -113,7 +120,7 @@ pub(crate) fn load_or_compile(
                     reason: "this system has no user cache folder".to_owned(),
                     rejected: None,
                 };
-                return Ok((compile(engine, wasm)?, outcome));
+                return Ok((checked_compile(engine, wasm, limits)?, outcome));
             }
         },
     };
@@ -129,7 +136,7 @@ pub(crate) fn load_or_compile(
         Ok(None) => None,
         Err(reason) => Some(reason),
     };
-    let module = compile(engine, wasm)?;
+    let module = checked_compile(engine, wasm, limits)?;
     let outcome = match write_entry(&dir, &entry, &key, &module) {
         Ok(()) => CacheOutcome::Stored { entry, rejected },
         Err(reason) => CacheOutcome::NotStored { reason, rejected },
@@ -137,12 +144,29 @@ pub(crate) fn load_or_compile(
     Ok((module, outcome))
 }
 
+/// Compiles `wasm` once its code is within the code limits. A cache hit
+/// skips both: the key holds the code limits, which the entry's module
+/// met when it was compiled and stored.
+fn checked_compile(engine: &Engine, wasm: &[u8], limits: &Limits) -> Result<Module, Error> {
+    check_code(wasm, limits.code())?;
+    compile(engine, wasm)
+}
+
 /// The extension of entry files.
 const ENTRY_EXTENSION: &str = "wasmer-plugin-module";
 /// The last bytes of every entry.
-const MAGIC: &[u8; 8] = b"WPCACHE1";
-/// The fixed part of the trailer: digest, two lengths, magic.
-const FIXED_TRAILER: usize = 32 + 8 + 4 + MAGIC.len();
+/// Entries of earlier layouts end otherwise ("WPCACHE1": a blake3
+/// digest, for wasmer's validating load from a path) and are replaced.
+const MAGIC: &[u8; 8] = b"WPCACHE2";
+/// The fixed part of the trailer: checksum, two lengths, magic.
+const FIXED_TRAILER: usize = CHECKSUM_LEN + 8 + 4 + MAGIC.len();
+/// Bytes of the artifact's checksum.
+const CHECKSUM_LEN: usize = 16;
+
+/// The checksum of an artifact, as the trailer stores it.
+fn checksum(artifact: &[u8]) -> [u8; CHECKSUM_LEN] {
+    twox_hash::XxHash3_128::oneshot(artifact).to_le_bytes()
+}
 
 /// The most bytes an entry for `wasm_len` bytes of wasm may have: far
 /// more than any artifact wasmer makes (a few times the wasm's code), so
@@ -221,7 +245,9 @@ fn read_entry(
         .metadata()
         .map_err(|err| format!("it could not be examined: {err}"))?;
     check_file(&metadata, max_bytes)?;
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // One byte more than the file's size, so that a file that grew
+    // since is seen to have without a second `read_to_end` round.
+    let mut bytes = Vec::with_capacity((metadata.len() as usize).saturating_add(1));
     (&file)
         .take(max_bytes.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -231,23 +257,28 @@ fn read_entry(
             "it grew past the {max_bytes} bytes an entry for this plugin can be while it was read"
         ));
     }
-    check_entry(&bytes, key)?;
-    let loaded = same_file(&file, path);
-    // SAFETY: the artifact is native code. It is loaded only if the
-    // entry's digest matches its bytes and its key matches this plugin,
-    // engine and wasmer exactly, so it is what `write_entry` stored from
-    // a module this code compiled; wasmer's file loader then validates
-    // its layout. `loaded` names the file whose bytes were checked (see
-    // `same_file`). What is not checked is who wrote the folder: the
-    // cache folder must be as trusted as the program (docs/SECURITY.md).
-    let module = unsafe { Module::deserialize_from_file(engine, &loaded) }
+    let artifact_len = check_entry(&bytes, key)?;
+    bytes.truncate(artifact_len);
+    // SAFETY: the artifact is native code, which wasmer loads without
+    // checking its layout. These bytes are loaded only because the
+    // entry's checksum matches them and its key matches this plugin,
+    // engine and wasmer exactly: they are what `write_entry` stored from
+    // a module this code compiled with this engine's configuration, so
+    // they are an artifact wasmer made, of this layout. They are the bytes
+    // checked (read once, not read again from a path another writer could
+    // swap meanwhile). The checksum detects damage, not an attacker: a
+    // writer of the folder could store another artifact under a matching
+    // trailer, so the cache folder must be as trusted as the program's
+    // own files (docs/SECURITY.md, "Trust model").
+    let module = unsafe { Module::deserialize_unchecked(engine, bytes) }
         .map_err(|err| format!("wasmer could not load it: {err}"))?;
     Ok(Some(module))
 }
 
 /// Checks an entry's trailer against `key` and its artifact against its
-/// digest.
-fn check_entry(bytes: &[u8], key: &str) -> Result<(), String> {
+/// checksum; returns the artifact's length (the artifact starts the
+/// entry).
+fn check_entry(bytes: &[u8], key: &str) -> Result<usize, String> {
     let len = bytes.len();
     if len < FIXED_TRAILER || !bytes.ends_with(MAGIC) {
         return Err(format!(
@@ -255,9 +286,9 @@ fn check_entry(bytes: &[u8], key: &str) -> Result<(), String> {
         ));
     }
     let fixed = &bytes[len - FIXED_TRAILER..];
-    let digest: [u8; 32] = fixed[..32].try_into().expect("32 bytes");
-    let artifact_len = u64::from_le_bytes(fixed[32..40].try_into().expect("8 bytes"));
-    let key_len = u32::from_le_bytes(fixed[40..44].try_into().expect("4 bytes"));
+    let (stored_checksum, lengths) = fixed.split_at(CHECKSUM_LEN);
+    let artifact_len = u64::from_le_bytes(lengths[..8].try_into().expect("8 bytes"));
+    let key_len = u32::from_le_bytes(lengths[8..12].try_into().expect("4 bytes"));
     let expected = artifact_len as u128 + key_len as u128 + FIXED_TRAILER as u128;
     if expected != len as u128 {
         return Err(format!(
@@ -272,27 +303,10 @@ fn check_entry(bytes: &[u8], key: &str) -> Result<(), String> {
                 .to_owned(),
         );
     }
-    if blake3::hash(artifact) != blake3::Hash::from_bytes(digest) {
-        return Err("it is damaged: its compiled code does not match its digest".to_owned());
+    if checksum(artifact) != stored_checksum {
+        return Err("it is damaged: its compiled code does not match its checksum".to_owned());
     }
-    Ok(())
-}
-
-/// A path that opens the same file as `file`, whose bytes were checked:
-/// on Linux its descriptor, so that an entry renamed into place since
-/// cannot be loaded unchecked; elsewhere `path`, where such a swap could
-/// only put in another whole entry written by this code.
-fn same_file(file: &File, path: &Path) -> PathBuf {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let by_descriptor = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
-        if by_descriptor.exists() {
-            return by_descriptor;
-        }
-    }
-    let _ = file;
-    path.to_owned()
+    Ok(artifact.len())
 }
 
 /// Stores `module` as the entry at `entry` in `dir`, atomically.
@@ -304,7 +318,7 @@ fn write_entry(dir: &Path, entry: &Path, key: &str, module: &Module) -> Result<(
         .map_err(|err| format!("wasmer could not serialize the module: {err}"))?;
     let mut trailer = Vec::with_capacity(key.len() + FIXED_TRAILER);
     trailer.extend_from_slice(key.as_bytes());
-    trailer.extend_from_slice(blake3::hash(&artifact).as_bytes());
+    trailer.extend_from_slice(&checksum(&artifact));
     trailer.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
     trailer.extend_from_slice(&(key.len() as u32).to_le_bytes());
     trailer.extend_from_slice(MAGIC);
@@ -349,7 +363,7 @@ mod tests {
     fn entry(artifact: &[u8], key: &str) -> Vec<u8> {
         let mut bytes = artifact.to_vec();
         bytes.extend_from_slice(key.as_bytes());
-        bytes.extend_from_slice(blake3::hash(artifact).as_bytes());
+        bytes.extend_from_slice(&checksum(artifact));
         bytes.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&(key.len() as u32).to_le_bytes());
         bytes.extend_from_slice(MAGIC);
@@ -358,8 +372,8 @@ mod tests {
 
     #[test]
     fn a_whole_entry_for_its_key_passes() {
-        assert_eq!(check_entry(&entry(b"compiled code", "key"), "key"), Ok(()));
-        assert_eq!(check_entry(&entry(b"", ""), ""), Ok(()));
+        assert_eq!(check_entry(&entry(b"compiled code", "key"), "key"), Ok(13));
+        assert_eq!(check_entry(&entry(b"", ""), ""), Ok(0));
     }
 
     #[test]
@@ -401,12 +415,14 @@ mod tests {
         let fixed = whole.len() - FIXED_TRAILER;
         for artifact_len in [u64::MAX, u64::MAX / 2, 14] {
             let mut lying = whole.clone();
-            lying[fixed + 32..fixed + 40].copy_from_slice(&artifact_len.to_le_bytes());
+            lying[fixed + CHECKSUM_LEN..fixed + CHECKSUM_LEN + 8]
+                .copy_from_slice(&artifact_len.to_le_bytes());
             let reason = check_entry(&lying, "key").unwrap_err();
             assert!(reason.contains("truncated"), "{artifact_len}: {reason}");
         }
         let mut lying = whole.clone();
-        lying[fixed + 40..fixed + 44].copy_from_slice(&u32::MAX.to_le_bytes());
+        lying[fixed + CHECKSUM_LEN + 8..fixed + CHECKSUM_LEN + 12]
+            .copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(
             check_entry(&lying, "key")
                 .unwrap_err()

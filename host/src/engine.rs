@@ -59,7 +59,8 @@ pub(crate) fn compile(engine: &Engine, wasm: &[u8]) -> Result<Module, Error> {
 
 /// Everything besides the wasm bytes that a compiled artifact of `engine`
 /// depends on, in words: what wasmer version and compiler made it, for
-/// which CPU, with which features, middlewares and memory limits.
+/// which CPU, with which features, middlewares, memory limits and code
+/// limits.
 pub(crate) fn artifact_dependencies(
     engine: &Engine,
     limits: &Limits,
@@ -86,6 +87,8 @@ pub(crate) fn artifact_dependencies(
          features: {features:?}\n\
          middlewares: defer-start {start}, fuel meter {fuel}, interrupt check {interrupt}\n\
          memory: max_memory_bytes {max_memory} ({pages} pages), table limit {tables}\n\
+         code limits met: max_functions {functions}, max_function_bytes {function_bytes}, \
+         max_control_blocks {blocks}, max_calls {calls}\n\
          wasmer-plugin: abi {abi}, host {host}\n",
         wasmer = wasmer::sys::vm::VERSION,
         compiler = engine.deterministic_id(),
@@ -99,6 +102,11 @@ pub(crate) fn artifact_dependencies(
         max_memory = limits.max_memory_bytes,
         pages = budget.memory_pages.0,
         tables = crate::limits::MAX_TABLE_ELEMENTS,
+        // A hit skips the code check (see `cache::checked_compile`).
+        functions = limits.max_functions,
+        function_bytes = limits.max_function_bytes,
+        blocks = limits.max_control_blocks,
+        calls = limits.max_calls,
         abi = wasmer_plugin_abi::ABI_VERSION,
         host = env!("CARGO_PKG_VERSION"),
     )

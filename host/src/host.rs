@@ -10,7 +10,7 @@ use wasmer_plugin_abi::{
 use wasmer_plugin_codecs::Bincode;
 
 use crate::instance::Instance;
-use crate::limits::check_input;
+use crate::limits::{check_input, keeps_instance};
 use crate::observe::Span;
 use crate::pipeline::StageInput;
 use crate::reply::cap_message;
@@ -346,9 +346,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         let result = instance.call(index, name, &self.args, &mut self.state, decode);
         #[cfg(feature = "tracing")]
         span.fuel(|| instance.fuel_used());
-        if let Err(error) = &result
-            && error.discards_instance()
-        {
+        if !keeps_instance(self.plugin.limits().fresh_instance_per_call, &result) {
             self.instance = None;
         }
         result
@@ -419,9 +417,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             Ok(read(column))
         };
         let result = instance.call_batch(index, name, batch, &mut self.state, decode);
-        if let Err(error) = &result
-            && error.discards_instance()
-        {
+        if !keeps_instance(self.plugin.limits().fresh_instance_per_call, &result) {
             self.instance = None;
         }
         result
@@ -529,10 +525,9 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             .call_async(index, name, args, &mut self.state, started, decode)
             .await;
         let keep = match &result {
-            Ok(_) => true,
             // The instance lost its store.
             Err(Error::PluginThread { .. }) => false,
-            Err(error) => !error.discards_instance(),
+            result => keeps_instance(plugin.limits().fresh_instance_per_call, result),
         };
         if keep {
             self.instance = Some(instance);

@@ -1,8 +1,9 @@
 //! What the host reads from a module's bytes before it compiles them: its
 //! size, its metadata (every `wasmer-plugin` section, in order), the
 //! memories and tables an instance of it would need, and what its code
-//! would cost to compile (`limits::code_shape`). One pass, linear in the
-//! module's size, so that a module refused here costs no compilation.
+//! would cost to compile (`limits::code_shape`, checked by [`check_code`]
+//! only when it is about to be compiled). Passes linear in the module's
+//! size, so that a module refused here costs no compilation.
 
 use wasmer::wasmparser::TypeRef;
 use wasmer::wasmparser::{Parser, Payload};
@@ -30,7 +31,9 @@ pub(crate) struct ModuleShape {
 impl ModuleShape {
     pub(crate) fn read(wasm: &[u8], limits: &Limits) -> Result<ModuleShape, Error> {
         check_file_size(wasm.len(), limits.max_file_bytes)?;
-        let mut sections = Sections::read(wasm, Some(limits.code()))?;
+        // The code's shape is checked just before compiling
+        // (`check_code`), which a cache hit skips.
+        let mut sections = Sections::read(wasm, None)?;
         check_module_size(
             wasm.len(),
             sections.uncompiled_bytes,
@@ -49,6 +52,15 @@ impl ModuleShape {
             budget,
         })
     }
+}
+
+/// Checks what compiling `wasm` would cost against `limits` (its
+/// functions, their bodies, blocks and calls: `limits::code_shape`), in a
+/// pass over its code. Run only before compiling: a cache hit's key holds
+/// the limits its module met when it was compiled, so a hit needs no
+/// second look at the code.
+pub(crate) fn check_code(wasm: &[u8], limits: CodeLimits) -> Result<(), Error> {
+    Sections::read(wasm, Some(limits)).map(drop)
 }
 
 /// The functions a plugin module describes, read from its metadata

@@ -7,6 +7,7 @@
 
 mod added_globals;
 mod code_shape;
+mod fresh_instance;
 mod fuel;
 mod input;
 mod memory;
@@ -22,6 +23,8 @@ pub use code_shape::{
     DEFAULT_MAX_CALLS, DEFAULT_MAX_CONTROL_BLOCKS, DEFAULT_MAX_FUNCTION_BYTES,
     DEFAULT_MAX_FUNCTIONS,
 };
+pub use fresh_instance::DEFAULT_FRESH_INSTANCE_PER_CALL;
+pub(crate) use fresh_instance::keeps_instance;
 pub use fuel::DEFAULT_FUEL_PER_CALL;
 pub(crate) use fuel::FuelMeter;
 pub use input::DEFAULT_MAX_INPUT_BYTES;
@@ -54,6 +57,7 @@ pub(crate) struct Limits {
     pub(crate) max_control_blocks: u64,
     pub(crate) max_calls: u64,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) fresh_instance_per_call: bool,
 }
 
 impl Default for Limits {
@@ -70,6 +74,7 @@ impl Default for Limits {
             max_control_blocks: DEFAULT_MAX_CONTROL_BLOCKS,
             max_calls: DEFAULT_MAX_CALLS,
             timeout: DEFAULT_TIMEOUT,
+            fresh_instance_per_call: DEFAULT_FRESH_INSTANCE_PER_CALL,
         }
     }
 }

@@ -99,6 +99,43 @@ fn a_failed_call_in_a_pool_replaces_only_that_threads_instance() {
 }
 
 #[test]
+fn a_fresh_instance_per_call_keeps_no_state_between_calls() {
+    let mut host = Host::<Bincode>::builder()
+        .fresh_instance_per_call(true)
+        .build(plugin("bincode-plugin"))
+        .unwrap();
+    for _ in 0..5 {
+        assert_eq!(host.call::<_, u64>("count", &()).unwrap(), 1);
+    }
+    // Through a handle, after a failure, and between other functions too.
+    let count = host.function::<(), u64>("count").unwrap();
+    assert_eq!(host.call::<_, i64>("double", &21i64).unwrap(), 42);
+    assert_eq!(host.call_function(&count, &()).unwrap(), 1);
+    assert!(host.call::<_, u32>("fail", &"boom").is_err());
+    assert_eq!(host.call_function(&count, &()).unwrap(), 1);
+
+    // A pool built from such a plugin: every thread, every call.
+    let plugin = Plugin::builder()
+        .fresh_instance_per_call(true)
+        .build(plugin("bincode-plugin"))
+        .unwrap();
+    let pool = HostPool::<Bincode>::new(&plugin);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                for _ in 0..3 {
+                    assert_eq!(pool.call::<_, u64>("count", &()).unwrap(), 1);
+                }
+            });
+        }
+    });
+    // The default keeps the instance.
+    let mut kept = Host::<Bincode>::from_plugin(&bincode_plugin()).unwrap();
+    assert_eq!(kept.call::<_, u64>("count", &()).unwrap(), 1);
+    assert_eq!(kept.call::<_, u64>("count", &()).unwrap(), 2);
+}
+
+#[test]
 fn one_instance_calls_functions_of_every_codec() {
     let mut host = Host::<Bincode>::new(plugin("mixed-plugin")).unwrap();
     assert_eq!(host.call::<_, u32>("via_bincode", &1u32).unwrap(), 2);
@@ -359,6 +396,38 @@ fn different_limits_give_different_entries() {
         host.call::<_, String>("repeat", &("x", 1_000_000u32)),
         Err(Error::OutOfFuel { budget: 10_000, .. })
     ));
+}
+
+#[test]
+fn a_cached_module_still_meets_stricter_code_limits() {
+    // A hit skips the pass over the code: the key holds the code limits
+    // the stored module met, so stricter ones miss and check the code.
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    cached(dir.path(), &wasm);
+    assert_hit_and_works(dir.path(), &wasm);
+    match Plugin::builder()
+        .cache(dir.path())
+        .max_calls(1)
+        .build(&wasm)
+    {
+        Err(Error::LoadLimit {
+            limit: "max_calls", ..
+        }) => {}
+        other => panic!("expected the max_calls LoadLimit, got {other:?}"),
+    }
+    match Plugin::builder()
+        .cache(dir.path())
+        .max_functions(1)
+        .build(&wasm)
+    {
+        Err(Error::LoadLimit {
+            limit: "max_functions",
+            ..
+        }) => {}
+        other => panic!("expected the max_functions LoadLimit, got {other:?}"),
+    }
+    assert_hit_and_works(dir.path(), &wasm);
 }
 
 #[test]

@@ -60,3 +60,8 @@ byte_echoes! {
     "postcard": echo_obvious_postcard, echo_serde_bytes_postcard;
     "json": echo_obvious_json, echo_serde_bytes_json;
 }
+
+/// Does nothing: the framework's floor of a call, against a bare wasmer
+/// call of an empty export.
+#[wasmer_plugin]
+pub fn empty() {}

@@ -25,6 +25,7 @@ mod async_calls;
 mod chart;
 mod host_calls;
 mod json_floats;
+mod loading;
 mod measurements;
 mod observe;
 mod pairs;
@@ -122,6 +123,7 @@ fn main() {
 
     let measurements = Measurements::read(&criterion_dir);
     let scale_probe = scale::probe(&workspace);
+    let load_probe = loading::probe(&workspace);
     let swap_probe = pipelines::probe(&workspace);
     let memcopy_probe = example_output(&workspace, "memcopy_probe", &[]);
     let float_probe = json_floats::probe(&workspace, &target);
@@ -140,6 +142,7 @@ fn main() {
         &measurements,
         &Probes {
             scale: &scale_probe,
+            load: &load_probe,
             swap: &swap_probe,
             memcopy: &memcopy_probe,
             floats: &float_probe,
@@ -253,6 +256,7 @@ fn encoded_len<C: Codec, T: Serialize>(value: &T) -> usize {
 /// What the examples and probes of this run printed.
 struct Probes<'a> {
     scale: &'a str,
+    load: &'a str,
     swap: &'a str,
     memcopy: &'a str,
     floats: &'a json_floats::Probe,
@@ -398,6 +402,7 @@ fn render(names: &[&'static str], sizes: &Sizes, m: &Measurements, probes: &Prob
     simd::section(w, m);
     observe::section(w, m, probes.observe);
     scale::section(w, m, probes.scale, probes.pairs);
+    loading::section(w, m, probes.load);
     sql::section(w, m);
     schemas::section(w, probes.schemas);
     let _ = writeln!(

@@ -32,7 +32,7 @@ pub fn section(w: &mut String, m: &Measurements, probe: &str, pairs: &Pairs) {
         w,
         "The framework benchmark plugin (`benches/benches/scale.rs`). \
          `compile` makes a `Plugin` from bytes; `cache_hit` the same from a warm \
-         compiled-module cache (digests checked, wasmer's validating load); \
+         compiled-module cache (one read; key and checksum checked); \
          `host_new` is `Host::new` from bytes (compile and instantiate); \
          `host_from_plugin` instantiates a compiled `Plugin`. The thread rows \
          are the small-struct bincode round trip through a plain `Host`, a \
