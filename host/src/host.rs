@@ -424,8 +424,10 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
     }
 
     /// The size in bytes of the current instance's linear memory, or
-    /// `None` between a trap and the next call. Useful to check that a
-    /// plugin does not leak across calls.
+    /// `None` between a trap and the next call (and between any two calls
+    /// with [`fresh_instance_per_call`](crate::Builder::fresh_instance_per_call),
+    /// which keeps no instance). Useful to check that a plugin does not
+    /// leak across calls.
     pub fn memory_size(&self) -> Option<u64> {
         self.instance.as_ref().map(Instance::memory_size)
     }
