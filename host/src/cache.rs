@@ -400,8 +400,9 @@ mod tests {
         );
         let reason = check_entry(&whole, "another key").unwrap_err();
         assert!(reason.contains("its key differs"), "{reason}");
+        // An entry of the earlier layout ("WPCACHE1") is not one of this.
         let mut magic = whole.clone();
-        *magic.last_mut().unwrap() = b'2';
+        *magic.last_mut().unwrap() = b'1';
         assert!(
             check_entry(&magic, "key")
                 .unwrap_err()
