@@ -102,4 +102,11 @@ pub fn section(w: &mut String, m: &Measurements, probe: &str) {
     );
     let _ = writeln!(w, "{}", probe.trim());
     let _ = writeln!(w);
+    let _ = writeln!(w, "{}\n", WHERE_THE_TIME_GOES.trim());
 }
+
+/// What `perf` showed over the probe's steps (2026-12-07), which the
+/// numbers above do not say by themselves.
+const WHERE_THE_TIME_GOES: &str = r#"
+Before a hit stopped re-checking the code, two thirds of it went to the pass over every function body that checks the code limits (`max_functions`, `max_control_blocks`…); a hit now skips it, its key holding the code limits the stored module met. The entry is read once and loaded from the bytes checked (before: our read, then wasmer's validating load from the path, which read and checked it again), with an xxh3-128 checksum instead of blake3. What remains of a hit is wasmer making the artifact's code executable (copies and page faults of the entry), the read, and the blake3 digest of the wasm that names the entry. The first `Host` is nearly all the schema exports running in the plugin, one per function; a later `Host`, which a fresh-instance call pays on every call, is the instantiation alone.
+"#;
