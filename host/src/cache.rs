@@ -19,6 +19,10 @@
 //! written to a temporary file and renamed into place, so a reader sees
 //! a whole entry or none, and processes filling one cache at once each
 //! replace the entry with an equally valid one.
+//!
+//! Next to an entry, a schemas file of the same name keeps the schemas
+//! the plugin's first instance read (see [`SchemasFile`]), sealed by the
+//! same trailer with magic `"WPSCHEM1"`.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -99,6 +103,25 @@ pub enum CacheOutcome {
     },
 }
 
+/// A plugin's module, loaded or compiled, and what the cache did.
+pub(crate) struct Loaded {
+    pub(crate) module: Module,
+    pub(crate) outcome: CacheOutcome,
+    /// Where the schemas of the plugin's functions are kept next to its
+    /// entry, when it has one.
+    pub(crate) schemas: Option<SchemasFile>,
+}
+
+impl Loaded {
+    fn uncached(module: Module, outcome: CacheOutcome) -> Loaded {
+        Loaded {
+            module,
+            outcome,
+            schemas: None,
+        }
+    }
+}
+
 /// The module of `wasm` for `engine`: from the cache when a valid entry
 /// is there, else compiled (and stored).
 pub(crate) fn load_or_compile(
@@ -107,10 +130,11 @@ pub(crate) fn load_or_compile(
     wasm: &[u8],
     limits: &Limits,
     budget: InstanceBudget,
-) -> Result<(Module, CacheOutcome), Error> {
+) -> Result<Loaded, Error> {
     let dir = match setting {
         CacheSetting::Off => {
-            return Ok((checked_compile(engine, wasm, limits)?, CacheOutcome::Off));
+            let module = checked_compile(engine, wasm, limits)?;
+            return Ok(Loaded::uncached(module, CacheOutcome::Off));
         }
         CacheSetting::Dir(dir) => dir.clone(),
         CacheSetting::DefaultDir => match default_cache_dir() {
@@ -120,7 +144,10 @@ pub(crate) fn load_or_compile(
                     reason: "this system has no user cache folder".to_owned(),
                     rejected: None,
                 };
-                return Ok((checked_compile(engine, wasm, limits)?, outcome));
+                return Ok(Loaded::uncached(
+                    checked_compile(engine, wasm, limits)?,
+                    outcome,
+                ));
             }
         },
     };
@@ -131,17 +158,65 @@ pub(crate) fn load_or_compile(
     );
     let name = &blake3::hash(key.as_bytes()).to_hex()[..32];
     let entry = dir.join(format!("{name}.{ENTRY_EXTENSION}"));
-    let rejected = match read_entry(engine, &entry, &key, max_entry_bytes(wasm.len())) {
-        Ok(Some(module)) => return Ok((module, CacheOutcome::Hit { entry })),
+    let max_bytes = max_entry_bytes(wasm.len());
+    let schemas = SchemasFile {
+        path: dir.join(format!("{name}.{SCHEMAS_EXTENSION}")),
+        dir: dir.clone(),
+        key: key.clone(),
+        max_bytes,
+    };
+    let rejected = match read_entry(engine, &entry, &key, max_bytes) {
+        Ok(Some(module)) => {
+            return Ok(Loaded {
+                module,
+                outcome: CacheOutcome::Hit { entry },
+                schemas: Some(schemas),
+            });
+        }
         Ok(None) => None,
         Err(reason) => Some(reason),
     };
     let module = checked_compile(engine, wasm, limits)?;
-    let outcome = match write_entry(&dir, &entry, &key, &module) {
-        Ok(()) => CacheOutcome::Stored { entry, rejected },
-        Err(reason) => CacheOutcome::NotStored { reason, rejected },
+    let (outcome, schemas) = match write_entry(&dir, &entry, &key, &module) {
+        Ok(()) => (CacheOutcome::Stored { entry, rejected }, Some(schemas)),
+        Err(reason) => (CacheOutcome::NotStored { reason, rejected }, None),
     };
-    Ok((module, outcome))
+    Ok(Loaded {
+        module,
+        outcome,
+        schemas,
+    })
+}
+
+/// The file next to a plugin's entry that keeps the schemas its first
+/// instance read (docs/ABI.md, "Schemas"): they are a pure function of
+/// the wasm bytes and the limits, which its key holds, as the entry's
+/// does, so a later build of the plugin need not run the schema exports
+/// again. Sealed like an entry (key, checksum, magic); a file that is
+/// missing, damaged or for another key is ignored, and the schemas are
+/// read through an instance and written again.
+pub(crate) struct SchemasFile {
+    path: PathBuf,
+    dir: PathBuf,
+    key: String,
+    max_bytes: u64,
+}
+
+impl SchemasFile {
+    /// The stored schemas, or why there are none usable.
+    pub(crate) fn read(&self) -> Result<Vec<u8>, String> {
+        let mut bytes = read_bounded(&self.path, self.max_bytes)?
+            .ok_or_else(|| "there is no schemas file".to_owned())?;
+        let body_len = unseal(&bytes, &self.key, SCHEMAS_MAGIC, "its schemas")?;
+        bytes.truncate(body_len);
+        Ok(bytes)
+    }
+
+    /// Stores `body`, replacing the file atomically.
+    pub(crate) fn write(&self, body: &[u8]) -> Result<(), String> {
+        let trailer = seal(body, &self.key, SCHEMAS_MAGIC);
+        write_atomically(&self.dir, &self.path, &[body, &trailer])
+    }
 }
 
 /// Compiles `wasm` once its code is within the code limits. A cache hit
@@ -154,11 +229,15 @@ fn checked_compile(engine: &Engine, wasm: &[u8], limits: &Limits) -> Result<Modu
 
 /// The extension of entry files.
 const ENTRY_EXTENSION: &str = "wasmer-plugin-module";
+/// The extension of the schemas file next to an entry.
+const SCHEMAS_EXTENSION: &str = "wasmer-plugin-schemas";
+/// The last bytes of every schemas file.
+const SCHEMAS_MAGIC: &[u8; 8] = b"WPSCHEM1";
 /// The last bytes of every entry.
 /// Entries of earlier layouts end otherwise ("WPCACHE1": a blake3
 /// digest, for wasmer's validating load from a path) and are replaced.
 const MAGIC: &[u8; 8] = b"WPCACHE2";
-/// The fixed part of the trailer: checksum, two lengths, magic.
+/// The fixed part of a trailer: checksum, two lengths, magic.
 const FIXED_TRAILER: usize = CHECKSUM_LEN + 8 + 4 + MAGIC.len();
 /// Bytes of the artifact's checksum.
 const CHECKSUM_LEN: usize = 16;
@@ -188,7 +267,7 @@ fn check_file(metadata: &std::fs::Metadata, max_bytes: u64) -> Result<(), String
     }
     if metadata.len() > max_bytes {
         return Err(format!(
-            "it is {} bytes, more than the {max_bytes} an entry for this plugin can be",
+            "it is {} bytes, more than the {max_bytes} a file of this cache for this plugin can be",
             metadata.len()
         ));
     }
@@ -218,15 +297,39 @@ fn file_kind(kind: &std::fs::FileType) -> &'static str {
 }
 
 /// The module in the entry at `path`, `None` when there is no entry, or
-/// why the entry there is unusable. Only a regular file of at most
-/// `max_bytes` is read: opening a FIFO would wait for a writer forever,
-/// and a link to a device could be read without end.
+/// why the entry there is unusable.
 fn read_entry(
     engine: &Engine,
     path: &Path,
     key: &str,
     max_bytes: u64,
 ) -> Result<Option<Module>, String> {
+    let Some(mut bytes) = read_bounded(path, max_bytes)? else {
+        return Ok(None);
+    };
+    let artifact_len = check_entry(&bytes, key)?;
+    bytes.truncate(artifact_len);
+    // SAFETY: the artifact is native code, which wasmer loads without
+    // checking its layout. These bytes are loaded only because the
+    // entry's checksum matches them and its key matches this plugin,
+    // engine and wasmer exactly: they are what `write_entry` stored from
+    // a module this code compiled with this engine's configuration, so
+    // they are an artifact wasmer made, of this layout. They are the bytes
+    // checked (read once, not read again from a path another writer could
+    // swap meanwhile). The checksum detects damage, not an attacker: a
+    // writer of the folder could store another artifact under a matching
+    // trailer, so the cache folder must be as trusted as the program's
+    // own files (docs/SECURITY.md, "Trust model").
+    let module = unsafe { Module::deserialize_unchecked(engine, bytes) }
+        .map_err(|err| format!("wasmer could not load it: {err}"))?;
+    Ok(Some(module))
+}
+
+/// The whole file at `path`, `None` when there is none, or why it could
+/// not be read. Only a regular file of at most `max_bytes` is read:
+/// opening a FIFO would wait for a writer forever, and a link to a device
+/// could be read without end.
+fn read_bounded(path: &Path, max_bytes: u64) -> Result<Option<Vec<u8>>, String> {
     // Examined before it is opened, since opening a FIFO blocks; through
     // links, since a link to an entry is an entry.
     match std::fs::metadata(path) {
@@ -254,59 +357,62 @@ fn read_entry(
         .map_err(|err| format!("it could not be read: {err}"))?;
     if bytes.len() as u64 > max_bytes {
         return Err(format!(
-            "it grew past the {max_bytes} bytes an entry for this plugin can be while it was read"
+            "it grew past the {max_bytes} bytes a file of this cache for this plugin can be while it was read"
         ));
     }
-    let artifact_len = check_entry(&bytes, key)?;
-    bytes.truncate(artifact_len);
-    // SAFETY: the artifact is native code, which wasmer loads without
-    // checking its layout. These bytes are loaded only because the
-    // entry's checksum matches them and its key matches this plugin,
-    // engine and wasmer exactly: they are what `write_entry` stored from
-    // a module this code compiled with this engine's configuration, so
-    // they are an artifact wasmer made, of this layout. They are the bytes
-    // checked (read once, not read again from a path another writer could
-    // swap meanwhile). The checksum detects damage, not an attacker: a
-    // writer of the folder could store another artifact under a matching
-    // trailer, so the cache folder must be as trusted as the program's
-    // own files (docs/SECURITY.md, "Trust model").
-    let module = unsafe { Module::deserialize_unchecked(engine, bytes) }
-        .map_err(|err| format!("wasmer could not load it: {err}"))?;
-    Ok(Some(module))
+    Ok(Some(bytes))
 }
 
 /// Checks an entry's trailer against `key` and its artifact against its
 /// checksum; returns the artifact's length (the artifact starts the
 /// entry).
 fn check_entry(bytes: &[u8], key: &str) -> Result<usize, String> {
+    unseal(bytes, key, MAGIC, "its compiled code")
+}
+
+/// The trailer that seals `body` under `key`: what [`unseal`] checks.
+fn seal(body: &[u8], key: &str, magic: &[u8; 8]) -> Vec<u8> {
+    let mut trailer = Vec::with_capacity(key.len() + FIXED_TRAILER);
+    trailer.extend_from_slice(key.as_bytes());
+    trailer.extend_from_slice(&checksum(body));
+    trailer.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    trailer.extend_from_slice(&(key.len() as u32).to_le_bytes());
+    trailer.extend_from_slice(magic);
+    trailer
+}
+
+/// Checks the trailer of a sealed file (body, key, checksum, lengths,
+/// `magic`) against `key` and its body, named `what` in messages, against
+/// its checksum; returns the body's length (the body starts the file).
+fn unseal(bytes: &[u8], key: &str, magic: &[u8; 8], what: &str) -> Result<usize, String> {
     let len = bytes.len();
-    if len < FIXED_TRAILER || !bytes.ends_with(MAGIC) {
+    if len < FIXED_TRAILER || !bytes.ends_with(magic) {
         return Err(format!(
             "it is truncated or not an entry: its {len} bytes do not end with the entry trailer"
         ));
     }
     let fixed = &bytes[len - FIXED_TRAILER..];
     let (stored_checksum, lengths) = fixed.split_at(CHECKSUM_LEN);
-    let artifact_len = u64::from_le_bytes(lengths[..8].try_into().expect("8 bytes"));
+    let body_len = u64::from_le_bytes(lengths[..8].try_into().expect("8 bytes"));
     let key_len = u32::from_le_bytes(lengths[8..12].try_into().expect("4 bytes"));
-    let expected = artifact_len as u128 + key_len as u128 + FIXED_TRAILER as u128;
+    let expected = body_len as u128 + key_len as u128 + FIXED_TRAILER as u128;
     if expected != len as u128 {
         return Err(format!(
             "it is truncated: its trailer describes {expected} bytes, the file has {len}"
         ));
     }
-    let artifact = &bytes[..artifact_len as usize];
-    let stored_key = &bytes[artifact_len as usize..len - FIXED_TRAILER];
+    let body = &bytes[..body_len as usize];
+    let stored_key = &bytes[body_len as usize..len - FIXED_TRAILER];
     if stored_key != key.as_bytes() {
         return Err(
             "it was made for other plugin bytes or another configuration (its key differs)"
                 .to_owned(),
         );
     }
-    if checksum(artifact) != stored_checksum {
-        return Err("it is damaged: its compiled code does not match its checksum".to_owned());
+    if checksum(body) != stored_checksum {
+        return Err(format!("it is damaged: {what} does not match its checksum"));
     }
-    Ok(artifact.len())
+    Ok(body.len())
 }
 
 /// Stores `module` as the entry at `entry` in `dir`, atomically.
@@ -316,32 +422,30 @@ fn write_entry(dir: &Path, entry: &Path, key: &str, module: &Module) -> Result<(
     let artifact = module
         .serialize()
         .map_err(|err| format!("wasmer could not serialize the module: {err}"))?;
-    let mut trailer = Vec::with_capacity(key.len() + FIXED_TRAILER);
-    trailer.extend_from_slice(key.as_bytes());
-    trailer.extend_from_slice(&checksum(&artifact));
-    trailer.extend_from_slice(&(artifact.len() as u64).to_le_bytes());
-    trailer.extend_from_slice(&(key.len() as u32).to_le_bytes());
-    trailer.extend_from_slice(MAGIC);
+    let trailer = seal(&artifact, key, MAGIC);
+    write_atomically(dir, entry, &[&artifact, &trailer])
+        .map_err(|err| format!("the entry {} could not be written: {err}", entry.display()))
+}
 
+/// Writes `parts` one after the other as the file at `path` in `dir`,
+/// through a temporary file renamed into place, so that a reader sees a
+/// whole file or none.
+fn write_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> Result<(), String> {
     static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
     let temporary = dir.join(format!(
         ".{}.{}.{}.tmp",
-        entry
-            .file_name()
+        path.file_name()
             .map(|name| name.to_string_lossy())
             .unwrap_or_default(),
         std::process::id(),
         NEXT_TEMPORARY.fetch_add(1, Ordering::Relaxed)
     ));
     let written = File::create_new(&temporary)
-        .and_then(|mut file| {
-            file.write_all(&artifact)?;
-            file.write_all(&trailer)
-        })
-        .and_then(|()| std::fs::rename(&temporary, entry));
+        .and_then(|mut file| parts.iter().try_for_each(|part| file.write_all(part)))
+        .and_then(|()| std::fs::rename(&temporary, path));
     written.map_err(|err| {
         let _ = std::fs::remove_file(&temporary);
-        format!("the entry {} could not be written: {err}", entry.display())
+        err.to_string()
     })
 }
 
@@ -359,7 +463,8 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
-    /// An entry as `write_entry` lays it out.
+    /// An entry as the module documentation lays it out, spelled out
+    /// here rather than through `seal`, which it checks.
     fn entry(artifact: &[u8], key: &str) -> Vec<u8> {
         let mut bytes = artifact.to_vec();
         bytes.extend_from_slice(key.as_bytes());
@@ -374,6 +479,8 @@ mod tests {
     fn a_whole_entry_for_its_key_passes() {
         assert_eq!(check_entry(&entry(b"compiled code", "key"), "key"), Ok(13));
         assert_eq!(check_entry(&entry(b"", ""), ""), Ok(0));
+        let sealed = [&b"compiled code"[..], &seal(b"compiled code", "key", MAGIC)].concat();
+        assert_eq!(sealed, entry(b"compiled code", "key"));
     }
 
     #[test]

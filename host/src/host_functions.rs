@@ -328,6 +328,18 @@ pub(crate) struct Linked<S> {
     pub(crate) forward_logs: bool,
 }
 
+impl<S> Linked<S> {
+    /// The host functions the module imports, in the module's order.
+    pub(crate) fn host_functions(&self) -> impl Iterator<Item = &Arc<HostFn<S>>> {
+        self.imports
+            .iter()
+            .filter_map(|import| match &import.binding {
+                Binding::HostFunction(host_fn) => Some(host_fn),
+                Binding::TakeReply | Binding::Capability(_) | Binding::Log => None,
+            })
+    }
+}
+
 /// One import of the module: its name in [`IMPORT_MODULE`] and what it
 /// is bound to.
 pub(crate) struct LinkedImport<S> {

@@ -15,7 +15,7 @@ use crate::Error;
 use crate::defer_start::{START_EXPORT, START_FUNCTION};
 use crate::error::TrapCode;
 use crate::guest_memory::GuestMemory;
-use crate::host_functions::{Binding, HostFn};
+use crate::host_functions::HostFn;
 use crate::imports::{AsyncMode, CallEnv, HostTrap, bind, imports};
 use crate::input_buffer::{InputBuffer, InputFailure};
 use crate::limits::{InstanceLimits, Stop, take_interrupt_flag};
@@ -170,15 +170,11 @@ impl<S: Send + 'static> Instance<S> {
             host_functions: match schemas {
                 true => plugin
                     .linked()
-                    .imports
-                    .iter()
-                    .filter_map(|import| match &import.binding {
-                        Binding::HostFunction(host_fn) => {
-                            let name = import_schema_export_name(&host_fn.name);
-                            let export = exports.get_typed_function(&store, &name).ok();
-                            Some((host_fn.clone(), export))
-                        }
-                        Binding::TakeReply | Binding::Capability(_) | Binding::Log => None,
+                    .host_functions()
+                    .map(|host_fn| {
+                        let name = import_schema_export_name(&host_fn.name);
+                        let export = exports.get_typed_function(&store, &name).ok();
+                        (host_fn.clone(), export)
                     })
                     .collect(),
                 false => Vec::new(),
@@ -212,15 +208,12 @@ impl<S: Send + 'static> Instance<S> {
             store,
             memory,
             env,
-            imports_host_functions: plugin
-                .linked()
-                .imports
-                .iter()
-                .any(|import| matches!(import.binding, Binding::HostFunction(_))),
+            imports_host_functions: plugin.linked().host_functions().next().is_some(),
             #[cfg(feature = "async")]
-            imports_async_host_functions: plugin.linked().imports.iter().any(
-                |import| matches!(&import.binding, Binding::HostFunction(host_fn) if host_fn.is_async()),
-            ),
+            imports_async_host_functions: plugin
+                .linked()
+                .host_functions()
+                .any(|host_fn| host_fn.is_async()),
             input: InputBuffer::new(alloc, free),
             exports: plugin_exports,
             batch_exports: vec![None; functions.len()],

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wasmer::{Engine, Module};
 use wasmer_plugin_abi::FunctionRecord;
 
-use crate::cache::{CacheOutcome, CacheSetting, load_or_compile};
+use crate::cache::{CacheOutcome, CacheSetting, Loaded, SchemasFile, load_or_compile};
 use crate::engine::plugin_engine;
 use crate::host_functions::{HostFunctions, Linked};
 use crate::limits::Limits;
@@ -70,8 +70,12 @@ struct Compiled<S> {
     linked: Linked<S>,
     limits: Limits,
     cache: CacheOutcome,
-    /// The functions' schemas, read by the first instance.
+    /// The functions' schemas, read by the first instance or from the
+    /// cache.
     schemas: Schemas,
+    /// Where the schemas go once the first instance has read them, when
+    /// the cache did not have them.
+    schemas_file: Option<SchemasFile>,
 }
 
 // A compiled plugin crosses threads; its instances do not.
@@ -117,7 +121,21 @@ impl<S> Plugin<S> {
         // Before compiling: a plugin this host cannot run costs nothing.
         let linked = host.link(&imports, &module_imports)?;
         let engine = plugin_engine(&limits, budget);
-        let (module, cache) = load_or_compile(cache, &engine, wasm, &limits, budget)?;
+        let Loaded {
+            module,
+            outcome: cache,
+            schemas: schemas_file,
+        } = load_or_compile(cache, &engine, wasm, &limits, budget)?;
+        let schemas = Schemas::default();
+        // A hit whose schemas file is usable needs no instance to read
+        // them; otherwise the first instance reads them and fills it.
+        let schemas_file = schemas_file.filter(|file| {
+            !matches!(cache, CacheOutcome::Hit { .. })
+                || file
+                    .read()
+                    .and_then(|body| schemas.read_stored(&body, functions.len(), &linked))
+                    .is_err()
+        });
         Ok(Plugin {
             inner: Arc::new(Compiled {
                 id: NEXT_PLUGIN_ID.fetch_add(1, Ordering::Relaxed),
@@ -128,7 +146,8 @@ impl<S> Plugin<S> {
                 linked,
                 limits,
                 cache,
-                schemas: Schemas::default(),
+                schemas,
+                schemas_file,
             }),
         })
     }
@@ -167,15 +186,17 @@ impl<S> Plugin<S> {
     /// The schema of each of the plugin's functions, in the order of
     /// [`functions`](Plugin::functions), or `None` until the first
     /// instance (a [`Host`](crate::Host) or a pool's) has read them. A
-    /// side the plugin could not describe holds the reason, and is not
-    /// checked.
+    /// plugin loaded from the cache has them from the start once an
+    /// instance of an earlier build of it read them. A side the plugin
+    /// could not describe holds the reason, and is not checked.
     pub fn schemas(&self) -> Option<&[wasmer_plugin_abi::FunctionSchema]> {
         self.inner.schemas.get()
     }
 
     /// The schema of each host function the module imports (by name, in
     /// the module's order: the arguments the plugin sends, the reply it
-    /// reads), or `None` until the first instance has read them. Host
+    /// reads), or `None` until the first instance has read them (or, as
+    /// for [`schemas`](Plugin::schemas), the cache had them). Host
     /// functions the plugin declares but never calls are not imported,
     /// and not listed.
     pub fn host_function_schemas(&self) -> Option<&[(String, wasmer_plugin_abi::FunctionSchema)]> {
@@ -184,6 +205,16 @@ impl<S> Plugin<S> {
 
     pub(crate) fn type_checks(&self) -> &Schemas {
         &self.inner.schemas
+    }
+
+    /// Keeps the schemas the first instance read (`body`, see
+    /// [`Schemas::read`]) in the cache for the next build, where there is
+    /// one. A cache that cannot be written fails nothing: the next build
+    /// reads them through its first instance again.
+    pub(crate) fn store_schemas(&self, body: &[u8]) {
+        if let Some(file) = &self.inner.schemas_file {
+            let _ = file.write(body);
+        }
     }
 
     pub(crate) fn linked(&self) -> &Linked<S> {

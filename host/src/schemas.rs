@@ -8,13 +8,13 @@ use std::any::TypeId;
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasmer_plugin_abi::{Codec, FunctionSchema, Schema, trace_type, trace_value};
 
-use crate::host_functions::HostFn;
+use crate::host_functions::{HostFn, Linked};
 use crate::instance::{Instance, SchemaExport, SchemaExports};
 use crate::plugin::Plugin;
 use crate::reply::cap_message;
@@ -44,6 +44,98 @@ struct Read {
     /// passed the check (0 for none): what a handle looked up before its
     /// first call tests on every call, without a lock.
     last_arguments: Vec<AtomicU64>,
+}
+
+/// What one schema export answered: its bytes, `None` when the module has
+/// no such export, or why it failed.
+type Answer = Result<Option<Vec<u8>>, String>;
+
+/// The schema in `answer`; `since` is the ABI version that brought the
+/// kind of export asked.
+fn describe(answer: Answer, since: u32) -> FunctionSchema {
+    let not_described = |reason: String| FunctionSchema {
+        args: Err(reason.clone()),
+        ret: Err(reason),
+    };
+    match answer {
+        Ok(Some(bytes)) => FunctionSchema::from_bytes(&bytes).unwrap_or_else(|err| {
+            not_described(format!("its schema export returned damaged bytes: {err}"))
+        }),
+        Ok(None) => not_described(format!(
+            "the plugin has no schema export for it (built before wasmer-plugin ABI version {since})"
+        )),
+        Err(reason) => not_described(reason),
+    }
+}
+
+/// The length that marks an answer of no export in a stored body.
+const NO_EXPORT: u32 = u32::MAX;
+
+/// The answers as the cache stores them, or `None` when one is a failure:
+///
+/// ```text
+/// functions (u32 LE) | host functions (u32 LE) | per answer: length (u32 LE, u32::MAX for no export) | bytes
+/// ```
+fn encode_answers(functions: &[Answer], host_functions: &[Answer]) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&u32::try_from(functions.len()).ok()?.to_le_bytes());
+    body.extend_from_slice(&u32::try_from(host_functions.len()).ok()?.to_le_bytes());
+    for answer in functions.iter().chain(host_functions) {
+        match answer.as_ref().ok()? {
+            None => body.extend_from_slice(&NO_EXPORT.to_le_bytes()),
+            Some(bytes) => {
+                let len = u32::try_from(bytes.len())
+                    .ok()
+                    .filter(|&len| len != NO_EXPORT)?;
+                body.extend_from_slice(&len.to_le_bytes());
+                body.extend_from_slice(bytes);
+            }
+        }
+    }
+    Some(body)
+}
+
+/// The answers in `body`, for a plugin of `functions` functions that
+/// imports `host_functions` host functions.
+fn decode_answers(
+    body: &[u8],
+    functions: usize,
+    host_functions: usize,
+) -> Result<(Vec<Answer>, Vec<Answer>), String> {
+    let mut rest = body;
+    let stored = (take_u32(&mut rest)? as usize, take_u32(&mut rest)? as usize);
+    if stored != (functions, host_functions) {
+        return Err(format!(
+            "it has the schemas of {} functions and {} host functions, the plugin {functions} and {host_functions}",
+            stored.0, stored.1
+        ));
+    }
+    let mut answers = (0..functions + host_functions)
+        .map(|_| match take_u32(&mut rest)? {
+            NO_EXPORT => Ok(Ok(None)),
+            len => Ok(Ok(Some(take(&mut rest, len as usize)?.to_vec()))),
+        })
+        .collect::<Result<Vec<Answer>, String>>()?;
+    if !rest.is_empty() {
+        return Err(format!("it has {} bytes past its last schema", rest.len()));
+    }
+    let host = answers.split_off(functions);
+    Ok((answers, host))
+}
+
+/// The first `len` bytes of `rest`, taken off it.
+fn take<'a>(rest: &mut &'a [u8], len: usize) -> Result<&'a [u8], String> {
+    if rest.len() < len {
+        return Err(format!("it ends {} bytes too early", len - rest.len()));
+    }
+    let (taken, after) = rest.split_at(len);
+    *rest = after;
+    Ok(taken)
+}
+
+/// The little-endian `u32` that starts `rest`, taken off it.
+fn take_u32(rest: &mut &[u8]) -> Result<u32, String> {
+    take(rest, 4).map(|bytes| u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
 }
 
 /// A `TypeId` as one `u64`: `TypeId` hashes as one already.
@@ -97,8 +189,9 @@ impl Schemas {
     /// Reads every function's and host function's schema through the
     /// schema exports of a new instance, unless an earlier instance did,
     /// and checks each host function's argument type against what the
-    /// plugin sends. Returns whether the instance must be discarded (a
-    /// schema export failed in a way that spoils it).
+    /// plugin sends. When every export answered, the answers are kept in
+    /// the plugin's cache for its next build. Returns whether the instance
+    /// must be discarded (a schema export failed in a way that spoils it).
     pub(crate) fn read<S: Send + 'static>(
         &self,
         instance: &mut Instance<S>,
@@ -107,53 +200,86 @@ impl Schemas {
         state: &mut Option<S>,
     ) -> bool {
         let mut spoiled = false;
-        let mut describe = |name: &str, export: Option<&SchemaExport>, since: u32| {
-            let not_described = |reason: String| FunctionSchema {
-                args: Err(reason.clone()),
-                ret: Err(reason),
-            };
+        let mut ask = |name: &str, export: Option<&SchemaExport>| -> Answer {
             let Some(export) = export else {
-                return not_described(format!(
-                    "the plugin has no schema export for it (built before wasmer-plugin ABI version {since})"
-                ));
+                return Ok(None);
             };
             if spoiled {
-                return not_described("an earlier schema export failed".to_owned());
+                return Err("an earlier schema export failed".to_owned());
             }
-            match instance.call_schema(export, name, state) {
-                Ok(bytes) => FunctionSchema::from_bytes(&bytes).unwrap_or_else(|err| {
-                    not_described(format!("its schema export returned damaged bytes: {err}"))
-                }),
-                Err(err) => {
+            instance
+                .call_schema(export, name, state)
+                .map(Some)
+                .map_err(|err| {
                     spoiled = err.discards_instance();
-                    not_described(cap_message(format!("its schema export failed: {err}")))
-                }
-            }
+                    cap_message(format!("its schema export failed: {err}"))
+                })
         };
-        let functions: Vec<FunctionSchema> = plugin
+        let functions: Vec<Answer> = plugin
             .functions()
             .iter()
             .zip(&exports.functions)
-            .map(|(function, export)| describe(&function.name, export.as_ref(), 3))
+            .map(|(function, export)| ask(&function.name, export.as_ref()))
             .collect();
-        let mut host_functions = Vec::new();
+        let host_functions: Vec<Answer> = exports
+            .host_functions
+            .iter()
+            .map(|(host_fn, export)| ask(&host_fn.name, export.as_ref()))
+            .collect();
+        // Only answers that do not depend on this run: a failure may be a
+        // deadline missed on a busy machine.
+        if let Some(body) = encode_answers(&functions, &host_functions) {
+            plugin.store_schemas(&body);
+        }
+        let host_fns = exports.host_functions.iter().map(|(host_fn, _)| host_fn);
+        self.settle(functions, host_fns.zip(host_functions));
+        spoiled
+    }
+
+    /// Takes the schemas from `body`, the answers an earlier build's first
+    /// instance read and stored (see [`read`](Schemas::read)), for a
+    /// plugin with `functions` and the host functions of `linked`; returns
+    /// why `body` is not such answers, leaving the schemas unread.
+    pub(crate) fn read_stored<S>(
+        &self,
+        body: &[u8],
+        functions: usize,
+        linked: &Linked<S>,
+    ) -> Result<(), String> {
+        let host_fns: Vec<&Arc<HostFn<S>>> = linked.host_functions().collect();
+        let (functions, host_functions) = decode_answers(body, functions, host_fns.len())?;
+        self.settle(functions, host_fns.into_iter().zip(host_functions));
+        Ok(())
+    }
+
+    /// Makes the schemas of the plugin's functions and the host functions
+    /// it imports from what their schema exports answered.
+    fn settle<'a, S: 'a>(
+        &self,
+        functions: Vec<Answer>,
+        host_functions: impl Iterator<Item = (&'a Arc<HostFn<S>>, Answer)>,
+    ) {
+        let functions: Vec<FunctionSchema> = functions
+            .into_iter()
+            .map(|answer| describe(answer, 3))
+            .collect();
+        let mut described = Vec::new();
         let mut host_mismatch = None;
-        for (host_fn, export) in &exports.host_functions {
-            let schema = describe(&host_fn.name, export.as_ref(), 4);
+        for (host_fn, answer) in host_functions {
+            let schema = describe(answer, 4);
             if host_mismatch.is_none() {
                 host_mismatch = host_arguments_mismatch(host_fn, &schema);
             }
             let _ = host_fn.reply.plugin.set(schema.ret.clone().ok());
-            host_functions.push((host_fn.name.to_string(), schema));
+            described.push((host_fn.name.to_string(), schema));
         }
         let last_arguments = functions.iter().map(|_| AtomicU64::new(0)).collect();
         let _ = self.read.set(Read {
             functions,
-            host_functions,
+            host_functions: described,
             host_mismatch,
             last_arguments,
         });
-        spoiled
     }
 
     fn is_checked(&self, key: &(usize, Direction, TypeId)) -> bool {
@@ -333,5 +459,41 @@ impl ReplyCheck {
         }
         self.done.store(true, Ordering::Relaxed);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_answers_come_back_as_they_were() {
+        let functions = vec![Ok(Some(b"schema".to_vec())), Ok(None), Ok(Some(Vec::new()))];
+        let host_functions = vec![Ok(Some(b"host".to_vec()))];
+        let body = encode_answers(&functions, &host_functions).unwrap();
+        assert_eq!(
+            decode_answers(&body, 3, 1),
+            Ok((functions.clone(), host_functions.clone()))
+        );
+        // Failures are not stored: they may not happen next time.
+        let failed = vec![Ok(None), Err("its schema export failed".to_owned())];
+        assert_eq!(encode_answers(&failed, &[]), None);
+        // A body for another plugin, cut short or with more is refused.
+        assert!(
+            decode_answers(&body, 2, 1)
+                .unwrap_err()
+                .contains("3 functions")
+        );
+        for len in 0..body.len() {
+            let reason = decode_answers(&body[..len], 3, 1).unwrap_err();
+            assert!(reason.contains("too early"), "{len}: {reason}");
+        }
+        let mut longer = body.clone();
+        longer.push(0);
+        assert!(
+            decode_answers(&longer, 3, 1)
+                .unwrap_err()
+                .contains("past its last")
+        );
     }
 }

@@ -267,6 +267,44 @@ fn a_host_function_taking_another_type_is_refused_at_load<C: Codec + 'static>() 
     assert_eq!(strict.ret.as_ref().unwrap().to_string(), "u32");
 }
 
+#[test]
+fn schemas_from_the_cache_check_each_builds_host_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let build = |strict: bool| {
+        let builder = journal_functions!(Plugin::builder().state(Journal::default), Bincode)
+            .host_fn_in::<Bincode, _, _, _>("summarize", |_, order: Order| summarize(&order));
+        let builder = match strict {
+            true => builder
+                .host_fn_in::<Bincode, _, _, _>("strict", |_, text: String| text.len() as u32),
+            false => builder
+                .host_fn_in::<Bincode, _, _, _>("strict", |_, (a, b): (u64, u64)| (a + b) as u32),
+        };
+        builder.cache(dir.path()).build(wasm::<Bincode>()).unwrap()
+    };
+    let mismatch = |plugin: &Plugin<Journal>| {
+        let err = Host::<Bincode, Journal>::from_plugin(plugin)
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(host_function_mismatch(err)[0], "strict");
+    };
+    // The first instance of a build with the wrong `strict` reads the
+    // schemas, and the cache keeps them.
+    let wrong = build(false);
+    assert!(wrong.host_function_schemas().is_none());
+    mismatch(&wrong);
+    let read = wrong.host_function_schemas().unwrap().to_vec();
+    // Later builds have them from the cache, checked against their own
+    // host functions.
+    let right = build(true);
+    assert_eq!(right.host_function_schemas().unwrap(), read);
+    let mut host = Host::<Bincode, Journal>::from_plugin(&right).unwrap();
+    let summary: Summary = host.call("summarize_on_host", &order()).unwrap();
+    assert_eq!(summary, summarize(&order()));
+    let wrong_again = build(false);
+    assert_eq!(wrong_again.host_function_schemas().unwrap(), read);
+    mismatch(&wrong_again);
+}
+
 /// `Order` as a newer host reads it: with a field no plugin sends yet.
 #[derive(serde::Deserialize)]
 struct OrderWithCoupon {

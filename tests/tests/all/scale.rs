@@ -193,19 +193,25 @@ fn cached(dir: &Path, wasm: &[u8]) -> Plugin {
     Plugin::builder().cache(dir).build(wasm).unwrap()
 }
 
-/// The entry files in `dir`, and whether any temporary file is left.
+/// The entry files in `dir`, and whether any temporary file is left;
+/// every other file is a schemas file.
 fn entries(dir: &Path) -> (Vec<PathBuf>, bool) {
     let mut entries = Vec::new();
     let mut temporary = false;
     for file in std::fs::read_dir(dir).unwrap() {
         let path = file.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "tmp") {
-            temporary = true;
-        } else {
-            entries.push(path);
+        match path.extension().and_then(|ext| ext.to_str()) {
+            Some("tmp") => temporary = true,
+            Some("wasmer-plugin-module") => entries.push(path),
+            _ => assert_eq!(path, schemas_file(&path), "a stray file in the cache"),
         }
     }
     (entries, temporary)
+}
+
+/// The schemas file next to the entry at `entry`.
+fn schemas_file(entry: &Path) -> PathBuf {
+    entry.with_extension("wasmer-plugin-schemas")
 }
 
 fn stored_entry(outcome: &CacheOutcome) -> PathBuf {
@@ -278,6 +284,61 @@ fn damaged_entries_are_detected_recompiled_and_replaced() {
     let reason = rejected_because(cached(dir.path(), &wasm).cache_outcome());
     assert!(reason.contains("truncated"), "{reason}");
     assert_hit_and_works(dir.path(), &wasm);
+}
+
+#[test]
+fn a_cache_hit_has_the_schemas_an_earlier_first_instance_read() {
+    let dir = cache_dir();
+    let wasm = plugin("bincode-plugin");
+    let first = cached(dir.path(), &wasm);
+    let entry = stored_entry(first.cache_outcome());
+    let file = schemas_file(&entry);
+    assert!(first.schemas().is_none() && !file.exists());
+    // The first instance reads them, and keeps them in the cache.
+    drop(Host::<Bincode>::from_plugin(&first).unwrap());
+    let read = first.schemas().unwrap().to_vec();
+    let good = std::fs::read(&file).unwrap();
+
+    let hit = cached(dir.path(), &wasm);
+    assert!(matches!(hit.cache_outcome(), CacheOutcome::Hit { .. }));
+    assert_eq!(hit.schemas().unwrap(), read, "before any instance");
+    // The stored schemas check types as the read ones do.
+    let mut host = Host::<Bincode>::from_plugin(&hit).unwrap();
+    assert!(matches!(
+        host.function::<(), u64>("answer"),
+        Err(Error::TypeMismatch { .. })
+    ));
+    assert_eq!(host.call::<_, u32>("answer", &()).unwrap(), 42);
+    assert_eq!(std::fs::read(&file).unwrap(), good, "not written again");
+
+    // A damaged, truncated, foreign or missing file is not used: the
+    // first instance reads the schemas again, and writes the file again.
+    let postcard = plugin("postcard-plugin");
+    let postcard_entry = stored_entry(cached(dir.path(), &postcard).cache_outcome());
+    drop(Host::<Postcard>::from_plugin(&cached(dir.path(), &postcard)).unwrap());
+    let foreign = std::fs::read(schemas_file(&postcard_entry)).unwrap();
+    let mut flipped = good.clone();
+    flipped[good.len() / 4] ^= 0x20;
+    for unusable in [
+        flipped,
+        good[..good.len() - 1].to_vec(),
+        foreign,
+        Vec::new(),
+    ] {
+        if unusable.is_empty() {
+            std::fs::remove_file(&file).unwrap();
+        } else {
+            std::fs::write(&file, &unusable).unwrap();
+        }
+        let plugin = cached(dir.path(), &wasm);
+        assert!(matches!(plugin.cache_outcome(), CacheOutcome::Hit { .. }));
+        assert!(plugin.schemas().is_none());
+        let mut host = Host::<Bincode>::from_plugin(&plugin).unwrap();
+        assert_eq!(plugin.schemas().unwrap(), read);
+        assert_eq!(host.call::<_, i64>("double", &21i64).unwrap(), 42);
+        assert_eq!(std::fs::read(&file).unwrap(), good);
+    }
+    assert_eq!(entries(dir.path()).0.len(), 2);
 }
 
 /// Builds `wasm` with the cache in `dir` on another thread, failing
