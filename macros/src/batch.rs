@@ -142,9 +142,13 @@ pub fn batch_export(
     }
 }
 
-/// The closure a batch export runs over columns without nulls: every
-/// row straight into the result column, with none of the per-row null
-/// checks of the general path (`None` when a column has nulls).
+/// The closure a batch export runs first: every row straight into the
+/// result column, each column's values read as a slice, without the
+/// general path's per-row kind checks and `Result<Option<_>>` through
+/// memory (`None` when a column cannot be read so). One loop serves
+/// batches without nulls; the other tests each row's validity bits, and
+/// gives a null to an `Option` parameter as `None` and otherwise makes
+/// the row's result null without a call, as the general path does.
 fn dense_rows(
     private: &TokenStream,
     user_fn: &Ident,
@@ -160,8 +164,12 @@ fn dense_rows(
     let out = Ident::new("out", Span::mixed_site());
     let marker = Ident::new("marker", Span::mixed_site());
     let row = Ident::new("row", Span::mixed_site());
+    let value = Ident::new("value", Span::mixed_site());
     let dense: Vec<_> = (0..types.len())
         .map(|i| format_ident!("dense{i}", span = Span::mixed_site()))
+        .collect();
+    let column: Vec<_> = (0..types.len())
+        .map(|i| format_ident!("column{i}", span = Span::mixed_site()))
         .collect();
     let bindings: Vec<_> = (0..types.len())
         .map(|i| format_ident!("arg{i}", span = Span::mixed_site()))
@@ -169,22 +177,47 @@ fn dense_rows(
     let indices: Vec<_> = (0..types.len()).collect();
     quote! {
         |#columns, #rows, #out, #marker| {
+            #(let #column = &#columns[#indices];)*
             let (#(::core::option::Option::Some(#dense),)*) = (#(
-                <#types as #private::ColumnArg<'_>>::dense(&#columns[#indices]),
+                <#types as #private::ColumnArg<'_>>::dense(#column),
             )*) else {
                 return ::core::option::Option::None;
             };
             ::core::option::Option::Some((|| -> ::core::result::Result<(), #private::BatchError> {
-                for #row in 0..#rows {
-                    #marker.mark(#row);
-                    #(
-                        let #bindings = <#types as #private::ColumnArg<'_>>::dense_get(
-                            #dense,
-                            #indices,
-                            #row,
-                        )?;
-                    )*
-                    <#ret as #private::ColumnReturn>::push(#user_fn(#(#bindings),*), #out);
+                if #(!#column.has_nulls())&&* {
+                    for #row in 0..#rows {
+                        #marker.mark(#row);
+                        #(
+                            let #bindings = <#types as #private::ColumnArg<'_>>::dense_get(
+                                #dense,
+                                #indices,
+                                #row,
+                            )?;
+                        )*
+                        <#ret as #private::ColumnReturn>::push(#user_fn(#(#bindings),*), #out);
+                    }
+                } else {
+                    for #row in 0..#rows {
+                        #marker.mark(#row);
+                        #(
+                            let #bindings = if #column.is_valid(#row) {
+                                <#types as #private::ColumnArg<'_>>::dense_get(
+                                    #dense,
+                                    #indices,
+                                    #row,
+                                )?
+                            } else {
+                                match <#types as #private::ColumnArg<'_>>::null() {
+                                    ::core::option::Option::Some(#value) => #value,
+                                    ::core::option::Option::None => {
+                                        #out.push_null();
+                                        continue;
+                                    }
+                                }
+                            };
+                        )*
+                        <#ret as #private::ColumnReturn>::push(#user_fn(#(#bindings),*), #out);
+                    }
                 }
                 ::core::result::Result::Ok(())
             })())

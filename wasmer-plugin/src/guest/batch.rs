@@ -23,29 +23,50 @@ pub struct ArgColumn<'a> {
     text: Option<&'a str>,
 }
 
+impl ArgColumn<'_> {
+    /// Whether the column has a validity bitmap (may hold nulls).
+    #[inline]
+    pub fn has_nulls(&self) -> bool {
+        self.column.validity.is_some()
+    }
+
+    /// Whether row `row` holds a value.
+    #[inline]
+    pub fn is_valid(&self, row: usize) -> bool {
+        self.column.is_valid(row)
+    }
+}
+
 /// A parameter type a batch column holds.
 pub trait ColumnArg<'a>: Sized {
     /// The column kind it is read from.
     const KIND: ColumnKind;
 
-    /// What a column without nulls is read through, row after row,
-    /// without the null and kind checks of [`get`](ColumnArg::get).
+    /// What a column's values are read through, row after row, without
+    /// the kind checks of [`get`](ColumnArg::get).
     type Dense: Copy;
 
     /// Row `row` of `column` (`index` in the batch, for messages): `None`
     /// for a null the parameter cannot take.
     fn get(column: &ArgColumn<'a>, index: usize, row: usize) -> Result<Option<Self>, BatchError>;
 
-    /// `column` as a [`Dense`](ColumnArg::Dense) one, when it has no
-    /// nulls (and, for text, its data is UTF-8 as a whole).
+    /// `column`'s values as [`Dense`](ColumnArg::Dense) ones, when they
+    /// can be read so (for text: when its data is UTF-8 as a whole).
     fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense>;
 
-    /// Row `row` of a column [`dense`](ColumnArg::dense) returned.
+    /// Row `row` of values [`dense`](ColumnArg::dense) returned; the row
+    /// holds a value (is not null).
     fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError>;
+
+    /// What the parameter takes for a null: `None` when it takes none,
+    /// and the row's result is then null without a call.
+    #[inline]
+    fn null() -> Option<Self> {
+        None
+    }
 }
 
-/// The `u32` offsets of a string or bytes column without nulls, and its
-/// data.
+/// The `u32` offsets of a string or bytes column, and its data.
 #[derive(Debug)]
 pub struct DenseVariable<'a, D: ?Sized> {
     offsets: &'a [[u8; 4]],
@@ -69,16 +90,15 @@ impl<'a, D: ?Sized> DenseVariable<'a, D> {
     }
 }
 
-/// The offsets and data of `column`, if it is a string or bytes column
-/// without nulls.
+/// The offsets and data of `column`, if it is a string or bytes column.
 #[inline]
 fn dense_variable<'a>(column: &ArgColumn<'a>) -> Option<DenseVariable<'a, [u8]>> {
-    match (column.column.validity, column.column.values) {
-        (None, Values::Variable { offsets, data }) => Some(DenseVariable {
+    match column.column.values {
+        Values::Variable { offsets, data } => Some(DenseVariable {
             offsets: offsets.as_chunks().0,
             data,
         }),
-        _ => None,
+        Values::Fixed(_) => None,
     }
 }
 
@@ -98,9 +118,9 @@ macro_rules! fixed_args {
 
             #[inline]
             fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
-                match (column.column.validity, column.column.values) {
-                    (None, Values::Fixed(bytes)) => Some(bytes.as_chunks().0),
-                    _ => None,
+                match column.column.values {
+                    Values::Fixed(bytes) => Some(bytes.as_chunks().0),
+                    Values::Variable { .. } => None,
                 }
             }
 
@@ -139,7 +159,7 @@ impl<'a> ColumnArg<'a> for bool {
 
     #[inline]
     fn dense(column: &ArgColumn<'a>) -> Option<Self::Dense> {
-        column.column.validity.is_none().then_some(column.column)
+        Some(column.column)
     }
 
     #[inline]
@@ -265,6 +285,11 @@ impl<'a, T: ColumnArg<'a>> ColumnArg<'a> for Option<T> {
     fn dense_get(column: Self::Dense, index: usize, row: usize) -> Result<Self, BatchError> {
         T::dense_get(column, index, row).map(Some)
     }
+
+    #[inline]
+    fn null() -> Option<Self> {
+        Some(None)
+    }
 }
 
 /// A return type a batch's result column holds.
@@ -342,10 +367,12 @@ impl RowMarker {
 /// (marking the row first, for the host to name a row that traps), and
 /// publishes the result column.
 ///
-/// `dense_rows` runs every row of columns without nulls, straight into
-/// the result, without per-row null checks; it returns `None` when a
-/// column does not qualify, and then `row` runs each row instead,
-/// returning `None` for a row whose result is null without a call.
+/// `dense_rows` runs every row straight into the result, each column's
+/// values read as a slice (with one loop for columns without nulls and
+/// one that tests each row's validity bits); it returns `None` when a
+/// column cannot be read so (text whose data is not UTF-8 as a whole),
+/// and then `row` runs each row instead, returning `None` for a row
+/// whose result is null without a call.
 ///
 /// Outside wasm32 nothing calls an export; this panics without touching
 /// any guest state.
