@@ -8,7 +8,12 @@
 //! - `from_plugin N`: a `Host` from a compiled `Plugin` whose schemas
 //!   were read already;
 //! - `fresh_call N`: the small bincode call on a host with a fresh
-//!   instance per call.
+//!   instance per call;
+//! - `wasmer_instance N`: what `from_plugin` cannot go below: a bare
+//!   wasmer `Instance::new` of the same module in a new `Store` (default
+//!   engine and tunables; the plugin has no imports), dropped;
+//! - `empty_call N`: N runs of 1,000 calls of a function that does
+//!   nothing, on a kept instance (the median per call).
 //!
 //! - `report`: the steps of a cache hit and a first host, one after the
 //!   other, as Markdown for the report.
@@ -31,7 +36,9 @@ fn main() {
     let (step, runs) = match &args[..] {
         [step, runs] => (step.as_str(), runs.parse().expect("a number of runs")),
         _ => {
-            eprintln!("usage: load_probe cache_hit|from_plugin|fresh_call N | report");
+            eprintln!(
+                "usage: load_probe cache_hit|from_plugin|wasmer_instance|fresh_call|empty_call N | report"
+            );
             return;
         }
     };
@@ -56,6 +63,30 @@ fn main() {
                 black_box(Host::<Bincode>::from_plugin(&plugin).unwrap());
             })
         }
+        "wasmer_instance" => measure(runs, wasmer_instance(&wasm)),
+        "instance_pair" => {
+            let plugin = Plugin::new(&wasm).unwrap();
+            drop(Host::<Bincode>::from_plugin(&plugin).unwrap());
+            let (ours, bare) = measure_pair(
+                runs,
+                || {
+                    black_box(Host::<Bincode>::from_plugin(&plugin).unwrap());
+                },
+                wasmer_instance(&wasm),
+            );
+            println!("from_plugin {ours:?}, bare wasmer instance {bare:?} (interleaved)");
+            ours
+        }
+        "empty_call" => {
+            let mut host = Host::<Bincode>::new(&wasm).unwrap();
+            let empty = host.function::<(), ()>("empty").unwrap();
+            let per_run = 1000;
+            measure(runs, || {
+                for _ in 0..per_run {
+                    host.call_function(&empty, &()).unwrap();
+                }
+            }) / per_run
+        }
         "fresh_call" => {
             let payloads = Payloads::load();
             let (_, small) = &payloads.small[0];
@@ -74,53 +105,110 @@ fn main() {
 }
 
 /// The steps of starting a cached plugin, each measured on its own
-/// (medians of 50 to 2,000 runs).
+/// (medians of 50 to 2,000 runs), for the framework plugin and the small
+/// SIMD one.
 fn report() {
-    let wasm = bench_plugins().framework;
+    let plugins = bench_plugins();
+    for (name, wasm) in [
+        ("framework", &plugins.framework),
+        ("SIMD kernels", &plugins.simd),
+    ] {
+        report_plugin(name, wasm);
+    }
+}
+
+fn report_plugin(name: &str, wasm: &[u8]) {
     let runs = 200;
     let cache = std::env::temp_dir().join(format!("load-probe-{}", std::process::id()));
-    drop(Plugin::builder().cache(&cache).build(&wasm).unwrap());
-    let entry_bytes: u64 = std::fs::read_dir(&cache)
+    let _ = std::fs::remove_dir_all(&cache);
+    // Before any instance: the cache has the entry, not the schemas.
+    let plugins_without_schemas = (0..50)
+        .map(|_| Plugin::builder().cache(&cache).build(wasm).unwrap())
+        .collect::<Vec<_>>();
+    let cache_bytes: u64 = std::fs::read_dir(&cache)
         .unwrap()
         .filter_map(|entry| entry.ok()?.metadata().ok())
         .map(|metadata| metadata.len())
         .sum();
-    let hit = measure(runs, || {
-        black_box(Plugin::builder().cache(&cache).build(&wasm).unwrap());
-    });
-    // Each a plugin of its own, so that each host is a first one.
-    let first_runs = 50;
-    let mut plugins = (0..first_runs)
-        .map(|_| Plugin::builder().cache(&cache).build(&wasm).unwrap())
-        .collect::<Vec<_>>();
-    let first = measure(first_runs, || {
-        let plugin = plugins.pop().unwrap();
+    let mut plugins_without_schemas = plugins_without_schemas.into_iter();
+    let reading_schemas = measure(50, || {
+        let plugin = plugins_without_schemas.next().unwrap();
         black_box(Host::<Bincode>::from_plugin(&plugin).unwrap());
     });
-    let plugin = Plugin::new(&wasm).unwrap();
-    drop(Host::<Bincode>::from_plugin(&plugin).unwrap());
-    let later = measure(runs * 10, || {
+    // Now the cache has both.
+    let hit = measure(runs, || {
+        black_box(Plugin::builder().cache(&cache).build(wasm).unwrap());
+    });
+    let hit_and_first = measure(runs, || {
+        let plugin = Plugin::builder().cache(&cache).build(wasm).unwrap();
         black_box(Host::<Bincode>::from_plugin(&plugin).unwrap());
     });
     let _ = std::fs::remove_dir_all(&cache);
+    let plugin = Plugin::new(wasm).unwrap();
+    drop(Host::<Bincode>::from_plugin(&plugin).unwrap());
+    let (later, bare) = measure_pair(
+        runs * 10,
+        || {
+            black_box(Host::<Bincode>::from_plugin(&plugin).unwrap());
+        },
+        wasmer_instance(wasm),
+    );
     println!(
-        "- The plugin: {} KiB of wasm, a cache entry of {} KiB.",
+        "- The {name} plugin: {} KiB of wasm, {} KiB in the cache (entry and schemas).",
         wasm.len() / 1024,
-        entry_bytes / 1024
-    );
-    println!("- A `Plugin` from the warm cache: {}.", shown(hit));
-    println!(
-        "- Its first `Host` (an instance, and the schemas read through it): {}.",
-        shown(first)
+        cache_bytes / 1024
     );
     println!(
-        "- A later `Host` of a plugin whose schemas were read: {}.",
-        shown(later)
+        "  - A `Plugin` from the warm cache: {}; with its first `Host`: {}.",
+        shown(hit),
+        shown(hit_and_first)
     );
+    println!(
+        "  - The first `Host` of a plugin whose schemas the cache does not have yet (its schema exports run): {}.",
+        shown(reading_schemas)
+    );
+    println!(
+        "  - A later `Host`: {}, against {} for a bare wasmer `Instance::new` of the same module in a new `Store` (interleaved: {:.2}×).",
+        shown(later),
+        shown(bare),
+        later.as_secs_f64() / bare.as_secs_f64()
+    );
+}
+
+/// A bare wasmer instantiation of `wasm`, for [`measure`].
+fn wasmer_instance(wasm: &[u8]) -> impl FnMut() + use<> {
+    let engine = wasmer::Engine::default();
+    let module = wasmer::Module::new(&engine, wasm).unwrap();
+    move || {
+        let mut store = wasmer::Store::new(engine.clone());
+        let instance = wasmer::Instance::new(&mut store, &module, &wasmer::imports! {}).unwrap();
+        black_box((instance, store));
+    }
 }
 
 fn shown(time: Duration) -> String {
     format!("{:.1} µs", time.as_secs_f64() * 1e6)
+}
+
+/// The medians of `first` and `second` over `runs` runs each, run in
+/// turn so that both see the same machine.
+fn measure_pair(
+    runs: usize,
+    mut first: impl FnMut(),
+    mut second: impl FnMut(),
+) -> (Duration, Duration) {
+    let mut times = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let start = Instant::now();
+        first();
+        times.0.push(start.elapsed());
+        let start = Instant::now();
+        second();
+        times.1.push(start.elapsed());
+    }
+    times.0.sort();
+    times.1.sort();
+    (times.0[runs / 2], times.1[runs / 2])
 }
 
 fn measure(runs: usize, mut step: impl FnMut()) -> Duration {

@@ -37,8 +37,9 @@ pub fn section(w: &mut String, m: &Measurements, probe: &str) {
         w,
         "The framework benchmark plugin (`benches/benches/scale.rs`). \
          **load/cache_hit_first_host**: a `Plugin` from a warm compiled-module cache \
-         and its first `Host` (which also reads the functions' schemas), what a process \
-         starting a cached plugin waits for; **load/host_from_plugin**: a `Host` from a \
+         and its first `Host` (the functions' schemas come from the cache too, where \
+         an earlier build's first instance left them), what a process starting a cached \
+         plugin waits for; **load/host_from_plugin**: a `Host` from a \
          compiled `Plugin`. **instances/kept_instance** and **fresh_instance**: the \
          small-struct bincode round trip on an instance kept from call to call and with \
          `fresh_instance_per_call(true)` (an instantiation in every call); \
@@ -108,5 +109,7 @@ pub fn section(w: &mut String, m: &Measurements, probe: &str) {
 /// What `perf` showed over the probe's steps (2026-12-07), which the
 /// numbers above do not say by themselves.
 const WHERE_THE_TIME_GOES: &str = r#"
-Before a hit stopped re-checking the code, two thirds of it went to the pass over every function body that checks the code limits (`max_functions`, `max_control_blocks`…); a hit now skips it, its key holding the code limits the stored module met. The entry is read once and loaded from the bytes checked (before: our read, then wasmer's validating load from the path, which read and checked it again), with an xxh3-128 checksum instead of blake3. What remains of a hit is wasmer making the artifact's code executable (copies and page faults of the entry), the read, and the blake3 digest of the wasm that names the entry. The first `Host` is nearly all the schema exports running in the plugin, one per function; a later `Host`, which a fresh-instance call pays on every call, is the instantiation alone.
+A cache hit: a hit used to re-check the code limits with a pass over every function body (two thirds of it); it skips that now, its key holding the code limits the stored module met. The entry is read once and loaded from the bytes checked, with an xxh3-128 checksum. The first instance of a plugin reads its functions' schemas by running one schema export per function in the plugin (each traces its types' `Deserialize`: about 5.5 ms for the framework plugin's 30); the cache now keeps what they answered in a small sealed file next to the entry, so a hit's first `Host` is an instantiation like any other. What remains of a hit is wasmer's loading of the artifact, proportional to the code: most of it `CodeMemory::allocate` copying the compiled functions (6.5 MB for the framework plugin) into fresh executable pages, page faults included; then the read of the entry, its checksum and the blake3 digest of the wasm that names the entry (kept cryptographic: plugin bytes come from untrusted authors, and two plugins must never share an entry). The small SIMD plugin shows the same path under 0.5 ms.
+
+`Host::from_plugin` is within 5-10 % of a bare wasmer `Instance::new` of the same module in a new `Store` (the interleaved line above): the rest is wasmer's. `perf` puts it in the memory (its reservation, the data segments copied into fresh pages, whose page faults are the largest part, and the unmapping when the instance goes), the instance's export map (an `Extern` made for every export), and the store. A few microseconds, as wasmtime's pooling allocator gets, needs a copy-on-write memory image and instance slots reused without unmapping, which wasmer 7 does not offer; a fresh-instance call pays the instantiation on every call. The empty call is wasmer's typed call (about 49 ns of it in `perf`) and the framework's part: reading the reply (a memory view, the slot, the status) and the call's own steps (the handle's checks, the span, the limits, the result passed up through the layers).
 "#;
