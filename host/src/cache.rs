@@ -161,7 +161,6 @@ pub(crate) fn load_or_compile(
     let max_bytes = max_entry_bytes(wasm.len());
     let schemas = SchemasFile {
         path: dir.join(format!("{name}.{SCHEMAS_EXTENSION}")),
-        dir: dir.clone(),
         key: key.clone(),
         max_bytes,
     };
@@ -197,7 +196,6 @@ pub(crate) fn load_or_compile(
 /// read through an instance and written again.
 pub(crate) struct SchemasFile {
     path: PathBuf,
-    dir: PathBuf,
     key: String,
     max_bytes: u64,
 }
@@ -215,7 +213,7 @@ impl SchemasFile {
     /// Stores `body`, replacing the file atomically.
     pub(crate) fn write(&self, body: &[u8]) -> Result<(), String> {
         let trailer = seal(body, &self.key, SCHEMAS_MAGIC);
-        write_atomically(&self.dir, &self.path, &[body, &trailer])
+        write_atomically(&self.path, &[body, &trailer])
     }
 }
 
@@ -423,16 +421,16 @@ fn write_entry(dir: &Path, entry: &Path, key: &str, module: &Module) -> Result<(
         .serialize()
         .map_err(|err| format!("wasmer could not serialize the module: {err}"))?;
     let trailer = seal(&artifact, key, MAGIC);
-    write_atomically(dir, entry, &[&artifact, &trailer])
+    write_atomically(entry, &[&artifact, &trailer])
         .map_err(|err| format!("the entry {} could not be written: {err}", entry.display()))
 }
 
-/// Writes `parts` one after the other as the file at `path` in `dir`,
-/// through a temporary file renamed into place, so that a reader sees a
+/// Writes `parts` one after the other as the file at `path`, through a
+/// temporary file beside it renamed into place, so that a reader sees a
 /// whole file or none.
-fn write_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> Result<(), String> {
+fn write_atomically(path: &Path, parts: &[&[u8]]) -> Result<(), String> {
     static NEXT_TEMPORARY: AtomicU64 = AtomicU64::new(0);
-    let temporary = dir.join(format!(
+    let temporary = path.with_file_name(format!(
         ".{}.{}.{}.tmp",
         path.file_name()
             .map(|name| name.to_string_lossy())

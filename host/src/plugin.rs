@@ -129,13 +129,13 @@ impl<S> Plugin<S> {
         let schemas = Schemas::default();
         // A hit whose schemas file is usable needs no instance to read
         // them; otherwise the first instance reads them and fills it.
-        let schemas_file = schemas_file.filter(|file| {
-            !matches!(cache, CacheOutcome::Hit { .. })
-                || file
-                    .read()
+        let read_from_cache = matches!(cache, CacheOutcome::Hit { .. })
+            && schemas_file.as_ref().is_some_and(|file| {
+                file.read()
                     .and_then(|body| schemas.read_stored(&body, functions.len(), &linked))
-                    .is_err()
-        });
+                    .is_ok()
+            });
+        let schemas_file = schemas_file.filter(|_| !read_from_cache);
         Ok(Plugin {
             inner: Arc::new(Compiled {
                 id: NEXT_PLUGIN_ID.fetch_add(1, Ordering::Relaxed),
