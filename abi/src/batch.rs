@@ -17,7 +17,9 @@ use crate::le::read_u32;
 /// Since ABI version 6, plugin function `name` may have a batch export
 /// `BATCH_EXPORT_PREFIX + name`, `(ptr: i32, len: i32) -> i32`: it takes a
 /// batch of argument columns and returns the result column, reporting its
-/// length and status in the slot as a function export does. Functions
+/// length and status in the slot as a function export of a record older
+/// than [`DIRECT_REPLY_VERSION`](crate::DIRECT_REPLY_VERSION) does (in
+/// every version, batch exports keep that form). Functions
 /// whose arguments or result are not column types have none; a host
 /// calls them row by row.
 pub const BATCH_EXPORT_PREFIX: &str = "__wasmer_plugin_batch_";

@@ -13,7 +13,9 @@ use crate::le::{read_u32, write_u32};
 /// Bump it whenever anything in this module, the metadata record format,
 /// the schema bytes or the guest runtime's observable behaviour changes.
 ///
-/// Version 6 added batch exports
+/// Version 7 made function exports return their answer
+/// ([`DirectReply`]), so that a host need not read the slot after a call
+/// that went well; version 6 added batch exports
 /// ([`BATCH_EXPORT_PREFIX`](crate::BATCH_EXPORT_PREFIX)) and their
 /// column layout; version 5 added the capability imports ([`CLOCK_WALL_IMPORT`],
 /// [`CLOCK_MONOTONIC_IMPORT`], [`RANDOM_FILL_IMPORT`]) and [`LOG_IMPORT`];
@@ -21,11 +23,19 @@ use crate::le::{read_u32, write_u32};
 /// host-function schema exports
 /// ([`IMPORT_SCHEMA_EXPORT_PREFIX`]); version 3 schema exports
 /// ([`SCHEMA_EXPORT_PREFIX`]); version 2 host functions (import records).
-pub const ABI_VERSION: u32 = 6;
+pub const ABI_VERSION: u32 = 7;
 
 /// The oldest version a host of this version still loads and calls:
-/// every version so far only added things a plugin may go without.
+/// every version so far only added things a plugin may go without, or
+/// (version 7) changed what a new plugin's exports return in a way a host
+/// tells apart by the record's version.
 pub const OLDEST_ABI_VERSION: u32 = 1;
+
+/// The first version whose function exports are `(ptr: i32, len: i32) ->
+/// i64` and return a [`DirectReply`]; a record of an older version names
+/// an export `(ptr: i32, len: i32) -> i32` that returns the output's
+/// address only.
+pub const DIRECT_REPLY_VERSION: u32 = 7;
 
 /// The name of the custom section that holds the plugin's metadata records.
 pub const METADATA_SECTION: &str = "wasmer-plugin";
@@ -45,14 +55,17 @@ pub const FREE_EXPORT: &str = "__wasmer_plugin_free";
 pub const SLOT_EXPORT: &str = "__wasmer_plugin_slot";
 
 /// Plugin function `name` is exported as `FUNCTION_EXPORT_PREFIX + name`,
-/// with the signature `(ptr: i32, len: i32) -> i32`.
+/// with the signature `(ptr: i32, len: i32) -> i64` returning a
+/// [`DirectReply`] (since [`DIRECT_REPLY_VERSION`]; before it, `(ptr: i32,
+/// len: i32) -> i32` returning the output's address).
 pub const FUNCTION_EXPORT_PREFIX: &str = "__wasmer_plugin_fn_";
 
 /// Since ABI version 3, plugin function `name` has a schema export
 /// `SCHEMA_EXPORT_PREFIX + name`, `() -> i32`: it returns the address of
 /// the function's [`FunctionSchema`](crate::FunctionSchema) bytes and
-/// reports their length and status in the slot, as a function export
-/// does. A plugin without it is called unchecked.
+/// reports their length and status in the slot, as a function export of
+/// a record older than [`DIRECT_REPLY_VERSION`] does. A plugin without it
+/// is called unchecked.
 pub const SCHEMA_EXPORT_PREFIX: &str = "__wasmer_plugin_schema_";
 
 /// Since ABI version 4, each host function `name` a plugin declares has a
@@ -173,6 +186,7 @@ pub const SLOT_PTR_OFFSET: usize = 8;
 
 impl Slot {
     /// The slot held by these [`SLOT_SIZE`] bytes of guest memory.
+    #[inline]
     pub const fn from_le_bytes(bytes: [u8; SLOT_SIZE]) -> Slot {
         Slot {
             len: read_u32(&bytes, SLOT_LEN_OFFSET),
@@ -182,6 +196,7 @@ impl Slot {
     }
 
     /// The [`SLOT_SIZE`] bytes this slot is in guest memory.
+    #[inline]
     pub const fn to_le_bytes(self) -> [u8; SLOT_SIZE] {
         let mut bytes = [0; SLOT_SIZE];
         write_u32(&mut bytes, SLOT_LEN_OFFSET, self.len);
@@ -192,6 +207,7 @@ impl Slot {
 
     /// The [`Status`] the slot reports, or `None` for a code the contract
     /// does not define.
+    #[inline]
     pub const fn status(&self) -> Option<Status> {
         Status::from_code(self.status)
     }
@@ -205,6 +221,43 @@ const _: () = {
     assert!(core::mem::offset_of!(Slot, status) == SLOT_STATUS_OFFSET);
     assert!(core::mem::offset_of!(Slot, ptr) == SLOT_PTR_OFFSET);
 };
+
+/// What a function export returns since [`DIRECT_REPLY_VERSION`], as one
+/// `i64`: the output of a call whose status is [`Status::Ok`], its address
+/// in the low 32 bits and its length in the high 32 bits; or 0, which
+/// tells the host to read the [`Slot`] instead (any status, and an empty
+/// output at address 0). The guest writes the slot in every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectReply {
+    /// Address of the output.
+    pub ptr: u32,
+    /// Length in bytes of the output.
+    pub len: u32,
+}
+
+impl DirectReply {
+    /// The returned value that sends the host to the slot.
+    pub const IN_SLOT: u64 = 0;
+
+    /// The `i64` an export returns for this output.
+    #[inline]
+    pub const fn to_u64(self) -> u64 {
+        self.ptr as u64 | (self.len as u64) << 32
+    }
+
+    /// The output an export returned, or `None` when it returned
+    /// [`IN_SLOT`](DirectReply::IN_SLOT) and the answer is in the slot.
+    #[inline]
+    pub const fn from_u64(returned: u64) -> Option<DirectReply> {
+        match returned {
+            DirectReply::IN_SLOT => None,
+            _ => Some(DirectReply {
+                ptr: returned as u32,
+                len: (returned >> 32) as u32,
+            }),
+        }
+    }
+}
 
 /// What the output bytes of a call are.
 #[repr(u32)]
@@ -233,6 +286,7 @@ impl Status {
     ];
 
     /// The status with this code, if there is one.
+    #[inline]
     pub const fn from_code(code: u32) -> Option<Status> {
         match code {
             0 => Some(Status::Ok),
@@ -244,6 +298,7 @@ impl Status {
     }
 
     /// The code written into [`Slot::status`].
+    #[inline]
     pub const fn code(self) -> u32 {
         self as u32
     }

@@ -63,6 +63,10 @@ pub struct FunctionRecord {
 pub struct Metadata {
     /// The plugin's functions, in section order.
     pub functions: Vec<FunctionRecord>,
+    /// The ABI version each of [`functions`](Metadata::functions)' records
+    /// names, in the same order: it says what the function's export
+    /// returns (see [`DIRECT_REPLY_VERSION`](crate::DIRECT_REPLY_VERSION)).
+    pub function_versions: Vec<u32>,
     /// The host functions it imports, in section order.
     pub imports: Vec<FunctionRecord>,
 }
@@ -286,6 +290,9 @@ pub fn parse_metadata(section: &[u8]) -> Result<Metadata, MetadataError> {
             return Err(MetadataError::TooManyFunctions);
         }
         records.push(record);
+        if kind == RECORD_KIND_FUNCTION {
+            metadata.function_versions.push(version);
+        }
         offset += RECORD_HEADER_SIZE + body_len;
     }
     Ok(metadata)
@@ -393,7 +400,7 @@ mod tests {
 
     #[test]
     fn other_version_is_reported_as_such() {
-        for version in [0, ABI_VERSION + 1, 7] {
+        for version in [0, ABI_VERSION + 1, u32::MAX] {
             let mut section = record("a").to_bytes();
             section[..4].copy_from_slice(&version.to_le_bytes());
             let err = parse_metadata(&section).unwrap_err();
@@ -418,6 +425,12 @@ mod tests {
         assert_eq!(
             parsed.functions.len() as u32,
             ABI_VERSION - OLDEST_ABI_VERSION + 1
+        );
+        // Each function's version comes with it: it says what its export
+        // returns.
+        assert_eq!(
+            parsed.function_versions,
+            (OLDEST_ABI_VERSION..=ABI_VERSION).collect::<Vec<_>>()
         );
         // Version 1 had no import records.
         let mut import = record("log").to_import_bytes();

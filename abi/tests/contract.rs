@@ -37,6 +37,13 @@ fn contract_description() -> String {
     for status in Status::ALL {
         line(&format!("Status::{status:?}"), &status.code());
     }
+    line("DIRECT_REPLY_VERSION", &DIRECT_REPLY_VERSION);
+    line("DirectReply::IN_SLOT", &DirectReply::IN_SLOT);
+    let reply = DirectReply {
+        ptr: 0x0102_0304,
+        len: 0x0506_0708,
+    };
+    line("direct reply", &format!("{:#018x}", reply.to_u64()));
     line("RECORD_HEADER_SIZE", &RECORD_HEADER_SIZE);
     line("RECORD_KIND_FUNCTION", &RECORD_KIND_FUNCTION);
     line("RECORD_KIND_IMPORT", &RECORD_KIND_IMPORT);
@@ -261,6 +268,8 @@ fn the_spec_names_every_part_of_the_contract() {
         format!("(`SCHEMA_EXPORT_PREFIX`)"),
         format!("`OLDEST_ABI_VERSION` ({OLDEST_ABI_VERSION})"),
         format!("`ABI_VERSION` is {ABI_VERSION}"),
+        format!("version {DIRECT_REPLY_VERSION} (`DIRECT_REPLY_VERSION`)"),
+        format!("{} (`DirectReply::IN_SLOT`)", DirectReply::IN_SLOT),
         format!("1 MiB (`MAX_SCHEMA_BYTES`)"),
         format!("{MAX_SCHEMA_DEPTH} nested formats"),
         format!("`{BATCH_EXPORT_PREFIX}<name>`"),

@@ -13,7 +13,10 @@
 //!   wasmer `Instance::new` of the same module in a new `Store` (default
 //!   engine and tunables; the plugin has no imports), dropped;
 //! - `empty_call N`: N runs of 1,000 calls of a function that does
-//!   nothing, on a kept instance (the median per call).
+//!   nothing, on a kept instance (the median per call);
+//! - `empty_pair N`: `empty_call` interleaved with as many bare wasmer
+//!   typed calls of the baseline plugin's empty export, the ratio the
+//!   empty-call target is about.
 //!
 //! - `report`: the steps of a cache hit and a first host, one after the
 //!   other, as Markdown for the report.
@@ -24,7 +27,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use wasmer_plugin_bench_payloads::Small;
-use wasmer_plugin_benches::{Payloads, bench_plugins};
+use wasmer_plugin_benches::{Baseline, Payloads, bench_plugins};
 use wasmer_plugin_host::{Bincode, CacheOutcome, Host, Plugin};
 
 fn main() {
@@ -37,7 +40,7 @@ fn main() {
         [step, runs] => (step.as_str(), runs.parse().expect("a number of runs")),
         _ => {
             eprintln!(
-                "usage: load_probe cache_hit|from_plugin|wasmer_instance|fresh_call|empty_call N | report"
+                "usage: load_probe cache_hit|from_plugin|wasmer_instance|fresh_call|empty_call|empty_pair N | report"
             );
             return;
         }
@@ -86,6 +89,31 @@ fn main() {
                     host.call_function(&empty, &()).unwrap();
                 }
             }) / per_run
+        }
+        "empty_pair" => {
+            let mut host = Host::<Bincode>::new(&wasm).unwrap();
+            let empty = host.function::<(), ()>("empty").unwrap();
+            let mut baseline = Baseline::new(&bench_plugins().baseline);
+            let per_run = 1000;
+            let (ours, bare) = measure_pair(
+                runs,
+                || {
+                    for _ in 0..per_run {
+                        host.call_function(&empty, &()).unwrap();
+                    }
+                },
+                || {
+                    for _ in 0..per_run {
+                        baseline.empty_call();
+                    }
+                },
+            );
+            let (ours, bare) = (ours / per_run, bare / per_run);
+            println!(
+                "empty call {ours:?}, bare wasmer typed call {bare:?} (interleaved): {:.2}x",
+                ours.as_secs_f64() / bare.as_secs_f64()
+            );
+            ours
         }
         "fresh_call" => {
             let payloads = Payloads::load();

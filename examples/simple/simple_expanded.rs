@@ -35,7 +35,7 @@ const _: () = {
     unsafe extern "C" fn __wasmer_plugin_export(
         input: *const ::core::primitive::u8,
         len: ::core::primitive::usize,
-    ) -> *const ::core::primitive::u8 {
+    ) -> ::core::primitive::u64 {
         unsafe {
             ::wasmer_plugin::__private::run_export::<
                 ::wasmer_plugin::Bincode,

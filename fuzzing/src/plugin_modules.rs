@@ -82,6 +82,10 @@ struct Plan {
     /// (calls a host function, then answers its input as its output)
     /// rather than wasm-smith's code, and which host function it calls.
     keepers: Vec<Option<Keeper>>,
+    /// For each plugin function, whether its record is of ABI version 7,
+    /// its export returning a direct reply, rather than of version 6,
+    /// its export returning the output's address (the rest in the slot).
+    direct: Vec<bool>,
     declares_echo: bool,
     declares_act: bool,
     refused: Option<Refused>,
@@ -176,6 +180,9 @@ fn plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
             _ => None,
         });
     }
+    let direct = (0..functions)
+        .map(|_| u.ratio(3, 4))
+        .collect::<arbitrary::Result<Vec<bool>>>()?;
     let declares_echo = u.ratio(7, 8)?;
     let declares_act = u.ratio(7, 8)?;
     let refused = match u.int_in_range(0..=31)? {
@@ -215,6 +222,7 @@ fn plan(u: &mut Unstructured<'_>) -> arbitrary::Result<Plan> {
         slot,
         alloc,
         keepers,
+        direct,
         declares_echo,
         declares_act,
         refused,
@@ -332,7 +340,15 @@ fn keep_contract(wasm: &[u8], plan: &Plan) -> Vec<u8> {
                 Some(Keeper::Echo) => echo.map(|index| (index, true)),
                 Some(Keeper::Act) => act.map(|index| (index, false)),
             };
-            replaced.insert(index, Body::Answer { slot, host_call });
+            let direct = plan.direct[function];
+            replaced.insert(
+                index,
+                Body::Answer {
+                    slot,
+                    host_call,
+                    direct,
+                },
+            );
         }
     }
     let mut reencoder = KeepContract {
@@ -364,13 +380,15 @@ struct KeepContract {
 enum Body {
     /// The allocator: answers this address.
     Alloc(i32),
-    /// A plugin function `(ptr, len) -> ptr`: calls the host function
-    /// of this import index (`true`: with its input; `false`: with no
-    /// arguments), then answers its input as its output, in the slot at
-    /// `slot`.
+    /// A plugin function: calls the host function of this import index
+    /// (`true`: with its input; `false`: with no arguments), then answers
+    /// its input as its output, in the slot at `slot`, and returns it as
+    /// a direct reply (`direct`, `(ptr, len) -> i64`) or its address
+    /// (`(ptr, len) -> i32`).
     Answer {
         slot: i32,
         host_call: Option<(u32, bool)>,
+        direct: bool,
     },
 }
 
@@ -382,7 +400,11 @@ impl Body {
             Body::Alloc(address) => {
                 code.i32_const(address);
             }
-            Body::Answer { slot, host_call } => {
+            Body::Answer {
+                slot,
+                host_call,
+                direct,
+            } => {
                 if let Some((import, with_input)) = host_call {
                     code.local_get(0);
                     match with_input {
@@ -401,6 +423,15 @@ impl Body {
                 code.i32_const(slot).i32_const(0).i32_store(store(4));
                 code.i32_const(slot).local_get(0).i32_store(store(8));
                 code.local_get(0);
+                if direct {
+                    // ptr | len << 32
+                    code.i64_extend_i32_u()
+                        .local_get(1)
+                        .i64_extend_i32_u()
+                        .i64_const(32)
+                        .i64_shl()
+                        .i64_or();
+                }
             }
         }
         code.end();
@@ -470,8 +501,9 @@ fn host_imports() -> Vec<u8> {
 fn contract_exports(plan: &Plan) -> Vec<u8> {
     let functions: String = (0..plan.functions)
         .map(|index| {
+            let result = if plan.direct[index] { "i64" } else { "i32" };
             format!(
-                r#"(func (export "__wasmer_plugin_fn_f{index}") (param i32 i32) (result i32)
+                r#"(func (export "__wasmer_plugin_fn_f{index}") (param i32 i32) (result {result})
                      unreachable)"#
             )
         })
@@ -497,7 +529,13 @@ fn metadata(plan: &Plan) -> Vec<u8> {
         ret: "Vec<u8>".into(),
     };
     let mut section: Vec<u8> = (0..plan.functions)
-        .flat_map(|index| record(format!("f{index}"), "Vec<u8>").to_bytes())
+        .flat_map(|index| {
+            let mut bytes = record(format!("f{index}"), "Vec<u8>").to_bytes();
+            if !plan.direct[index] {
+                bytes[..4].copy_from_slice(&6u32.to_le_bytes());
+            }
+            bytes
+        })
         .collect();
     if plan.declares_echo {
         section.extend(record("echo".into(), "Vec<u8>").to_import_bytes());
@@ -869,12 +907,13 @@ fn well_formed_module(codec: &str, answer: &[u8]) -> Vec<u8> {
              (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 1024))
              (func (export "__wasmer_plugin_free") (param i32 i32))
              (data (i32.const 64) "{data}")
-             (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i32)
+             (func (export "__wasmer_plugin_fn_good") (param i32 i32) (result i64)
                (i32.store (i32.const 16) (i32.const {len}))
                (i32.store (i32.const 20) (i32.const 0))
                (i32.store (i32.const 24) (i32.const 64))
-               (i32.const 64)))"#,
+               (i64.const {direct})))"#,
         len = answer.len(),
+        direct = 64 | (answer.len() as u64) << 32,
     ))
     .expect("the well-formed plugin's text");
     let record = FunctionRecord {

@@ -9,6 +9,7 @@ use wasmer_plugin_abi::{
 };
 use wasmer_plugin_codecs::Bincode;
 
+use crate::error::CallResult;
 use crate::instance::Instance;
 use crate::limits::{check_input, keeps_instance};
 use crate::observe::Span;
@@ -252,6 +253,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         self.args.clear();
         encode_for(&self.plugin, function, args, &mut self.args)?;
         self.send_args(function.index, decode_output::<K, R>)
+            .map_err(|error| *error)
     }
 
     /// Calls plugin function `name` with arguments the caller encoded
@@ -265,6 +267,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         self.args.clear();
         self.args.extend_from_slice(input);
         self.send_args(index, |_, output| Ok(output.to_vec()))
+            .map_err(|error| *error)
     }
 
     /// Calls function `index` as a pipeline stage: with the previous
@@ -282,7 +285,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             output.extend_from_slice(bytes);
             Ok(())
         };
-        match input {
+        let result: CallResult<()> = match input {
             StageInput::Bytes(bytes) => {
                 // The buffers change hands for the call, and back after:
                 // nothing is copied on the host.
@@ -302,7 +305,8 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
                 encode(self.plugin.type_checks(), index, name, &mut self.args)?;
                 self.send_args(index, copy_out)
             }
-        }
+        };
+        result.map_err(|error| *error)
     }
 
     /// Sends the encoded arguments in `self.args` to function `index` on
@@ -312,7 +316,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         &mut self,
         index: usize,
         decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    ) -> CallResult<T> {
         let record = &self.plugin.functions()[index];
         let span = Span::call(
             self.plugin.id(),
@@ -332,7 +336,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         index: usize,
         span: &Span,
         decode: impl FnOnce(&str, &[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    ) -> CallResult<T> {
         let name = &self.plugin.functions()[index].name;
         check_input(name, self.args.len(), self.plugin.limits().max_input_bytes)?;
         let instance = match &mut self.instance {
@@ -341,7 +345,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         };
         let decode = |output: &[u8]| {
             span.output(output.len());
-            decode(name, output)
+            decode(name, output).map_err(Box::new)
         };
         let result = instance.call(index, name, &self.args, &mut self.state, decode);
         #[cfg(feature = "tracing")]
@@ -381,7 +385,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         let _entered = span.enter();
         let result = self.call_batch_instance(index, &span, batch, read);
         span.finish(&result);
-        result
+        result.map_err(|error| *error)
     }
 
     /// [`call_batch`](Host::call_batch) inside its span.
@@ -391,7 +395,7 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         span: &Span,
         batch: &[u8],
         read: impl FnOnce(Column<'_>) -> T,
-    ) -> Result<T, Error> {
+    ) -> CallResult<T> {
         let name = &self.plugin.functions()[index].name;
         check_input(name, batch.len(), self.plugin.limits().max_input_bytes)?;
         let rows = batch
@@ -403,9 +407,11 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
         };
         let decode = |output: &[u8]| {
             span.output(output.len());
-            let bad = |reason: String| Error::BadOutput {
-                function: name.clone(),
-                reason,
+            let bad = |reason: String| {
+                Box::new(Error::BadOutput {
+                    function: name.clone(),
+                    reason,
+                })
             };
             let column = read_output(output).map_err(|err| bad(err.to_string()))?;
             if column.rows != rows {
@@ -523,9 +529,11 @@ impl<C: Codec, S: Send + 'static> Host<C, S> {
             Some(instance) => instance,
             None => Instance::new(plugin, &mut self.state)?,
         };
+        let decode = |output: &[u8]| decode(output).map_err(Box::new);
         let result = instance
             .call_async(index, name, args, &mut self.state, started, decode)
-            .await;
+            .await
+            .map_err(|error| *error);
         let keep = match &result {
             // The instance lost its store.
             Err(Error::PluginThread { .. }) => false,

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use wasmer::{FunctionEnv, Memory, RuntimeError, Store, TypedFunction, Value};
 use wasmer_plugin_abi::{
-    ALLOC_EXPORT, BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchHeader, FREE_EXPORT, MEMORY_EXPORT,
-    NO_ROW, SLOT_EXPORT, batch_export_name, function_export_name, import_schema_export_name,
-    schema_export_name,
+    ALLOC_EXPORT, BATCH_HEADER_SIZE, BATCH_ROW_OFFSET, BatchHeader, DIRECT_REPLY_VERSION,
+    DirectReply, FREE_EXPORT, MEMORY_EXPORT, NO_ROW, SLOT_EXPORT, batch_export_name,
+    function_export_name, import_schema_export_name, schema_export_name,
 };
 
 use crate::Error;
 use crate::defer_start::{START_EXPORT, START_FUNCTION};
+use crate::error::CallResult;
 use crate::error::TrapCode;
 use crate::guest_memory::GuestMemory;
 use crate::host_functions::HostFn;
@@ -20,11 +21,58 @@ use crate::imports::{AsyncMode, CallEnv, HostTrap, bind, imports};
 use crate::input_buffer::{InputBuffer, InputFailure};
 use crate::limits::{InstanceLimits, Stop, take_interrupt_flag};
 use crate::plugin::Plugin;
-use crate::reply::{panic_message, read_reply};
+use crate::reply::{panic_message, read_direct_reply, read_reply};
 
-/// A `#[wasmer_plugin]` function's export: `(input ptr, input len) ->
-/// output ptr`.
-type PluginExport = TypedFunction<(u32, u32), u32>;
+/// A `#[wasmer_plugin]` function's export, or a batch export, by what it
+/// returns (docs/ABI.md, "Calls").
+#[derive(Clone)]
+enum PluginExport {
+    /// `(input ptr, input len) -> output ptr`, the output's length and
+    /// status in the slot: a function of a record older than
+    /// [`DIRECT_REPLY_VERSION`], and every batch export.
+    Address(TypedFunction<(u32, u32), u32>),
+    /// `(input ptr, input len) -> DirectReply`: a function of a record of
+    /// [`DIRECT_REPLY_VERSION`] or later.
+    Direct(TypedFunction<(u32, u32), u64>),
+}
+
+/// What a plugin export returned.
+#[derive(Clone, Copy)]
+enum Returned {
+    /// The output's address; the rest is in the slot.
+    Address(u32),
+    /// A [`DirectReply`], or [`DirectReply::IN_SLOT`].
+    Direct(u64),
+}
+
+impl PluginExport {
+    #[inline]
+    fn call(&self, store: &mut Store, ptr: u32, len: u32) -> Result<Returned, RuntimeError> {
+        match self {
+            PluginExport::Address(export) => export.call(store, ptr, len).map(Returned::Address),
+            PluginExport::Direct(export) => export.call(store, ptr, len).map(Returned::Direct),
+        }
+    }
+
+    #[cfg(feature = "async")]
+    async fn call_async(
+        &self,
+        store: &wasmer::StoreAsync,
+        ptr: u32,
+        len: u32,
+    ) -> Result<Returned, RuntimeError> {
+        match self {
+            PluginExport::Address(export) => export
+                .call_async(store, ptr, len)
+                .await
+                .map(Returned::Address),
+            PluginExport::Direct(export) => export
+                .call_async(store, ptr, len)
+                .await
+                .map(Returned::Direct),
+        }
+    }
+}
 
 /// A function's schema export: `() -> output ptr` (docs/ABI.md, "Schemas").
 pub(crate) type SchemaExport = TypedFunction<(), u32>;
@@ -149,10 +197,22 @@ impl<S: Send + 'static> Instance<S> {
             .map_err(|err| bad(FREE_EXPORT, err.to_string()))?;
         let plugin_exports = functions
             .iter()
-            .map(|function| {
+            .zip(plugin.function_versions())
+            .map(|(function, &version)| {
                 let name = function_export_name(&function.name);
-                exports.get_typed_function(&store, &name).map_err(|err| {
-                    format!("{err} (the metadata lists function `{}`)", function.name)
+                let export = match version >= DIRECT_REPLY_VERSION {
+                    true => exports
+                        .get_typed_function(&store, &name)
+                        .map(PluginExport::Direct),
+                    false => exports
+                        .get_typed_function(&store, &name)
+                        .map(PluginExport::Address),
+                };
+                export.map_err(|err| {
+                    format!(
+                        "{err} (the metadata lists function `{}`, in a record of ABI version {version})",
+                        function.name
+                    )
                 })
             })
             .collect();
@@ -222,11 +282,13 @@ impl<S: Send + 'static> Instance<S> {
             async_mode,
         };
         if let Some(start) = start
-            && let Err(trap) = instance.with_state(state, |instance| {
-                instance
-                    .limits
-                    .run(&mut instance.store, |store| start.call(store))
-            })?
+            && let Err(trap) = instance
+                .with_state(state, |instance| {
+                    instance
+                        .limits
+                        .run(&mut instance.store, |store| start.call(store))
+                })
+                .map_err(|error| *error)?
         {
             return Err(instance.trap_error(trap, START_FUNCTION));
         }
@@ -234,7 +296,10 @@ impl<S: Send + 'static> Instance<S> {
     }
 
     /// Runs `run` with `state` lent to the host functions, and takes it
-    /// back after, whatever happened.
+    /// back after, whatever happened. Always inlined: out of line, the
+    /// call's result went through memory twice (measured, 2-3 ns of an
+    /// empty call).
+    #[inline(always)]
     fn with_state<T>(
         &mut self,
         state: &mut Option<S>,
@@ -259,8 +324,8 @@ impl<S: Send + 'static> Instance<S> {
         function: &str,
         input: &[u8],
         state: &mut Option<S>,
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> CallResult<T> {
         self.call_started(index, function, input, state, |_| {}, decode)
     }
 
@@ -274,8 +339,8 @@ impl<S: Send + 'static> Instance<S> {
         input: &[u8],
         state: &mut Option<S>,
         started: impl FnOnce(&InstanceLimits),
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> CallResult<T> {
         let export = self.export(index, function)?;
         self.run_export(&export, function, input, state, started, decode)
             .map_err(|(error, _)| error)
@@ -292,12 +357,17 @@ impl<S: Send + 'static> Instance<S> {
         input: &[u8],
         state: &mut Option<S>,
         started: impl FnOnce(&InstanceLimits),
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, (Error, Option<u32>)> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> Result<T, (Box<Error>, Option<u32>)> {
         let mut written = None;
-        // The limits cover the guest's allocator too.
-        let result = self
-            .with_state(state, |instance| {
+        // The limits cover the guest's allocator too. The closure is
+        // inlined so that what the run returns stays in registers: out of
+        // line, it went through memory and stalled the load that read it
+        // back (a few ns of an empty call, in `perf`).
+        let ran = self.with_state(
+            state,
+            #[inline(always)]
+            |instance| {
                 let Instance {
                     limits,
                     store,
@@ -305,18 +375,32 @@ impl<S: Send + 'static> Instance<S> {
                     input: buffer,
                     ..
                 } = instance;
-                limits.run(store, |store| {
-                    started(limits);
-                    let (ptr, len) = buffer.write(store, memory, input)?;
-                    written = Some(ptr);
-                    Ok(export.call(store, ptr, len))
-                })
-            })
-            .map_err(|error| (error, None))?;
-        let returned = match result {
-            Ok(Ok(returned)) => returned,
-            Ok(Err(trap)) => return Err((self.trap_error(trap, function), written)),
-            Err(failure) => return Err((self.input_error(failure, function, input.len()), None)),
+                limits.run(
+                    store,
+                    #[inline(always)]
+                    |store| {
+                        started(limits);
+                        match buffer.write(store, memory, input) {
+                            Ok((ptr, len)) => {
+                                written = Some(ptr);
+                                Ran::Called(export.call(store, ptr, len))
+                            }
+                            Err(failure) => Ran::NoInput(Box::new(failure)),
+                        }
+                    },
+                )
+            },
+        );
+        let returned = match ran {
+            Ok(Ran::Called(Ok(returned))) => returned,
+            Ok(Ran::Called(Err(trap))) => {
+                return Err((Box::new(self.trap_error(trap, function)), written));
+            }
+            Ok(Ran::NoInput(failure)) => {
+                let error = self.input_error(*failure, function, input.len());
+                return Err((Box::new(error), None));
+            }
+            Err(error) => return Err((error, None)),
         };
         self.read_output(returned, function, decode)
             .map_err(|error| (error, written))
@@ -332,8 +416,8 @@ impl<S: Send + 'static> Instance<S> {
         function: &str,
         batch: &[u8],
         state: &mut Option<S>,
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> CallResult<T> {
         let export = match &self.batch_exports[index] {
             Some(export) => export.clone(),
             None => {
@@ -341,7 +425,8 @@ impl<S: Send + 'static> Instance<S> {
                     .wasm
                     .exports
                     .get_typed_function(&self.store, &batch_export_name(function))
-                    .ok();
+                    .ok()
+                    .map(PluginExport::Address);
                 self.batch_exports[index].insert(export).clone()
             }
         };
@@ -354,12 +439,12 @@ impl<S: Send + 'static> Instance<S> {
         self.run_export(&export, function, batch, state, |_| {}, decode)
             .map_err(
                 |(error, written)| match written.and_then(|ptr| self.running_row(ptr)) {
-                    Some(row) if row < rows => Error::BatchRow {
+                    Some(row) if row < rows => Box::new(Error::BatchRow {
                         function: function.to_owned(),
                         row,
                         rows,
-                        source: Box::new(error),
-                    },
+                        source: error,
+                    }),
                     _ => error,
                 },
             )
@@ -390,8 +475,8 @@ impl<S: Send + 'static> Instance<S> {
         input: &[u8],
         state: &mut Option<S>,
         started: impl FnOnce(Option<crate::limits::Canceller>),
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> CallResult<T> {
         if !self.imports_async_host_functions {
             let started = |limits: &InstanceLimits| started(limits.canceller());
             return self.call_started(index, function, input, state, started, decode);
@@ -406,20 +491,20 @@ impl<S: Send + 'static> Instance<S> {
         }
         let returned = match run {
             Ok(Ok(returned)) => returned,
-            Ok(Err(trap)) => return Err(self.trap_error(trap, function)),
+            Ok(Err(trap)) => return Err(Box::new(self.trap_error(trap, function))),
             Err(AsyncFailure::Input(failure)) => {
-                return Err(self.input_error(failure, function, input.len()));
+                return Err(Box::new(self.input_error(failure, function, input.len())));
             }
-            Err(AsyncFailure::Limits(error)) => return Err(error),
+            Err(AsyncFailure::Limits(error)) => return Err(Box::new(error)),
             Err(AsyncFailure::Suspended) => {
-                return Err(self.limits.error(Stop::Timeout, function));
+                return Err(Box::new(self.limits.error(Stop::Timeout, function)));
             }
             Err(AsyncFailure::StoreHeld) => {
-                return Err(Error::PluginThread {
+                return Err(Box::new(Error::PluginThread {
                     reason: format!(
                         "a handle to the store of `{function}`'s instance outlived the call, so the instance was dropped"
                     ),
-                });
+                }));
             }
         };
         self.read_output(returned, function, decode)
@@ -434,7 +519,7 @@ impl<S: Send + 'static> Instance<S> {
         export: &PluginExport,
         input: &[u8],
         started: impl FnOnce(Option<crate::limits::Canceller>),
-    ) -> Result<Result<u32, RuntimeError>, AsyncFailure> {
+    ) -> Result<Result<Returned, RuntimeError>, AsyncFailure> {
         let Instance {
             limits,
             store,
@@ -483,6 +568,7 @@ impl<S: Send + 'static> Instance<S> {
     }
 
     /// The export of function `index`, or why it is unusable.
+    #[inline]
     fn export(&self, index: usize, function: &str) -> Result<PluginExport, Error> {
         match &self.exports[index] {
             Ok(export) => Ok(export.clone()),
@@ -507,26 +593,52 @@ impl<S: Send + 'static> Instance<S> {
         function: &str,
         state: &mut Option<S>,
     ) -> Result<Vec<u8>, Error> {
-        let result = self.with_state(state, |instance| {
-            instance
-                .limits
-                .run(&mut instance.store, |store| export.call(store))
-        })?;
+        let result = self
+            .with_state(state, |instance| {
+                instance
+                    .limits
+                    .run(&mut instance.store, |store| export.call(store))
+            })
+            .map_err(|error| *error)?;
         match result {
-            Ok(returned) => self.read_output(returned, function, |bytes| Ok(bytes.to_vec())),
+            Ok(returned) => self
+                .read_output(Returned::Address(returned), function, |bytes| {
+                    Ok(bytes.to_vec())
+                })
+                .map_err(|error| *error),
             Err(trap) => Err(self.trap_error(trap, function)),
         }
     }
 
+    /// The output of a call whose export returned `returned`, read from
+    /// guest memory (through the slot, unless the export returned the
+    /// whole answer) and handed to `decode` straight from there.
     #[inline]
-    /// The output of a call that returned `returned`, read through the
-    /// slot and handed to `decode` straight from guest memory.
     fn read_output<T>(
         &mut self,
-        returned: u32,
+        returned: Returned,
         function: &str,
-        decode: impl FnOnce(&[u8]) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+        decode: impl FnOnce(&[u8]) -> CallResult<T>,
+    ) -> CallResult<T> {
+        let max_output_bytes = self.limits.limits().max_output_bytes;
+        let address = match returned {
+            Returned::Address(address) => Some(address),
+            Returned::Direct(returned) => match DirectReply::from_u64(returned) {
+                // Nothing to read, so no view of the memory either (an
+                // empty output is within any limit).
+                Some(DirectReply { len: 0, .. }) => return decode(&[]),
+                Some(reply) => {
+                    let memory = GuestMemory::new(&self.memory, &mut self.store);
+                    return decode(read_direct_reply(
+                        function,
+                        reply,
+                        &memory,
+                        max_output_bytes,
+                    )?);
+                }
+                None => None,
+            },
+        };
         let memory = GuestMemory::new(&self.memory, &mut self.store);
         // The slot was checked against the memory at instantiation, and
         // memory never shrinks; an error here would be wasmer's breach.
@@ -534,9 +646,9 @@ impl<S: Send + 'static> Instance<S> {
             function: function.to_owned(),
             reason: outside.to_string(),
         })?;
-        let max_output_bytes = self.limits.limits().max_output_bytes;
-        let reply = read_reply(function, slot, returned, &memory, max_output_bytes)?;
-        reply.output(function).and_then(decode)
+        let address = address.unwrap_or(slot.ptr);
+        let reply = read_reply(function, slot, address, &memory, max_output_bytes)?;
+        decode(reply.output(function)?)
     }
 
     /// The error for an input the guest's allocator could not take: a
@@ -605,6 +717,14 @@ impl<S: Send + 'static> Instance<S> {
     pub(crate) fn memory_size(&self) -> u64 {
         self.memory.view(&self.store).data_size()
     }
+}
+
+/// How a run of a plugin export ended, in two words (its result is
+/// passed up through the limits and the lent state): the export's own
+/// result, or why the input could not be placed first.
+enum Ran {
+    Called(Result<Returned, RuntimeError>),
+    NoInput(Box<InputFailure>),
 }
 
 /// Why an async call ended without the export's result.

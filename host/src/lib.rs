@@ -218,6 +218,7 @@ pub mod __fuzz {
         // The same steps as a real call, after its bounds checks.
         let value = read_reply("fuzzed", slot, returned, &memory, max_output_bytes)
             .and_then(|reply| reply.output("fuzzed"))
+            .map_err(|error| *error)
             .and_then(|output| decode_output::<C, R>("fuzzed", output));
         (value, panic_message(slot, &memory))
     }

@@ -22,6 +22,8 @@ use crate::reply::cap_message;
 pub(crate) struct ModuleShape {
     pub(crate) functions: Vec<FunctionRecord>,
     /// The host functions the metadata declares.
+    /// The ABI version of each function's record.
+    pub(crate) function_versions: Vec<u32>,
     pub(crate) imports: Vec<FunctionRecord>,
     /// What the module's import section names: `(module, name)`.
     pub(crate) module_imports: Vec<(String, String)>,
@@ -39,7 +41,11 @@ impl ModuleShape {
             sections.uncompiled_bytes,
             limits.max_module_bytes,
         )?;
-        let Metadata { functions, imports } = sections.metadata()?;
+        let Metadata {
+            functions,
+            function_versions,
+            imports,
+        } = sections.metadata()?;
         let budget = InstanceBudget::new(
             limits.max_memory_bytes,
             &sections.tables,
@@ -47,6 +53,7 @@ impl ModuleShape {
         )?;
         Ok(ModuleShape {
             functions,
+            function_versions,
             imports,
             module_imports: std::mem::take(&mut sections.imports),
             budget,

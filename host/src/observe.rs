@@ -158,7 +158,7 @@ impl Span {
 
     /// How the call ended.
     #[inline]
-    pub(crate) fn finish<T>(&self, result: &Result<T, Error>) {
+    pub(crate) fn finish<T, E: std::borrow::Borrow<Error>>(&self, result: &Result<T, E>) {
         #[cfg(feature = "tracing")]
         match result {
             Ok(_) => {
@@ -167,7 +167,7 @@ impl Span {
             Err(error) => {
                 self.span.record("outcome", "error");
                 self.span
-                    .record("error", tracing::field::display(error.report()));
+                    .record("error", tracing::field::display(error.borrow().report()));
             }
         }
         #[cfg(not(feature = "tracing"))]

@@ -64,6 +64,9 @@ struct Compiled<S> {
     engine: Engine,
     module: Module,
     functions: Vec<FunctionRecord>,
+    /// The ABI version of each function's record, which says what its
+    /// export returns.
+    function_versions: Vec<u32>,
     /// The host functions the plugin declares it imports.
     imports: Vec<FunctionRecord>,
     /// What each import of the module is bound to.
@@ -114,6 +117,7 @@ impl<S> Plugin<S> {
     ) -> Result<Plugin<S>, Error> {
         let ModuleShape {
             functions,
+            function_versions,
             imports,
             module_imports,
             budget,
@@ -142,6 +146,7 @@ impl<S> Plugin<S> {
                 engine,
                 module,
                 functions,
+                function_versions,
                 imports,
                 linked,
                 limits,
@@ -155,6 +160,12 @@ impl<S> Plugin<S> {
     /// The plugin's functions, as its metadata describes them.
     pub fn functions(&self) -> &[FunctionRecord] {
         &self.inner.functions
+    }
+
+    /// The ABI version each function's record names, in the order of
+    /// [`functions`](Plugin::functions).
+    pub(crate) fn function_versions(&self) -> &[u32] {
+        &self.inner.function_versions
     }
 
     /// Whether plugin function `name` has a batch export, for

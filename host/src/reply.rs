@@ -2,9 +2,10 @@
 //! checked against guest memory, turned into the output bytes or an error.
 //! Pure, so that it can be fuzzed without a plugin.
 
-use wasmer_plugin_abi::{Slot, Status};
+use wasmer_plugin_abi::{DirectReply, Slot, Status};
 
 use crate::Error;
+use crate::error::CallResult;
 use crate::guest_memory::GuestMemory;
 use crate::limits::check_output;
 
@@ -21,17 +22,18 @@ pub(crate) enum Reply<'a> {
 
 impl<'a> Reply<'a> {
     /// The output bytes, or the plugin's own error as the host's.
-    pub(crate) fn output(self, function: &str) -> Result<&'a [u8], Error> {
+    #[inline(always)]
+    pub(crate) fn output(self, function: &str) -> CallResult<&'a [u8]> {
         match self {
             Reply::Value(output) => Ok(output),
-            Reply::GuestDecode(message) => Err(Error::GuestDecode {
+            Reply::GuestDecode(message) => Err(Box::new(Error::GuestDecode {
                 function: function.to_owned(),
                 message,
-            }),
-            Reply::GuestEncode(message) => Err(Error::GuestEncode {
+            })),
+            Reply::GuestEncode(message) => Err(Box::new(Error::GuestEncode {
                 function: function.to_owned(),
                 message,
-            }),
+            })),
         }
     }
 }
@@ -39,18 +41,15 @@ impl<'a> Reply<'a> {
 /// Reads the answer of a call that returned `returned` with `slot` from
 /// `memory`. An `Err` is a breach of the contract: the instance that gave
 /// it must not be trusted again.
+#[inline(always)]
 pub(crate) fn read_reply<'a>(
     function: &str,
     slot: Slot,
     returned: u32,
     memory: &'a GuestMemory<'_>,
     max_output_bytes: u64,
-) -> Result<Reply<'a>, Error> {
-    let len = slot.len as u64;
-    check_output(function, len, max_output_bytes)?;
-    let output = memory
-        .get("the output", returned as u64, len)
-        .map_err(|outside| bad_output(function, outside.to_string()))?;
+) -> CallResult<Reply<'a>> {
+    let output = output_bytes(function, returned, slot.len, memory, max_output_bytes)?;
     match slot.status() {
         Some(Status::Ok) => Ok(Reply::Value(output)),
         Some(Status::DecodeError) => Ok(Reply::GuestDecode(guest_message(output))),
@@ -63,6 +62,36 @@ pub(crate) fn read_reply<'a>(
             ),
         )),
     }
+}
+
+/// Reads the output of a call whose export returned `reply` (ABI version
+/// 7 and later), whose status is Ok by the contract. An `Err` is the
+/// output limit, or a breach of the contract.
+#[inline(always)]
+pub(crate) fn read_direct_reply<'a>(
+    function: &str,
+    reply: DirectReply,
+    memory: &'a GuestMemory<'_>,
+    max_output_bytes: u64,
+) -> CallResult<&'a [u8]> {
+    output_bytes(function, reply.ptr, reply.len, memory, max_output_bytes)
+}
+
+/// The `len` output bytes at `ptr`, within the output limit and inside
+/// the memory.
+#[inline(always)]
+fn output_bytes<'a>(
+    function: &str,
+    ptr: u32,
+    len: u32,
+    memory: &'a GuestMemory<'_>,
+    max_output_bytes: u64,
+) -> CallResult<&'a [u8]> {
+    let len = len as u64;
+    check_output(function, len, max_output_bytes)?;
+    memory
+        .get("the output", ptr as u64, len)
+        .map_err(|outside| bad_output(function, outside.to_string()))
 }
 
 /// The message a panicking plugin recorded in `slot` before it trapped,
@@ -114,11 +143,11 @@ fn mark_cut(mut message: String, whole_len: usize) -> String {
     message
 }
 
-fn bad_output(function: &str, reason: String) -> Error {
-    Error::BadOutput {
+fn bad_output(function: &str, reason: String) -> Box<Error> {
+    Box::new(Error::BadOutput {
         function: function.to_owned(),
         reason,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -160,7 +189,7 @@ mod tests {
         for (len, returned) in [(1, 10), (11, 0), (u32::MAX, u32::MAX), (16, u32::MAX - 8)] {
             let err = read_reply("f", slot(len, 0, 0), returned, &memory, u64::MAX).unwrap_err();
             assert!(
-                matches!(&err, Error::BadOutput { reason, .. } if reason.contains("(the output) lie outside the 10-byte memory")),
+                matches!(&*err, Error::BadOutput { reason, .. } if reason.contains("(the output) lie outside the 10-byte memory")),
                 "{len} at {returned}: {err:?}"
             );
         }
@@ -173,7 +202,7 @@ mod tests {
         let err = read_reply("f", slot(5, 0, 0), u32::MAX, &memory, 4).unwrap_err();
         assert!(
             matches!(
-                err,
+                *err,
                 Error::OutputTooLarge {
                     len: 5,
                     limit: 4,
@@ -190,7 +219,7 @@ mod tests {
         let memory = GuestMemory::from_bytes(&mut bytes);
         for status in [3, 4, u32::MAX] {
             let err = read_reply("f", slot(1, status, 0), 0, &memory, 100).unwrap_err();
-            assert!(matches!(err, Error::BadOutput { .. }), "{status}: {err:?}");
+            assert!(matches!(*err, Error::BadOutput { .. }), "{status}: {err:?}");
         }
     }
 

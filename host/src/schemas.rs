@@ -139,6 +139,7 @@ fn take_u32(rest: &mut &[u8]) -> Result<u32, String> {
 }
 
 /// A `TypeId` as one `u64`: `TypeId` hashes as one already.
+#[inline]
 fn type_key(id: TypeId) -> u64 {
     #[derive(Default)]
     struct Take(u64);

@@ -141,7 +141,7 @@ fn export(function: &ItemFn, signature: &Signature, options: &Options) -> TokenS
             unsafe extern "C" fn __wasmer_plugin_export(
                 #input: *const ::core::primitive::u8,
                 #len: ::core::primitive::usize,
-            ) -> *const ::core::primitive::u8 {
+            ) -> ::core::primitive::u64 {
                 // SAFETY: only the host calls this export, one call at a time,
                 // with `len` bytes it wrote at `input` (docs/ABI.md).
                 unsafe {

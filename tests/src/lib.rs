@@ -236,9 +236,24 @@ impl<'a> PluginWat<'a> {
         ["good"]
             .iter()
             .chain(self.names)
-            .flat_map(|name| record(name, self.codec).to_bytes())
+            .flat_map(|name| wat_record_bytes(&record(name, self.codec)))
             .collect()
     }
+}
+
+/// The ABI version of the records [`PluginWat`] and [`wat_record_bytes`]
+/// write: 6, whose function exports return the output's address and leave
+/// the rest in the slot. Every hand-written module here answers that way
+/// (a host still serves it), so the slot's misreadings are all tested
+/// through it; version 7's direct replies are tested on their own
+/// (`failures.rs`) and by every plugin built from Rust.
+pub const WAT_ABI_VERSION: u32 = 6;
+
+/// The bytes of `record` as a function record of [`WAT_ABI_VERSION`].
+pub fn wat_record_bytes(record: &wasmer_plugin_abi::FunctionRecord) -> Vec<u8> {
+    let mut bytes = record.to_bytes();
+    bytes[..4].copy_from_slice(&WAT_ABI_VERSION.to_le_bytes());
+    bytes
 }
 
 /// The metadata record of a test function `name() -> u32`.

@@ -2,6 +2,8 @@
 //! state a plugin keeps (statics, its heap) survives from one call to the
 //! next.
 
+use std::borrow::Borrow;
+
 use crate::{Builder, Error};
 
 /// Default for [`Builder::fresh_instance_per_call`]: off. An instance is
@@ -28,6 +30,10 @@ impl<O: crate::builder::Target> Builder<O> {
 
 /// Whether a host keeps the instance a call ended with `result` on, for
 /// the next call.
-pub(crate) fn keeps_instance<T>(fresh_instance_per_call: bool, result: &Result<T, Error>) -> bool {
-    !fresh_instance_per_call && !matches!(result, Err(error) if error.discards_instance())
+#[inline]
+pub(crate) fn keeps_instance<T, E: Borrow<Error>>(
+    fresh_instance_per_call: bool,
+    result: &Result<T, E>,
+) -> bool {
+    !fresh_instance_per_call && !matches!(result, Err(error) if error.borrow().discards_instance())
 }

@@ -31,6 +31,7 @@ impl<O: crate::builder::Target> Builder<O> {
 
 /// Refuses `len` bytes of arguments for `function` when they are over the
 /// limit, before anything reaches the plugin.
+#[inline]
 pub(crate) fn check_input(function: &str, len: usize, limit: u64) -> Result<(), Error> {
     if len as u64 > limit {
         return Err(Error::InputTooLarge {

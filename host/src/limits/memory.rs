@@ -134,6 +134,7 @@ thread_local! {
 
 /// Whether a memory refused to grow on this thread since the last take;
 /// clears the flag.
+#[inline]
 pub(crate) fn take_grow_refused() -> bool {
     GROW_REFUSED.with(|refused| refused.replace(false))
 }

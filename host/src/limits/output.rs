@@ -19,6 +19,7 @@ impl<O: crate::builder::Target> Builder<O> {
 
 /// Refuses an output of `len` bytes that the plugin reported for
 /// `function` when it is over the limit.
+#[inline]
 pub(crate) fn check_output(function: &str, len: u64, limit: u64) -> Result<(), Error> {
     if len > limit {
         return Err(Error::OutputTooLarge {

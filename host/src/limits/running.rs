@@ -14,6 +14,7 @@ use super::fuel::{FuelGauge, host_call_fuel};
 use super::memory::take_grow_refused;
 use super::timeout::{Deadline, DeadlineProbe};
 use crate::Error;
+use crate::error::CallResult;
 
 /// The limits of one instance, with the parts of them that live in it.
 pub(crate) struct InstanceLimits {
@@ -64,13 +65,14 @@ impl InstanceLimits {
 
     /// Runs `run` (guest code: a call, or the start function) under the
     /// limits: a full fuel budget, a cleared memory-limit flag, and the
-    /// deadline's clock running until it returns.
-    #[inline]
+    /// deadline's clock running until it returns. Always inlined, as the
+    /// call that runs in it is (see `Instance::run_export`).
+    #[inline(always)]
     pub(crate) fn run<T>(
         &self,
         store: &mut Store,
         run: impl FnOnce(&mut Store) -> T,
-    ) -> Result<T, Error> {
+    ) -> CallResult<T> {
         self.begin(store)?;
         let result = run(store);
         self.end();

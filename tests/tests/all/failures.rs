@@ -193,12 +193,123 @@ fn module_with_metadata(section: &[u8]) -> Vec<u8> {
               (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
               (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 64))
               (func (export "__wasmer_plugin_free") (param i32 i32))
-              (func (export "__wasmer_plugin_fn_answer") (param i32 i32) (result i32) (i32.const 0)))"#,
+              (func (export "__wasmer_plugin_fn_answer") (param i32 i32) (result i64) (i64.const 0)))"#,
     )
     .unwrap()
     .into_owned();
     append_custom_section(&mut wasm, "wasmer-plugin", section);
     wasm
+}
+
+/// A version-7 module by hand, each function answering another way. The
+/// slot is at 16; every function writes it, as the contract asks, and
+/// `direct` writes one that disagrees with what it returns, so that only
+/// a host that reads the returned value answers 42.
+fn direct_reply_module() -> Vec<u8> {
+    let mut wasm = wasmer::wat2wasm(
+        br#"(module
+              (memory (export "memory") 1)
+              (global (export "__wasmer_plugin_slot") i32 (i32.const 16))
+              (func (export "__wasmer_plugin_alloc") (param i32) (result i32) (i32.const 64))
+              (func (export "__wasmer_plugin_free") (param i32 i32))
+              (func $slot (param $len i32) (param $status i32) (param $ptr i32)
+                (i32.store (i32.const 16) (local.get $len))
+                (i32.store (i32.const 20) (local.get $status))
+                (i32.store (i32.const 24) (local.get $ptr)))
+              (func (export "__wasmer_plugin_fn_direct") (param i32 i32) (result i64)
+                (i32.store8 (i32.const 100) (i32.const 42))
+                (i32.store8 (i32.const 200) (i32.const 7))
+                (call $slot (i32.const 1) (i32.const 0) (i32.const 200))
+                ;; ptr 100, len 1
+                (i64.const 4294967396))
+              (func (export "__wasmer_plugin_fn_in_slot") (param i32 i32) (result i64)
+                (i32.store8 (i32.const 100) (i32.const 42))
+                (call $slot (i32.const 1) (i32.const 0) (i32.const 100))
+                (i64.const 0))
+              (func (export "__wasmer_plugin_fn_refused") (param i32 i32) (result i64)
+                ;; "bad" as a decoding error, which only the slot can say
+                (i32.store8 (i32.const 100) (i32.const 98))
+                (i32.store8 (i32.const 101) (i32.const 97))
+                (i32.store8 (i32.const 102) (i32.const 100))
+                (call $slot (i32.const 3) (i32.const 1) (i32.const 100))
+                (i64.const 0))
+              (func (export "__wasmer_plugin_fn_outside") (param i32 i32) (result i64)
+                (call $slot (i32.const 100) (i32.const 0) (i32.const 65530))
+                ;; ptr 65530, len 100: past the end of the 64 KiB memory
+                (i64.const 429496795130))
+              (func (export "__wasmer_plugin_fn_empty") (param i32 i32) (result i64)
+                (call $slot (i32.const 0) (i32.const 0) (i32.const -16))
+                ;; ptr 0xfffffff0, len 0: nothing to read
+                (i64.const 4294967280))
+              (func (export "__wasmer_plugin_fn_old_style") (param i32 i32) (result i32)
+                (i32.store8 (i32.const 100) (i32.const 42))
+                (call $slot (i32.const 1) (i32.const 0) (i32.const 100))
+                (i32.const 100)))"#,
+    )
+    .unwrap()
+    .into_owned();
+    let mut section = Vec::new();
+    for (name, ret) in [
+        ("direct", "u32"),
+        ("in_slot", "u32"),
+        ("refused", "u32"),
+        ("outside", "u32"),
+        ("empty", "()"),
+        ("old_style", "u32"),
+    ] {
+        let mut record = wasmer_plugin_tests::record(name, "bincode");
+        record.ret = ret.into();
+        let mut bytes = record.to_bytes();
+        bytes[..4].copy_from_slice(&7u32.to_le_bytes());
+        section.extend(bytes);
+    }
+    append_custom_section(&mut wasm, "wasmer-plugin", &section);
+    wasm
+}
+
+#[test]
+fn a_version_7_export_answers_in_its_return_value_or_in_the_slot() {
+    let mut host = Host::<Bincode>::new(direct_reply_module()).unwrap();
+    // The returned value wins over the slot; 0 sends the host to the slot.
+    assert_eq!(host.call::<_, u32>("direct", &()).unwrap(), 42);
+    assert_eq!(host.call::<_, u32>("in_slot", &()).unwrap(), 42);
+    let err = host.call::<_, u32>("refused", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::GuestDecode { function, message } if function == "refused" && message == "bad"),
+        "{err:?}"
+    );
+    // A returned output is checked as one in the slot is.
+    let err = host.call::<_, u32>("outside", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::BadOutput { reason, .. } if reason.contains("lie outside the 65536-byte memory")),
+        "{err:?}"
+    );
+    assert!(err.discards_instance());
+    let mut limited = Host::<Bincode>::builder()
+        .max_output_bytes(0)
+        .build(direct_reply_module())
+        .unwrap();
+    let err = limited.call::<_, u32>("direct", &()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutputTooLarge {
+                len: 1,
+                limit: 0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // An empty output is not read, wherever it points.
+    host.call::<_, ()>("empty", &()).unwrap();
+    // The record's version says what the export returns, not its type.
+    let err = host.call::<_, u32>("old_style", &()).unwrap_err();
+    assert!(
+        matches!(&err, Error::BadExport { export, reason } if export == "__wasmer_plugin_fn_old_style" && reason.contains("ABI version 7")),
+        "{err:?}"
+    );
+    assert_eq!(host.call::<_, u32>("direct", &()).unwrap(), 42);
 }
 
 fn record(version: u32) -> Vec<u8> {

@@ -3,7 +3,7 @@
 //! next call.
 
 use wasmer_plugin_host::{Bincode, Error, Host};
-use wasmer_plugin_tests::{PluginWat, append_custom_section, record};
+use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_record_bytes};
 
 /// The contract's exports around `functions` (see [`PluginWat`]), with
 /// `imports` and a metadata record for each name in `names`.
@@ -197,7 +197,7 @@ fn a_module_without_memory_fails_to_load() {
     append_custom_section(
         &mut wasm,
         "wasmer-plugin",
-        &record("f", "bincode").to_bytes(),
+        &wat_record_bytes(&record("f", "bincode")),
     );
     let err = Host::<Bincode>::new(wasm).unwrap_err();
     assert!(
@@ -232,7 +232,7 @@ fn a_plugin_export_with_the_wrong_signature_fails_that_function_only() {
 
 #[test]
 fn truncated_metadata_fails_to_load() {
-    let record = record("good", "bincode").to_bytes();
+    let record = wat_record_bytes(&record("good", "bincode"));
     for cut in [1, 5, record.len() - 1] {
         let wat = r#"(module (memory (export "memory") 1))"#;
         let mut wasm = wasmer::wat2wasm(wat.as_bytes()).unwrap().into_owned();

@@ -10,7 +10,7 @@ use wasmer_plugin_host::{
 };
 use wasmer_plugin_tests::common::{Nested, nested_bytes};
 use wasmer_plugin_tests::plugin;
-use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_string};
+use wasmer_plugin_tests::{PluginWat, append_custom_section, record, wat_record_bytes, wat_string};
 
 fn assert_recovers<C: Codec, S: Send + 'static>(host: &mut Host<C, S>) {
     assert_eq!(host.call::<_, u32>("good", &()).unwrap(), 7);
@@ -397,8 +397,8 @@ fn every_metadata_section_is_read_in_order() {
         }
         wasm
     };
-    let good = record("good", "bincode").to_bytes();
-    let second = record("second", "bincode").to_bytes();
+    let good = wat_record_bytes(&record("good", "bincode"));
+    let second = wat_record_bytes(&record("second", "bincode"));
 
     let mut host = Host::<Bincode>::new(sections(&[&good, &second])).unwrap();
     assert_eq!(host.call::<_, u32>("second", &()).unwrap(), 7);
@@ -427,9 +427,9 @@ fn metadata_is_read_in_linear_time_and_bounded() {
     let wat = PluginWat::new("", &[]);
     let with_records = |count: usize| {
         let mut wasm = wat.bare_wasm();
-        let mut section = record("good", "bincode").to_bytes();
+        let mut section = wat_record_bytes(&record("good", "bincode"));
         for i in 1..count {
-            section.extend(record(&format!("f{i}"), "bincode").to_bytes());
+            section.extend(wat_record_bytes(&record(&format!("f{i}"), "bincode")));
         }
         append_custom_section(&mut wasm, "wasmer-plugin", &section);
         wasm

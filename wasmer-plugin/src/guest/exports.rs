@@ -49,8 +49,10 @@ pub struct FunctionInfo {
 ///
 /// `call` decodes the arguments from the input and runs the user's
 /// function; its error is a decoding failure. The return value is encoded
-/// into the retained output buffer, whose address is returned and whose
-/// length and status go to the slot.
+/// into the retained output buffer, whose address, length and status go
+/// to the slot; the address and length are returned too, as a
+/// [`DirectReply`](wasmer_plugin_abi::DirectReply), when the status is
+/// `Ok`.
 ///
 /// Outside wasm32 nothing calls an export (the generated ones are not
 /// even exported there); this panics without touching any guest state.
@@ -64,7 +66,7 @@ pub unsafe fn run_export<C, R, F>(
     input: *const u8,
     len: usize,
     call: F,
-) -> *const u8
+) -> u64
 where
     C: Codec,
     R: Serialize,
@@ -103,7 +105,7 @@ mod output {
     use super::FunctionInfo;
     use crate::guest::cell::GuestCell;
     use crate::guest::message::write_message;
-    use crate::guest::slot::publish;
+    use crate::guest::slot::{publish, publish_reply};
 
     /// The output of the last call. It stays valid until the next call
     /// into the guest, which is all the host needs to copy or decode it.
@@ -145,7 +147,7 @@ mod output {
         input: *const u8,
         len: usize,
         call: F,
-    ) -> *const u8
+    ) -> u64
     where
         C: Codec,
         R: Serialize,
@@ -188,6 +190,6 @@ mod output {
                 Status::DecodeError
             }
         };
-        publish(out.as_ptr(), out.len(), status)
+        publish_reply(out.as_ptr(), out.len(), status)
     }
 }

@@ -1,6 +1,6 @@
 //! The slot the host reads after every call (docs/ABI.md).
 
-use wasmer_plugin_abi::{Slot, Status};
+use wasmer_plugin_abi::{DirectReply, Slot, Status};
 
 use super::cell::GuestCell;
 
@@ -25,4 +25,20 @@ pub(super) fn publish(ptr: *const u8, len: usize, status: Status) -> *const u8 {
     // is ever taken: it is only written whole, here.
     unsafe { SLOT.get().write(slot) };
     ptr
+}
+
+/// Records the outcome of a function export's call, as [`publish`] does,
+/// and returns what the export returns (docs/ABI.md, "Calls"): the whole
+/// answer when its status is `Ok`, so that the host need not read the
+/// slot, and otherwise the value that sends the host to the slot.
+pub(super) fn publish_reply(ptr: *const u8, len: usize, status: Status) -> u64 {
+    publish(ptr, len, status);
+    match status {
+        Status::Ok => DirectReply {
+            ptr: ptr as usize as u32,
+            len: len as u32,
+        }
+        .to_u64(),
+        _ => DirectReply::IN_SLOT,
+    }
 }
