@@ -6,8 +6,9 @@ use wasmer_plugin_abi::MetadataError;
 /// The result of each layer of a call under the public methods: the
 /// [`Error`] boxed, so that a successful call passes its value and a
 /// pointer up the layers rather than copying a result the size of the
-/// whole error at each (measured: those copies were a sixth of an empty
-/// call). The public methods unbox it once.
+/// whole error at each (`perf` showed those copies, read back through
+/// memory, stalling on store forwarding in an empty call). The public
+/// methods unbox it once.
 pub(crate) type CallResult<T> = Result<T, Box<Error>>;
 
 /// Everything that can go wrong loading or calling a plugin.
