@@ -303,3 +303,33 @@ impl Status {
         self as u32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_direct_reply_comes_back_as_it_was_and_zero_means_the_slot() {
+        for (ptr, len) in [
+            (1, 0),
+            (0, 1),
+            (64, 3),
+            (u32::MAX, u32::MAX),
+            (0xffff_fff0, 0),
+        ] {
+            let reply = DirectReply { ptr, len };
+            assert_eq!(DirectReply::from_u64(reply.to_u64()), Some(reply));
+        }
+        assert_eq!(
+            DirectReply { ptr: 64, len: 3 }.to_u64(),
+            64 | 3 << 32,
+            "the address in the low half, the length in the high half"
+        );
+        assert_eq!(DirectReply::from_u64(DirectReply::IN_SLOT), None);
+        // The one output that cannot be returned directly is sent to the slot.
+        assert_eq!(
+            DirectReply { ptr: 0, len: 0 }.to_u64(),
+            DirectReply::IN_SLOT
+        );
+    }
+}

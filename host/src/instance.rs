@@ -24,7 +24,7 @@ use crate::plugin::Plugin;
 use crate::reply::{panic_message, read_direct_reply, read_reply};
 
 /// A `#[wasmer_plugin]` function's export, or a batch export, by what it
-/// returns (docs/ABI.md, "Calls").
+/// returns (docs/ABI.md, "A call").
 #[derive(Clone)]
 enum PluginExport {
     /// `(input ptr, input len) -> output ptr`, the output's length and

@@ -21,9 +21,9 @@ use crate::reply::cap_message;
 /// A module that passed the checks that need no compiler.
 pub(crate) struct ModuleShape {
     pub(crate) functions: Vec<FunctionRecord>,
-    /// The host functions the metadata declares.
     /// The ABI version of each function's record.
     pub(crate) function_versions: Vec<u32>,
+    /// The host functions the metadata declares.
     pub(crate) imports: Vec<FunctionRecord>,
     /// What the module's import section names: `(module, name)`.
     pub(crate) module_imports: Vec<(String, String)>,

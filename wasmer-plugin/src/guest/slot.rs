@@ -28,7 +28,7 @@ pub(super) fn publish(ptr: *const u8, len: usize, status: Status) -> *const u8 {
 }
 
 /// Records the outcome of a function export's call, as [`publish`] does,
-/// and returns what the export returns (docs/ABI.md, "Calls"): the whole
+/// and returns what the export returns (docs/ABI.md, "A call"): the whole
 /// answer when its status is `Ok`, so that the host need not read the
 /// slot, and otherwise the value that sends the host to the slot.
 pub(super) fn publish_reply(ptr: *const u8, len: usize, status: Status) -> u64 {
